@@ -1,0 +1,1 @@
+"""One module per area. Each is thin: parse and validate, call the repository, render."""

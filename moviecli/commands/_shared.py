@@ -1,0 +1,77 @@
+"""What every command needs: the catalog it works on, validation, values parsed once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+from moviecli.config import current_user, resolve_location
+from moviecli.errors import InvalidValueError
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+    from sqlmodel import Session
+
+    from moviecli.db import Catalog
+
+M = TypeVar("M", bound="BaseModel")
+
+
+def catalog(ctx: typer.Context) -> Catalog:
+    from moviecli.db import Catalog
+
+    root = ctx.find_root()
+    option = (root.obj or {}).get("db")
+    return Catalog(resolve_location(option))
+
+
+@contextmanager
+def session(ctx: typer.Context, *, write: bool) -> Iterator[Session]:
+    """One transaction for the command; writers take the write lock first."""
+    target = catalog(ctx)
+    try:
+        with target.session(write=write) as s:
+            yield s
+    finally:
+        target.dispose()
+
+
+def validated(model: type[M], **values: Any) -> M:
+    """Build an input model; turn pydantic's complaint into one readable line."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "value"
+        message = first["msg"].removeprefix("Value error, ")
+        given = first.get("input")
+        shown = f" (got {given!r})" if given is not None and not isinstance(given, dict) else ""
+        raise InvalidValueError(f"invalid {field.replace('_', ' ')}: {message}{shown}") from None
+
+
+def parse_score(text: str) -> float:
+    """SCORE as typed: 4, 4.5, 3.0. Half stars from 0.5 to 5."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise InvalidValueError(f"score must be a number from 0.5 to 5 (got '{text}')") from None
+    from moviecli.models import check_score
+
+    try:
+        return check_score(value)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
+
+
+def user_name(option: str | None) -> str:
+    name = current_user(option).strip()
+    if not name:
+        raise InvalidValueError("user name must not be blank")
+    if len(name) > 64:
+        raise InvalidValueError("user name must be at most 64 characters")
+    return name

@@ -1,0 +1,224 @@
+"""add, list, show, edit, delete, seed, stats."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from moviecli.commands._shared import session, validated
+from moviecli.errors import MoviecliError
+from moviecli.options import (
+    DescOption,
+    FormatOption,
+    FromYearOption,
+    GenreFilter,
+    LimitOption,
+    MovieRef,
+    MovieSortKey,
+    OffsetOption,
+    OutputFormat,
+    ToYearOption,
+)
+
+GenreOption = Annotated[
+    list[str] | None,
+    typer.Option("--genre", "-g", help="A genre; repeat for several.", show_default=False),
+]
+RuntimeOption = Annotated[
+    int | None, typer.Option("--runtime", help="Runtime in minutes.", show_default=False)
+]
+DirectorOption = Annotated[
+    str | None, typer.Option("--director", help="Director.", show_default=False)
+]
+OriginalTitleOption = Annotated[
+    str | None,
+    typer.Option("--original-title", help="Title in the original language.", show_default=False),
+]
+
+
+def add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="The movie's title.", show_default=False)],
+    year: Annotated[int, typer.Option("--year", "-y", help="Release year.", show_default=False)],
+    genre: GenreOption = None,
+    runtime: RuntimeOption = None,
+    director: DirectorOption = None,
+    original_title: OriginalTitleOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Add it even if the same title and year exist.")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Add a movie to the catalog and print it with its id."""
+    from moviecli import render, repository
+    from moviecli.models import MovieCreate
+
+    data = validated(
+        MovieCreate,
+        title=title,
+        year=year,
+        genres=genre or [],
+        runtime_minutes=runtime,
+        director=director,
+        original_title=original_title,
+    )
+    with session(ctx, write=True) as s:
+        movie = repository.add_movie(session=s, data=data, force=force)
+    render.movie(movie, fmt, action="Added")
+
+
+def list_movies(
+    ctx: typer.Context,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Titles containing this text.", show_default=False),
+    ] = None,
+    genre: GenreFilter = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="Only this year.", show_default=False)
+    ] = None,
+    from_year: FromYearOption = None,
+    to_year: ToYearOption = None,
+    sort: Annotated[
+        MovieSortKey, typer.Option("--sort", help="Order by.", case_sensitive=False)
+    ] = MovieSortKey.title,
+    desc: DescOption = False,
+    limit: LimitOption = 20,
+    offset: OffsetOption = 0,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List movies with their average rating and number of ratings."""
+    from moviecli import render, repository
+
+    with session(ctx, write=False) as s:
+        page = repository.list_movies(
+            session=s,
+            search=search,
+            genre=genre,
+            year=year,
+            from_year=from_year,
+            to_year=to_year,
+            sort=sort.value,
+            descending=desc,
+            limit=limit,
+            offset=offset,
+        )
+    render.movies(page, fmt)
+
+
+def show(ctx: typer.Context, movie: MovieRef, fmt: FormatOption = OutputFormat.table) -> None:
+    """Show one movie: its fields, genres, ratings histogram and latest ratings."""
+    from moviecli import render, repository
+
+    with session(ctx, write=False) as s:
+        detail = repository.movie_detail(
+            session=s, movie=repository.resolve_movie(session=s, ref=movie)
+        )
+    render.movie_detail(detail, fmt)
+
+
+def edit(
+    ctx: typer.Context,
+    movie: MovieRef,
+    title: Annotated[
+        str | None, typer.Option("--title", help="New title.", show_default=False)
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option("--year", "-y", help="New year.", show_default=False)
+    ] = None,
+    genre: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--genre", "-g", help="Replaces the genre list; repeat for several.", show_default=False
+        ),
+    ] = None,
+    runtime: RuntimeOption = None,
+    director: DirectorOption = None,
+    original_title: OriginalTitleOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Change only the fields given."""
+    from moviecli import render, repository
+    from moviecli.models import MovieUpdate
+
+    given = {
+        "title": title,
+        "year": year,
+        "genres": genre,
+        "runtime_minutes": runtime,
+        "director": director,
+        "original_title": original_title,
+    }
+    changes = validated(MovieUpdate, **{k: v for k, v in given.items() if v is not None})
+    if not changes.model_fields_set:
+        raise MoviecliError(
+            "nothing to change: give at least one of --title, --year, --genre, "
+            "--runtime, --director, --original-title"
+        )
+    with session(ctx, write=True) as s:
+        target = repository.resolve_movie(session=s, ref=movie)
+        updated = repository.update_movie(session=s, movie=target, changes=changes)
+    render.movie(updated, fmt, action="Updated")
+
+
+def delete(
+    ctx: typer.Context,
+    movie: MovieRef,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Delete a movie and its ratings (asks first unless --yes)."""
+    from moviecli import render, repository
+
+    with session(ctx, write=True) as s:
+        target = repository.resolve_movie(session=s, ref=movie)
+        if not yes:
+            question = (
+                f"Delete #{target.id} {target.title} ({target.year or '?'}) "
+                f"and its {target.rating_count} rating(s)?"
+            )
+            try:
+                confirmed = typer.confirm(question, default=False, err=True)
+            except typer.Abort:
+                confirmed = False
+            if not confirmed:
+                raise MoviecliError(
+                    "not confirmed; nothing was deleted (use --yes to skip the question)"
+                )
+        deleted = repository.delete_movie(session=s, movie=target)
+    render.movie(deleted, fmt, action="Deleted")
+
+
+def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
+    """Fill an empty catalog with a starter set of films and a few ratings, then list it."""
+    from moviecli import render, repository
+    from moviecli.seed_data import seed_catalog
+
+    with session(ctx, write=True) as s:
+        added = seed_catalog(session=s)
+        page = repository.list_movies(session=s, limit=0)
+    if added:
+        render.note(f"Seeded the catalog with {added} movies.")
+    else:
+        render.note("The catalog is not empty; seed added nothing.")
+    render.movies(page, fmt)
+
+
+def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
+    """Counts, the score histogram and the top genres."""
+    from moviecli import render, repository
+
+    with session(ctx, write=False) as s:
+        data = repository.catalog_stats(session=s)
+    render.stats(data, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(add)
+    app.command("list")(list_movies)
+    app.command()(show)
+    app.command()(edit)
+    app.command()(delete)
+    app.command()(seed)
+    app.command()(stats)

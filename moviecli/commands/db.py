@@ -1,0 +1,173 @@
+"""The `db` group: schema and file care. The only commands that load Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from moviecli.commands._shared import catalog
+from moviecli.errors import DatabaseError, MoviecliError
+
+app = typer.Typer(help="Schema and file care: upgrade, check, back up.", no_args_is_help=True)
+
+
+def _existing_catalog(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    target = catalog(ctx)
+    path = target.location.path
+    if path is not None and not path.exists():
+        raise MoviecliError(f"there is no catalog at {path} yet")
+    return target
+
+
+def _alembic_errors():  # type: ignore[no-untyped-def]
+    from alembic.util.exc import CommandError
+
+    return CommandError
+
+
+@app.command()
+def path(ctx: typer.Context) -> None:
+    """Print where the catalog lives."""
+    from moviecli import render
+
+    location = catalog(ctx).location
+    render.plain(location.display)
+    if location.path is not None and not location.path.exists():
+        render.note("(it does not exist yet: the first command that needs it will create it)")
+
+
+@app.command()
+def upgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the catalog's schema (after a backup copy beside the file)."""
+    from moviecli import migrate, render
+    from moviecli.db import read_revision
+
+    target = catalog(ctx)
+    try:
+        before, _ = read_revision(target.engine)
+        backup = migrate.upgrade(target.engine, revision, backup=before is not None)
+        after = migrate.current_revision(target.engine)
+    except _alembic_errors() as error:
+        raise MoviecliError(f"cannot upgrade to '{revision}': {error}") from None
+    finally:
+        target.dispose()
+    if before == after:
+        render.note(f"Already at revision {after}; nothing to do.")
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+        return
+    render.note(f"Upgraded {target.location.display} from {before or 'empty'} to {after}.")
+    if backup is not None:
+        render.note(f"A copy of the catalog as it was is at {backup}")
+
+
+@app.command()
+def downgrade(
+    ctx: typer.Context,
+    revision: Annotated[str, typer.Argument(help="Target revision ('base' removes every table).")],
+) -> None:
+    """Downgrade the catalog's schema (after a backup copy beside the file)."""
+    from moviecli import migrate, render
+
+    target = _existing_catalog(ctx)
+    try:
+        before = migrate.current_revision(target.engine)
+        backup = migrate.downgrade(target.engine, revision)
+        after = migrate.current_revision(target.engine)
+    except _alembic_errors() as error:
+        raise MoviecliError(f"cannot downgrade to '{revision}': {error}") from None
+    finally:
+        target.dispose()
+    render.note(f"Downgraded from {before or 'empty'} to {after or 'base'}.")
+    if backup is not None:
+        render.note(f"A copy of the catalog as it was is at {backup}")
+
+
+@app.command()
+def current(ctx: typer.Context) -> None:
+    """Print the catalog's schema revision."""
+    from moviecli import render, schema_version
+    from moviecli.db import read_revision
+
+    target = _existing_catalog(ctx)
+    try:
+        revision, _ = read_revision(target.engine)
+    finally:
+        target.dispose()
+    if revision is None:
+        render.plain("none")
+        return
+    mark = " (head)" if revision == schema_version.HEAD else ""
+    render.plain(f"{revision}{mark}")
+
+
+@app.command()
+def history(ctx: typer.Context) -> None:
+    """List the schema revisions, newest first."""
+    from moviecli import migrate, render
+    from moviecli.db import read_revision
+
+    current_rev = None
+    target = catalog(ctx)
+    if target.location.path is None or target.location.path.exists():
+        try:
+            current_rev, _ = read_revision(target.engine)
+        finally:
+            target.dispose()
+    scripts = migrate.script_directory()
+    heads = set(scripts.get_heads())
+    render.revisions(
+        [
+            (s.revision, s.doc or "", s.revision in heads, s.revision == current_rev)
+            for s in scripts.walk_revisions()
+        ]
+    )
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Check integrity, foreign keys, rating aggregates and the schema revision."""
+    from moviecli import render, repository, schema_version
+    from moviecli.db import read_revision
+
+    target = _existing_catalog(ctx)
+    try:
+        revision, _ = read_revision(target.engine)
+        problems: list[str] = []
+        if revision != schema_version.HEAD:
+            problems.append(
+                f"schema: at revision {revision}, this moviecli expects {schema_version.HEAD}"
+            )
+        with target.session(write=False, check_schema=False) as s:
+            problems += repository.integrity_problems(session=s)
+    finally:
+        target.dispose()
+    if problems:
+        for line in problems:
+            render.note(line)
+        raise DatabaseError(f"{len(problems)} problem(s) found in {target.location.display}")
+    render.plain(
+        f"ok: {target.location.display} passed integrity, foreign key and aggregate checks "
+        f"at revision {revision}"
+    )
+
+
+@app.command()
+def backup(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Where to write the copy.", show_default=False)],
+) -> None:
+    """Copy the catalog to FILE with SQLite's online backup (safe while in use)."""
+    from moviecli import migrate, render
+
+    target = _existing_catalog(ctx)
+    try:
+        migrate.backup_file(target.engine, file)
+    finally:
+        target.dispose()
+    render.note(f"Backed up {target.location.display} to {file}")

@@ -1,0 +1,149 @@
+"""rate, unrate, ratings, top."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from moviecli.commands._shared import parse_score, session, user_name
+from moviecli.errors import InvalidValueError
+from moviecli.options import (
+    DescOption,
+    FormatOption,
+    FromYearOption,
+    GenreFilter,
+    LimitOption,
+    MovieRef,
+    OffsetOption,
+    OutputFormat,
+    RankMethod,
+    RatingSortKey,
+    ToYearOption,
+    UserOption,
+)
+
+
+def rate(
+    ctx: typer.Context,
+    movie: MovieRef,
+    score: Annotated[
+        str, typer.Argument(help="0.5 to 5 in half stars: 4, 4.5, 3.0.", show_default=False)
+    ],
+    user: UserOption = None,
+    review: Annotated[
+        str | None, typer.Option("--review", "-r", help="A few words about it.", show_default=False)
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Record or replace your score for a movie."""
+    from moviecli import render, repository
+
+    value = parse_score(score)
+    name = user_name(user)
+    with session(ctx, write=True) as s:
+        target = repository.resolve_movie(session=s, ref=movie)
+        change = repository.rate_movie(
+            session=s, movie=target, user_name=name, score=value, review=review
+        )
+    render.rating_change(change, fmt)
+
+
+def unrate(
+    ctx: typer.Context,
+    movie: MovieRef,
+    user: UserOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Remove your rating of a movie."""
+    from moviecli import render, repository
+
+    name = user_name(user)
+    with session(ctx, write=True) as s:
+        target = repository.resolve_movie(session=s, ref=movie)
+        change = repository.unrate_movie(session=s, movie=target, user_name=name)
+    render.rating_change(change, fmt, removed=True)
+
+
+def ratings(
+    ctx: typer.Context,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", "-u", help="Only this user's ratings.", show_default=False),
+    ] = None,
+    movie: Annotated[
+        str | None,
+        typer.Option("--movie", "-m", help="Only ratings of this movie.", show_default=False),
+    ] = None,
+    limit: LimitOption = 20,
+    offset: OffsetOption = 0,
+    sort: Annotated[
+        RatingSortKey | None,
+        typer.Option(
+            "--sort",
+            help="Order by (default: newest first).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    desc: DescOption = False,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List ratings, newest first unless --sort says otherwise."""
+    from moviecli import render, repository
+
+    if user is not None and not user.strip():
+        raise InvalidValueError("user name must not be blank")
+    with session(ctx, write=False) as s:
+        movie_id = repository.resolve_movie(session=s, ref=movie).id if movie is not None else None
+        rows = repository.list_ratings(
+            session=s,
+            user_name=user.strip() if user is not None else None,
+            movie_id=movie_id,
+            sort=sort.value if sort is not None else "date",
+            descending=desc if sort is not None else True,
+            limit=limit,
+            offset=offset,
+        )
+    render.ratings(rows, fmt, offset=offset)
+
+
+def top(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many; 0 = all.")] = 10,
+    genre: GenreFilter = None,
+    from_year: FromYearOption = None,
+    to_year: ToYearOption = None,
+    min_ratings: Annotated[
+        int,
+        typer.Option("--min-ratings", "-m", min=1, help="Rank only movies with this many ratings."),
+    ] = 1,
+    by: Annotated[
+        RankMethod,
+        typer.Option(
+            "--by", help="Weighted (Bayesian) average or plain mean.", case_sensitive=False
+        ),
+    ] = RankMethod.weighted,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """The best rated movies."""
+    from moviecli import render, repository
+
+    with session(ctx, write=False) as s:
+        rows = repository.top_rated(
+            session=s,
+            limit=limit,
+            genre=genre,
+            from_year=from_year,
+            to_year=to_year,
+            min_ratings=min_ratings,
+            by=by.value,
+        )
+    render.top(rows, fmt, by=by.value, min_ratings=min_ratings)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(rate)
+    app.command()(unrate)
+    app.command()(ratings)
+    app.command()(top)

@@ -1,0 +1,37 @@
+"""Domain errors. Any MoviecliError becomes one `Error: ...` line and exit 1 in cli.py."""
+
+from __future__ import annotations
+
+
+class MoviecliError(Exception):
+    """A refused operation: the message is shown to the user as is."""
+
+    exit_code = 1
+
+
+class NotFoundError(MoviecliError):
+    pass
+
+
+class AmbiguousError(MoviecliError):
+    pass
+
+
+class DuplicateError(MoviecliError):
+    pass
+
+
+class InvalidValueError(MoviecliError):
+    pass
+
+
+class SchemaError(MoviecliError):
+    """The database file is at another schema revision than this code."""
+
+
+class DatabaseError(MoviecliError):
+    """The database file cannot be used: not SQLite, unwritable, locked, damaged."""
+
+
+class ImportFormatError(MoviecliError):
+    pass

@@ -1,0 +1,407 @@
+"""Everything moviecli prints about records: Rich tables, stars, histograms, JSON, CSV.
+
+User text reaches Rich only as `Text` or through `escape()`, so a title such as
+`Blade Runner [final cut]` is printed as typed."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from moviecli.models import (
+    CatalogStats,
+    MovieDetail,
+    MoviePublic,
+    Page,
+    RatingChange,
+    RatingPublic,
+    TopRow,
+)
+from moviecli.options import OutputFormat
+
+MOVIE_FIELDS = [
+    "id",
+    "title",
+    "year",
+    "genres",
+    "original_title",
+    "runtime_minutes",
+    "director",
+    "average_rating",
+    "rating_count",
+]
+RATING_FIELDS = ["movie_id", "title", "year", "user", "score", "review", "rated_at"]
+TOP_FIELDS = ["rank", "id", "title", "year", "genres", "average_rating", "rating_count", "score"]
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def stars(score: float | None) -> str:
+    """★★★★½ for 4.5."""
+    if score is None:
+        return ""
+    whole = int(score)
+    return "★" * whole + ("½" if score - whole >= 0.5 else "")
+
+
+def iso_utc(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return (
+        moment.isoformat(timespec="seconds") + "Z"
+        if not moment.microsecond
+        else (moment.isoformat() + "Z")
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, BaseModel):
+        return {k: _jsonable(v) for k, v in value}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(_jsonable(data), ensure_ascii=False, indent=2) + "\n")
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if value is None:
+        return ""
+    return value
+
+
+def write_csv(fields: Sequence[str], rows: Iterable[BaseModel]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(fields)
+    for row in rows:
+        writer.writerow([_csv_cell(getattr(row, f)) for f in fields])
+
+
+def note(message: str) -> None:
+    """A line for the person, not for a program: it goes to stderr."""
+    stderr_console().print(Text(message))
+
+
+def _year(year: int | None) -> str:
+    return str(year) if year is not None else "?"
+
+
+def _title_text(title: str, year: int | None) -> Text:
+    text = Text(title, style="bold")
+    text.append(f" ({_year(year)})", style="dim")
+    return text
+
+
+def _score_text(score: float | None) -> Text:
+    if score is None:
+        return Text("–", style="dim")
+    return Text.assemble((stars(score), "yellow"), f" {score:.1f}")
+
+
+def _average_text(average: float | None, count: int) -> Text:
+    if average is None:
+        return Text("unrated", style="dim")
+    return Text.assemble((stars(round(average * 2) / 2), "yellow"), f" {average:.2f} ({count})")
+
+
+# ---------------------------------------------------------------- movies
+
+
+def movies(page: Page, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(page.items)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(MOVIE_FIELDS, page.items)
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("id", justify="right", style="cyan")
+    table.add_column("title", overflow="fold")
+    table.add_column("year", justify="right")
+    table.add_column("genres", overflow="fold")
+    table.add_column("rating", no_wrap=True)
+    for movie in page.items:
+        table.add_row(
+            str(movie.id),
+            Text(movie.title),
+            _year(movie.year),
+            Text(", ".join(movie.genres)),
+            _average_text(movie.average_rating, movie.rating_count),
+        )
+    console = stdout_console()
+    if page.items:
+        console.print(table)
+        first = page.offset + 1
+        last = page.offset + len(page.items)
+        console.print(Text(f"showing {first}–{last} of {page.total}", style="dim"))
+    elif page.total:
+        console.print(Text(f"showing 0 of {page.total} (offset {page.offset} is past the end)"))
+    else:
+        console.print(Text("no movies match", style="dim"))
+
+
+def movie(movie: MoviePublic, fmt: OutputFormat, *, action: str | None = None) -> None:
+    """One movie after add/edit/delete."""
+    if fmt is OutputFormat.json:
+        write_json(movie)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(MOVIE_FIELDS, [movie])
+        return
+    console = stdout_console()
+    line = Text()
+    if action:
+        line.append(f"{action} ", style="green")
+    line.append(f"#{movie.id} ", style="cyan")
+    line.append_text(_title_text(movie.title, movie.year))
+    if movie.genres:
+        line.append(f"  {', '.join(movie.genres)}", style="italic")
+    console.print(line)
+
+
+def movie_detail(detail: MovieDetail, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(detail)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(MOVIE_FIELDS, [detail])
+        return
+    console = stdout_console()
+    header = Text.assemble((f"#{detail.id} ", "cyan"), _title_text(detail.title, detail.year))
+    console.print(header)
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="dim")
+    fields.add_column(overflow="fold")
+    rows: list[tuple[str, str | Text | None]] = [
+        ("original title", detail.original_title),
+        ("genres", ", ".join(detail.genres) or None),
+        ("runtime", f"{detail.runtime_minutes} min" if detail.runtime_minutes else None),
+        ("director", detail.director),
+        ("rating", _average_text(detail.average_rating, detail.rating_count)),
+        *[(source, value) for source, value in detail.external_ids.items()],
+        ("added", iso_utc(detail.created_at)),
+    ]
+    for label, value in rows:
+        if value is not None:
+            fields.add_row(label, value if isinstance(value, Text) else Text(value))
+    console.print(fields)
+    if detail.rating_count:
+        console.print()
+        console.print(histogram(detail.histogram))
+    if detail.latest_ratings:
+        console.print()
+        console.print(Text("latest ratings", style="bold"))
+        console.print(_ratings_table(detail.latest_ratings, with_movie=False))
+
+
+def histogram(counts: dict[str, int], width: int = 30) -> Table:
+    """Bars of the number of ratings at each half star, the biggest `width` long."""
+    biggest = max(counts.values(), default=0) or 1
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="yellow", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", style="dim")
+    for key in sorted(counts, key=float, reverse=True):
+        count = counts[key]
+        bar = "█" * round(count / biggest * width) if count else ""
+        table.add_row(f"{stars(float(key))} {key}", Text(bar, style="magenta"), str(count))
+    return table
+
+
+# ---------------------------------------------------------------- ratings
+
+
+def _ratings_table(ratings: Sequence[RatingPublic], *, with_movie: bool = True) -> Table:
+    table = Table(show_edge=False, pad_edge=False)
+    if with_movie:
+        table.add_column("id", justify="right", style="cyan")
+        table.add_column("movie", overflow="fold")
+    table.add_column("user")
+    table.add_column("score", no_wrap=True)
+    table.add_column("rated", no_wrap=True, style="dim")
+    table.add_column("review", overflow="fold")
+    for rating in ratings:
+        cells: list[str | Text] = []
+        if with_movie:
+            cells += [str(rating.movie_id), _title_text(rating.title, rating.year)]
+        cells += [
+            Text(rating.user),
+            _score_text(rating.score),
+            rating.rated_at.strftime("%Y-%m-%d %H:%M"),
+            Text(rating.review or ""),
+        ]
+        table.add_row(*cells)
+    return table
+
+
+def ratings(rows: Sequence[RatingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(RATING_FIELDS, rows)
+        return
+    console = stdout_console()
+    if not rows:
+        console.print(Text("no ratings", style="dim"))
+        return
+    console.print(_ratings_table(rows))
+    console.print(Text(f"showing {offset + 1}–{offset + len(rows)}", style="dim"))
+
+
+def rating_change(change: RatingChange, fmt: OutputFormat, *, removed: bool = False) -> None:
+    if fmt is OutputFormat.json:
+        write_json(
+            {
+                **_jsonable(change.rating),
+                "replaced_score": change.replaced,
+                "average_rating": change.average_rating,
+                "rating_count": change.rating_count,
+            }
+        )
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(RATING_FIELDS, [change.rating])
+        return
+    rating = change.rating
+    line = Text()
+    if removed:
+        line.append("Removed ", style="red")
+        line.append(f"{rating.user}'s rating ")
+        line.append_text(_score_text(rating.score))
+        line.append(" of ")
+    else:
+        line.append(f"{rating.user} rated ", style="green")
+    line.append_text(_title_text(rating.title, rating.year))
+    if not removed:
+        line.append(" ")
+        line.append_text(_score_text(rating.score))
+        if change.replaced is not None:
+            line.append(f" (was {change.replaced:.1f})", style="dim")
+    console = stdout_console()
+    console.print(line)
+    summary = Text("now ", style="dim")
+    summary.append_text(_average_text(change.average_rating, change.rating_count))
+    console.print(summary)
+
+
+# ---------------------------------------------------------------- top and stats
+
+
+def top(rows: Sequence[TopRow], fmt: OutputFormat, *, by: str, min_ratings: int) -> None:
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(TOP_FIELDS, rows)
+        return
+    console = stdout_console()
+    if not rows:
+        console.print(Text(f"no movie has {min_ratings} or more ratings yet", style="dim"))
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("id", justify="right", style="cyan")
+    table.add_column("title", overflow="fold")
+    table.add_column("year", justify="right")
+    table.add_column("average", no_wrap=True)
+    table.add_column("ratings", justify="right")
+    table.add_column("score" if by == "weighted" else "mean", justify="right")
+    for row in rows:
+        table.add_row(
+            str(row.rank),
+            str(row.id),
+            Text(row.title),
+            _year(row.year),
+            Text.assemble(
+                (stars(round(row.average_rating * 2) / 2), "yellow"), f" {row.average_rating:.2f}"
+            ),
+            str(row.rating_count),
+            f"{row.score:.3f}",
+        )
+    console.print(table)
+    how = "weighted rating" if by == "weighted" else "mean rating"
+    console.print(Text(f"ranked by {how}, at least {min_ratings} rating(s)", style="dim"))
+
+
+def stats(data: CatalogStats, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        payload = _jsonable(data)
+        payload["top_genres"] = [{"genre": g, "movies": n} for g, n in data.top_genres]
+        write_json(payload)
+        return
+    if fmt is OutputFormat.csv:
+        fields = ["movies", "ratings", "users", "genres", "rated_movies", "average_rating"]
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(fields)
+        writer.writerow([_csv_cell(getattr(data, f)) for f in fields])
+        return
+    console = stdout_console()
+    counts = Table.grid(padding=(0, 2))
+    counts.add_column(style="dim")
+    counts.add_column(justify="right")
+    counts.add_row("movies", str(data.movies))
+    counts.add_row("rated movies", str(data.rated_movies))
+    counts.add_row("ratings", str(data.ratings))
+    counts.add_row("users", str(data.users))
+    counts.add_row("genres", str(data.genres))
+    counts.add_row(
+        "average rating", f"{data.average_rating:.2f}" if data.average_rating is not None else "–"
+    )
+    console.print(counts)
+    if data.ratings:
+        console.print()
+        console.print(Text("scores", style="bold"))
+        console.print(histogram(data.histogram))
+    if data.top_genres:
+        console.print()
+        genres = Table(title=None, show_edge=False, pad_edge=False)
+        genres.add_column("genre")
+        genres.add_column("movies", justify="right")
+        for name, count in data.top_genres:
+            genres.add_row(escape(name), str(count))
+        console.print(Text("top genres", style="bold"))
+        console.print(genres)
+
+
+def revisions(rows: Sequence[tuple[str, str, bool, bool]]) -> None:
+    """`db history`: revision, message, is head, is current."""
+    console = stdout_console()
+    for revision, message, is_head, is_current in rows:
+        marks = [m for m, on in (("head", is_head), ("current", is_current)) if on]
+        line = Text(revision, style="cyan")
+        line.append(f"  {message}")
+        if marks:
+            line.append(f"  ({', '.join(marks)})", style="green")
+        console.print(line)
+
+
+def plain(text: str) -> None:
+    """A bare value on stdout (a path, a revision), for scripts."""
+    sys.stdout.write(text + "\n")

@@ -1,0 +1,112 @@
+"""The starter catalog `moviecli seed` writes: well-known films and a few demo ratings."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from moviecli import repository
+from moviecli.models import MovieCreate
+
+# title, year, genres, runtime, director, original title
+FILMS: list[tuple[str, int, list[str], int, str, str | None]] = [
+    ("Inception", 2010, ["Action", "Sci-Fi", "Thriller"], 148, "Christopher Nolan", None),
+    ("The Matrix", 1999, ["Action", "Sci-Fi"], 136, "Lana Wachowski, Lilly Wachowski", None),
+    ("The Godfather", 1972, ["Crime", "Drama"], 175, "Francis Ford Coppola", None),
+    (
+        "Spirited Away",
+        2001,
+        ["Animation", "Fantasy", "Adventure"],
+        125,
+        "Hayao Miyazaki",
+        "千と千尋の神隠し",
+    ),
+    ("Black Panther", 2018, ["Action", "Adventure", "Sci-Fi"], 134, "Ryan Coogler", None),
+    ("Arrival", 2016, ["Drama", "Mystery", "Sci-Fi"], 116, "Denis Villeneuve", None),
+    ("The Martian", 2015, ["Adventure", "Drama", "Sci-Fi"], 144, "Ridley Scott", None),
+    ("Parasite", 2019, ["Comedy", "Drama", "Thriller"], 132, "Bong Joon-ho", "기생충"),
+    ("Casablanca", 1942, ["Drama", "Romance", "War"], 102, "Michael Curtiz", None),
+    ("Seven Samurai", 1954, ["Action", "Drama"], 207, "Akira Kurosawa", "七人の侍"),
+    ("Pulp Fiction", 1994, ["Crime", "Drama"], 154, "Quentin Tarantino", None),
+    (
+        "Amélie",
+        2001,
+        ["Comedy", "Romance"],
+        122,
+        "Jean-Pierre Jeunet",
+        "Le Fabuleux Destin d'Amélie Poulain",
+    ),
+    ("Heat", 1995, ["Action", "Crime", "Drama"], 170, "Michael Mann", None),
+    ("Alien", 1979, ["Horror", "Sci-Fi"], 117, "Ridley Scott", None),
+    (
+        "Toy Story",
+        1995,
+        ["Animation", "Adventure", "Children", "Comedy"],
+        81,
+        "John Lasseter",
+        None,
+    ),
+    ("Mad Max: Fury Road", 2015, ["Action", "Adventure", "Sci-Fi"], 120, "George Miller", None),
+    ("Blade Runner", 1982, ["Sci-Fi", "Thriller"], 117, "Ridley Scott", None),
+    ("Get Out", 2017, ["Horror", "Mystery", "Thriller"], 104, "Jordan Peele", None),
+    ("Moonlight", 2016, ["Drama"], 111, "Barry Jenkins", None),
+    (
+        "Everything Everywhere All at Once",
+        2022,
+        ["Action", "Adventure", "Comedy"],
+        139,
+        "Daniel Kwan, Daniel Scheinert",
+        None,
+    ),
+]
+
+# user, title, score, review
+DEMO_RATINGS: list[tuple[str, str, float, str | None]] = [
+    ("alice", "The Godfather", 5.0, "An offer I could not refuse."),
+    ("bob", "The Godfather", 4.5, None),
+    ("carol", "The Godfather", 5.0, None),
+    ("alice", "Spirited Away", 5.0, "Pure wonder."),
+    ("bob", "Spirited Away", 4.5, None),
+    ("alice", "Inception", 4.5, None),
+    ("bob", "Inception", 4.0, None),
+    ("carol", "Inception", 3.5, "Clever, a little cold."),
+    ("alice", "The Matrix", 4.0, None),
+    ("bob", "The Matrix", 5.0, "Still the best lobby scene."),
+    ("carol", "The Matrix", 4.0, None),
+    ("alice", "Arrival", 4.5, None),
+    ("carol", "Arrival", 5.0, None),
+    ("bob", "The Martian", 4.0, None),
+    ("carol", "The Martian", 3.5, None),
+    ("alice", "Black Panther", 3.5, None),
+    ("bob", "Black Panther", 4.0, None),
+    ("carol", "Parasite", 5.0, None),
+    ("alice", "Casablanca", 4.5, None),
+    ("bob", "Alien", 4.5, None),
+    ("carol", "Heat", 4.0, None),
+    ("alice", "Toy Story", 4.0, None),
+]
+
+
+def seed_catalog(*, session: Session) -> int:
+    """Add the starter films and demo ratings to an empty catalog; return how many films
+    were added (0 when the catalog already held movies)."""
+    if not repository.is_empty(session=session):
+        return 0
+    movies = {}
+    for title, year, genres, runtime, director, original in FILMS:
+        data = MovieCreate.model_validate(
+            {
+                "title": title,
+                "year": year,
+                "genres": genres,
+                "runtime_minutes": runtime,
+                "director": director,
+                "original_title": original,
+            }
+        )
+        movies[title] = repository.add_movie(session=session, data=data).id
+    for user, title, score, review in DEMO_RATINGS:
+        movie = repository.resolve_movie(session=session, ref=str(movies[title]))
+        repository.rate_movie(
+            session=session, movie=movie, user_name=user, score=score, review=review
+        )
+    return len(FILMS)
