@@ -12,7 +12,16 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, field_validator
-from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Integer, MetaData
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 # Batch migrations on SQLite can only find and alter constraints that have names.
@@ -218,6 +227,27 @@ class ExternalId(SQLModel, table=True):
     movie_id: int = Field(
         sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), nullable=False)
     )
+
+
+class Tag(SQLModel, table=True):
+    """A user's free-text tag on a movie (MovieLens tags.csv, Letterboxd tags)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (
+        UniqueConstraint("movie_id", "user_id", "tag", name="uq_tags_movie_id_user_id_tag"),
+        CheckConstraint("length(tag) BETWEEN 1 AND 255", name="tag_length"),
+        Index("ix_tags_user_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    movie_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    tag: str = Field(max_length=255)
+    tagged_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
 
 
 # ---------------------------------------------------------------- ratings
