@@ -91,7 +91,8 @@ def main_options(
         str | None,
         typer.Option(
             "--db",
-            help="Catalog file or SQLAlchemy URL (default: $MOVIECLI_DB, else the user data folder).",
+            metavar="PATH|URL",
+            help="Catalog file or SQLAlchemy URL (default: $MOVIECLI_DB, else the data folder).",
             show_default=False,
         ),
     ] = None,
