@@ -1,0 +1,87 @@
+"""Shared fixtures: every test gets its own catalog in tmp_path; nothing touches the real one."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from moviecli.cli import app
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the per-user data folder at a temp dir and fix the user and terminal width."""
+    data_home = tmp_path / "xdg-data"
+    monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    monkeypatch.delenv("MOVIECLI_DB", raising=False)
+    monkeypatch.delenv("MOVIECLI_DEBUG", raising=False)
+    monkeypatch.setenv("MOVIECLI_USER", "tester")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+    return data_home
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "catalog" / "movies.db"
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Invoke:
+    """Run moviecli on the test's own catalog: cli("add", "Heat", "--year", "1995")."""
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
+        target = str(db if db is not None else db_path)
+        return runner.invoke(app, ["--db", target, *args], input=input)
+
+    return invoke
+
+
+@pytest.fixture
+def catalog(cli: Invoke, db_path: Path) -> Path:
+    """A fresh catalog migrated to head."""
+    result = cli("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    return db_path
+
+
+@pytest.fixture
+def seeded(cli: Invoke, catalog: Path) -> Path:
+    result = cli("seed")
+    assert result.exit_code == 0, result.output
+    return catalog
+
+
+def json_out(result: Result) -> Any:
+    """The JSON a command printed on stdout (and nothing else)."""
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def dump_tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted: compare two dumps to prove nothing changed."""
+    connection = sqlite3.connect(path)
+    try:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        return {
+            table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            for table in tables
+        }
+    finally:
+        connection.close()
