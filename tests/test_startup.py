@@ -1,0 +1,55 @@
+"""`moviecli --help`, `--version` and completion must not load the database layer,
+and ordinary commands must not load Alembic (issue 5, targets 1 and 2)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATABASE_MODULES = ("sqlalchemy", "sqlmodel", "alembic")
+
+
+def imported_modules(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    """Top-level package names a real `python -m moviecli ARGS` process imported."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "moviecli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    names = set()
+    for line in result.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip().split(".")[0])
+    assert "typer" in names, "the import trace was not captured"
+    return names
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["db", "--help"], ["top", "--help"]])
+def test_help_and_version_do_not_import_the_database_layer(args: list[str]) -> None:
+    loaded = imported_modules(*args)
+    assert not loaded & set(DATABASE_MODULES), sorted(loaded & set(DATABASE_MODULES))
+
+
+def test_shell_completion_does_not_import_the_database_layer() -> None:
+    env = {"_MOVIECLI_COMPLETE": "complete_bash", "COMP_WORDS": "moviecli li", "COMP_CWORD": "1"}
+    loaded = imported_modules(env=env)
+    assert not loaded & set(DATABASE_MODULES)
+
+
+def test_ordinary_commands_do_not_import_alembic(tmp_path: Path) -> None:
+    db = tmp_path / "movies.db"
+    seeded = subprocess.run(
+        [sys.executable, "-m", "moviecli", "--db", str(db), "seed"], capture_output=True, text=True
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    for args in (["list"], ["top"], ["show", "1"], ["rate", "1", "4", "--user", "x"]):
+        loaded = imported_modules("--db", str(db), *args)
+        assert "sqlalchemy" in loaded  # the command really ran against the catalog
+        assert "alembic" not in loaded, args
