@@ -13,9 +13,27 @@ from sqlmodel import Session
 
 from moviecli import schema_version
 from moviecli.config import DatabaseLocation
-from moviecli.errors import DatabaseError, SchemaError
+from moviecli.errors import DatabaseError, InvalidValueError, SchemaError
 
 BUSY_TIMEOUT_SECONDS = 10.0
+BUSY_TIMEOUT_ENV = "MOVIECLI_BUSY_TIMEOUT"
+
+
+def busy_timeout_seconds() -> float:
+    """How long a command waits for another moviecli's write to finish before it gives up
+    with "the catalog is busy": $MOVIECLI_BUSY_TIMEOUT seconds, else BUSY_TIMEOUT_SECONDS."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (0 <= value <= 3600):  # also refuses nan and inf
+        raise InvalidValueError(
+            f"{BUSY_TIMEOUT_ENV} must be a number of seconds from 0 to 3600 (got '{raw}')"
+        )
+    return value
 
 
 def make_engine(location: DatabaseLocation, *, busy_timeout: float | None = None) -> Engine:
@@ -23,7 +41,7 @@ def make_engine(location: DatabaseLocation, *, busy_timeout: float | None = None
     and its transactions are begun by us: `BEGIN IMMEDIATE` when the connection is
     opened with the `immediate` execution option, so a writer takes the write lock
     up front instead of failing half-way with "database is locked"."""
-    timeout = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
+    timeout = busy_timeout_seconds() if busy_timeout is None else busy_timeout
     if location.path is None:
         return create_engine(location.url)
     _prepare_file(location.path, location.is_default)
