@@ -39,6 +39,7 @@ RankBy = Literal["weighted", "mean"]
 
 _TITLE_WITH_YEAR = re.compile(r"^(?P<title>.*\S)\s*\((?P<year>\d{4})\)\s*$")
 HISTOGRAM_KEYS = [f"{n / 2:.1f}" for n in range(1, 11)]
+_MAX_ID = 2**63 - 1
 
 
 # ---------------------------------------------------------------- naming a movie
@@ -47,7 +48,8 @@ HISTOGRAM_KEYS = [f"{n / 2:.1f}" for n in range(1, 11)]
 def resolve_movie(*, session: Session, ref: str) -> Movie:
     """A movie named by id (`42`), exact title (`the matrix`) or title and year (`Heat (1995)`)."""
     text = ref.strip()
-    if text.isdigit():
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and within SQLite's INTEGER.
+    if text.isascii() and text.isdigit() and int(text) <= _MAX_ID:
         movie = session.get(Movie, int(text))
         if movie is not None:
             return movie
