@@ -56,7 +56,9 @@ def make_engine(location: DatabaseLocation, *, busy_timeout: float | None = None
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             cursor.execute("PRAGMA foreign_keys = ON")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            # No `journal_mode = WAL` here: it rewrites the file header, and a command
+            # refused on an old, foreign or newer file must leave it byte for byte as it
+            # was. Migrations set WAL; ensure_schema sets it on a catalog at head.
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()
@@ -148,10 +150,21 @@ def _inspect_tables(conn) -> list[str]:  # type: ignore[no-untyped-def]
     return inspect(conn).get_table_names()
 
 
+def _use_wal(engine: Engine) -> None:
+    """Put a catalog at head in WAL mode (persistent: a no-op once set)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            raw.execute("PRAGMA journal_mode = WAL")
+
+
 def ensure_schema(engine: Engine, location: DatabaseLocation) -> None:
     """Create a new catalog at head; refuse a catalog at another revision."""
     revision, has_tables = read_revision(engine)
     if revision == schema_version.HEAD:
+        _use_wal(engine)
         return
     if revision is None:
         if has_tables:

@@ -8,26 +8,39 @@ before it commits.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RangeNotAncestorError, RevisionError
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 
 import moviecli
-from moviecli.errors import DatabaseError, MoviecliError
+from moviecli import schema_version
+from moviecli.errors import DatabaseError, MoviecliError, SchemaError
 
 
 def alembic_ini_path() -> Path:
-    """The checkout's alembic.ini when running from a checkout, else the wheel's copy."""
+    """The checkout's alembic.ini when running from a checkout, else the wheel's copy.
+
+    A checkout is recognised by pyproject.toml, alembic.ini and migrations/ beside the
+    package: site-packages never holds a pyproject.toml, so an installed wheel always
+    uses its own copy (moviecli/alembic.ini + moviecli/migrations)."""
     package = Path(moviecli.__file__).resolve().parent
     checkout = package.parent
-    if (checkout / "alembic.ini").is_file() and (checkout / "migrations").is_dir():
+    if (
+        (checkout / "pyproject.toml").is_file()
+        and (checkout / "alembic.ini").is_file()
+        and (checkout / "migrations").is_dir()
+    ):
         return checkout / "alembic.ini"
     return package / "alembic.ini"
 
@@ -50,7 +63,10 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
         raw = conn.connection.driver_connection
         is_sqlite = engine.dialect.name == "sqlite"
         if is_sqlite:
-            raw.execute("PRAGMA foreign_keys = OFF")  # must happen outside a transaction
+            # Both must happen outside a transaction. WAL is set here, when a catalog is
+            # created or migrated, and never by a command that might be refused.
+            raw.execute("PRAGMA foreign_keys = OFF")
+            raw.execute("PRAGMA journal_mode = WAL")
         try:
             with conn.execution_options(immediate=True).begin():
                 yield conn
@@ -66,22 +82,111 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                 raw.execute("PRAGMA foreign_keys = ON")
 
 
-def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> Path | None:
-    """Upgrade to `revision`; with `backup`, copy the file beside itself first.
-    Returns the backup's path when one was made."""
-    backup_path = None
-    if backup:
-        backup_path = backup_before_change(engine)
-    with migration_connection(engine) as conn:
-        command.upgrade(alembic_config(conn), revision)
-    return backup_path
+@dataclass(frozen=True)
+class MigrationResult:
+    """What an upgrade or downgrade did: the revisions before and after, the steps it
+    ran (none when the catalog was already there) and the backup copy it made."""
+
+    before: str | None
+    after: str | None
+    steps: tuple[str, ...]
+    backup: Path | None
 
 
-def downgrade(engine: Engine, revision: str, *, backup: bool = True) -> Path | None:
-    backup_path = backup_before_change(engine) if backup else None
-    with migration_connection(engine) as conn:
-        command.downgrade(alembic_config(conn), revision)
-    return backup_path
+def _known_revisions() -> str:
+    return ", ".join((*schema_version.REVISIONS, "head", "base"))
+
+
+def _catalog_revision(engine: Engine) -> str | None:
+    """The catalog's revision, refusing a file this code must not migrate: an SQLite
+    database that is not a moviecli catalog, or one made by a newer moviecli."""
+    from moviecli.db import read_revision
+
+    revision, has_tables = read_revision(engine)
+    if revision is None and has_tables:
+        raise SchemaError("this SQLite database is not a moviecli catalog; it was not touched")
+    if revision is not None and revision not in schema_version.REVISIONS:
+        raise SchemaError(
+            f"database schema is at revision {revision}, which this moviecli does not know "
+            "(made by a newer moviecli?); upgrade moviecli, the catalog was not touched"
+        )
+    return revision
+
+
+def _steps(upper: str, lower: str) -> tuple[str, ...]:
+    scripts = script_directory()
+    return tuple(r.revision for r in scripts.iterate_revisions(upper, lower))
+
+
+def _run(
+    engine: Engine,
+    *,
+    direction: str,
+    revision: str,
+    before: str | None,
+    steps: tuple[str, ...],
+    backup: bool,
+) -> MigrationResult:
+    if not steps:
+        return MigrationResult(before, before, (), None)
+    # A catalog with no revision holds no data yet: nothing to keep a copy of.
+    backup_path = backup_before_change(engine) if backup and before is not None else None
+    try:
+        with migration_connection(engine) as conn:
+            getattr(command, direction)(alembic_config(conn), revision)
+    except Exception as error:
+        kept = f" (a copy made before is at {backup_path})" if backup_path else ""
+        detail = getattr(error, "orig", None) or error
+        reason = (
+            str(detail)
+            if isinstance(detail, MoviecliError)
+            else f"{type(detail).__name__}: {detail}"
+        )
+        raise MoviecliError(
+            f"{direction} to '{revision}' failed and was rolled back, the catalog is as it "
+            f"was{kept}: {reason}"
+        ) from error
+    return MigrationResult(before, current_revision(engine), steps, backup_path)
+
+
+def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> MigrationResult:
+    """Upgrade to `revision` in one transaction. Nothing happens (no backup either) when
+    the catalog is already there; otherwise, with `backup`, a catalog that holds data
+    is first copied beside itself."""
+    before = _catalog_revision(engine)
+    try:
+        steps = _steps(revision, before or "base")
+    except RangeNotAncestorError:
+        raise MoviecliError(
+            f"the catalog is at revision {before}, newer than '{revision}'; "
+            f"use 'moviecli db downgrade {revision}'"
+        ) from None
+    except (RevisionError, CommandError):
+        raise MoviecliError(
+            f"unknown revision '{revision}' (known: {_known_revisions()})"
+        ) from None
+    return _run(
+        engine, direction="upgrade", revision=revision, before=before, steps=steps, backup=backup
+    )
+
+
+def downgrade(engine: Engine, revision: str, *, backup: bool = True) -> MigrationResult:
+    """Downgrade to `revision` ('base' removes every table) after a backup copy."""
+    before = _catalog_revision(engine)
+    try:
+        steps = () if before is None else _steps(before, revision)
+    except RangeNotAncestorError:
+        raise MoviecliError(
+            f"the catalog is at revision {before}, older than '{revision}'; "
+            f"use 'moviecli db upgrade {revision}'"
+        ) from None
+    except (RevisionError, CommandError):
+        raise MoviecliError(
+            f"unknown revision '{revision}' (known: {_known_revisions()})"
+        ) from None
+    return _run(
+        engine, direction="downgrade", revision=revision, before=before, steps=steps, backup=backup
+    )
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -122,6 +227,13 @@ def backup_file(engine: Engine, target: Path) -> None:
     if not target.parent.is_dir():
         raise MoviecliError(f"folder {target.parent} does not exist")
     try:
+        # Owner-only from the first byte: a catalog is personal data.
+        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        raise MoviecliError(f"{target} already exists; choose another file") from None
+    except OSError as error:
+        raise MoviecliError(f"cannot write {target}: {error.strerror or error}") from None
+    try:
         source = sqlite3.connect(source_path)
         try:
             destination = sqlite3.connect(target)
@@ -134,4 +246,3 @@ def backup_file(engine: Engine, target: Path) -> None:
     except sqlite3.Error as error:
         target.unlink(missing_ok=True)
         raise DatabaseError(f"backup to {target} failed: {error}") from error
-    target.chmod(0o600)

@@ -21,12 +21,6 @@ def _existing_catalog(ctx: typer.Context):  # type: ignore[no-untyped-def]
     return target
 
 
-def _alembic_errors():  # type: ignore[no-untyped-def]
-    from alembic.util.exc import CommandError
-
-    return CommandError
-
-
 @app.command()
 def path(ctx: typer.Context) -> None:
     """Print where the catalog lives."""
@@ -45,25 +39,20 @@ def upgrade(
 ) -> None:
     """Upgrade the catalog's schema (after a backup copy beside the file)."""
     from moviecli import migrate, render
-    from moviecli.db import read_revision
 
     target = catalog(ctx)
     try:
-        before, _ = read_revision(target.engine)
-        backup = migrate.upgrade(target.engine, revision, backup=before is not None)
-        after = migrate.current_revision(target.engine)
-    except _alembic_errors() as error:
-        raise MoviecliError(f"cannot upgrade to '{revision}': {error}") from None
+        result = migrate.upgrade(target.engine, revision)
     finally:
         target.dispose()
-    if before == after:
-        render.note(f"Already at revision {after}; nothing to do.")
-        if backup is not None:
-            backup.unlink(missing_ok=True)
+    if not result.steps:
+        render.note(f"Already at revision {result.after or 'base'}; nothing to do.")
         return
-    render.note(f"Upgraded {target.location.display} from {before or 'empty'} to {after}.")
-    if backup is not None:
-        render.note(f"A copy of the catalog as it was is at {backup}")
+    render.note(
+        f"Upgraded {target.location.display} from {result.before or 'empty'} to {result.after}."
+    )
+    if result.backup is not None:
+        render.note(f"A copy of the catalog as it was is at {result.backup}")
 
 
 @app.command()
@@ -76,16 +65,15 @@ def downgrade(
 
     target = _existing_catalog(ctx)
     try:
-        before = migrate.current_revision(target.engine)
-        backup = migrate.downgrade(target.engine, revision)
-        after = migrate.current_revision(target.engine)
-    except _alembic_errors() as error:
-        raise MoviecliError(f"cannot downgrade to '{revision}': {error}") from None
+        result = migrate.downgrade(target.engine, revision)
     finally:
         target.dispose()
-    render.note(f"Downgraded from {before or 'empty'} to {after or 'base'}.")
-    if backup is not None:
-        render.note(f"A copy of the catalog as it was is at {backup}")
+    if not result.steps:
+        render.note(f"Already at revision {result.after or 'base'}; nothing to do.")
+        return
+    render.note(f"Downgraded from {result.before} to {result.after or 'base'}.")
+    if result.backup is not None:
+        render.note(f"A copy of the catalog as it was is at {result.backup}")
 
 
 @app.command()
@@ -141,10 +129,12 @@ def check(ctx: typer.Context) -> None:
         problems: list[str] = []
         if revision != schema_version.HEAD:
             problems.append(
-                f"schema: at revision {revision}, this moviecli expects {schema_version.HEAD}"
+                f"schema: at revision {revision or 'none'}, "
+                f"this moviecli expects {schema_version.HEAD}"
             )
-        with target.session(write=False, check_schema=False) as s:
-            problems += repository.integrity_problems(session=s)
+        if revision in schema_version.REVISIONS:
+            with target.session(write=False, check_schema=False) as s:
+                problems += repository.integrity_problems(session=s)
     finally:
         target.dispose()
     if problems:
