@@ -56,16 +56,38 @@ UserOption = Annotated[
         show_default=False,
     ),
 ]
-LimitOption = Annotated[int, typer.Option("--limit", "-n", min=0, help="How many rows; 0 = all.")]
-OffsetOption = Annotated[int, typer.Option("--offset", min=0, help="Skip this many rows first.")]
+# Bounds keep numbers inside SQLite's 64-bit INTEGER: a bigger one is a usage error (exit 2),
+# not an OverflowError from the driver.
+COUNT_MAX = 2**63 - 1
+YEAR_FILTER_MIN, YEAR_FILTER_MAX = 0, 9999
+
+LimitOption = Annotated[
+    int, typer.Option("--limit", "-n", min=0, max=COUNT_MAX, help="How many rows; 0 = all.")
+]
+OffsetOption = Annotated[
+    int, typer.Option("--offset", min=0, max=COUNT_MAX, help="Skip this many rows first.")
+]
 DescOption = Annotated[bool, typer.Option("--desc", help="Reverse the order.")]
 GenreFilter = Annotated[
     str | None, typer.Option("--genre", "-g", help="Only movies of this genre.", show_default=False)
 ]
 FromYearOption = Annotated[
     int | None,
-    typer.Option("--from-year", help="Only movies from this year on.", show_default=False),
+    typer.Option(
+        "--from-year",
+        min=YEAR_FILTER_MIN,
+        max=YEAR_FILTER_MAX,
+        help="Only movies from this year on.",
+        show_default=False,
+    ),
 ]
 ToYearOption = Annotated[
-    int | None, typer.Option("--to-year", help="Only movies up to this year.", show_default=False)
+    int | None,
+    typer.Option(
+        "--to-year",
+        min=YEAR_FILTER_MIN,
+        max=YEAR_FILTER_MAX,
+        help="Only movies up to this year.",
+        show_default=False,
+    ),
 ]

@@ -348,6 +348,27 @@ def test_list_refuses_a_negative_limit(cli: Invoke, catalog: Path) -> None:
     assert cli("list", "--sort", "nonsense").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--year", "99999999999999999999"],
+        ["list", "--from-year", "99999999999999999999"],
+        ["list", "--limit", "99999999999999999999"],
+        ["list", "--offset", "99999999999999999999"],
+        ["top", "--min-ratings", "99999999999999999999"],
+        ["top", "--to-year", "99999999999999999999"],
+        ["ratings", "--limit", "99999999999999999999"],
+    ],
+)
+def test_numbers_beyond_sqlite_integers_are_usage_errors(
+    cli: Invoke, catalog: Path, args: list[str]
+) -> None:
+    result = cli(*args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "OverflowError" not in result.output
+
+
 # ---------------------------------------------------------------- show
 
 

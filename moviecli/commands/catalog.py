@@ -9,6 +9,8 @@ import typer
 from moviecli.commands._shared import session, validated
 from moviecli.errors import MoviecliError
 from moviecli.options import (
+    YEAR_FILTER_MAX,
+    YEAR_FILTER_MIN,
     DescOption,
     FormatOption,
     FromYearOption,
@@ -76,7 +78,15 @@ def list_movies(
     ] = None,
     genre: GenreFilter = None,
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="Only this year.", show_default=False)
+        int | None,
+        typer.Option(
+            "--year",
+            "-y",
+            min=YEAR_FILTER_MIN,
+            max=YEAR_FILTER_MAX,
+            help="Only this year.",
+            show_default=False,
+        ),
     ] = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,

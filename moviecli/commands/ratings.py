@@ -9,6 +9,7 @@ import typer
 from moviecli.commands._shared import parse_score, session, user_name
 from moviecli.errors import InvalidValueError
 from moviecli.options import (
+    COUNT_MAX,
     DescOption,
     FormatOption,
     FromYearOption,
@@ -110,13 +111,21 @@ def ratings(
 
 def top(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="How many; 0 = all.")] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, max=COUNT_MAX, help="How many; 0 = all.")
+    ] = 10,
     genre: GenreFilter = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,
     min_ratings: Annotated[
         int,
-        typer.Option("--min-ratings", "-m", min=1, help="Rank only movies with this many ratings."),
+        typer.Option(
+            "--min-ratings",
+            "-m",
+            min=1,
+            max=COUNT_MAX,
+            help="Rank only movies with this many ratings.",
+        ),
     ] = 1,
     by: Annotated[
         RankMethod,
