@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -282,3 +284,64 @@ def test_a_bad_busy_timeout_is_refused(cli: Invoke, seeded: Path, monkeypatch, v
     assert result.stderr == (
         f"Error: MOVIECLI_BUSY_TIMEOUT must be a number of seconds from 0 to 3600 (got '{value}')\n"
     )
+
+
+class Prompted:
+    """A real `moviecli delete` sitting at its confirmation question."""
+
+    def __init__(self, catalog: Path, ref: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "moviecli", "--db", str(catalog), "delete", ref],
+            env=subprocess_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        self.err = bytearray()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        wait_for(
+            lambda: b"Delete #" in self.err or self.proc.poll() is not None, 60, "the question"
+        )
+        assert self.proc.poll() is None, bytes(self.err)
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        while chunk := self.proc.stderr.read1(1024):  # type: ignore[attr-defined]
+            self.err += chunk
+
+    def finish(self, answer: bytes | None = None, sig: int | None = None) -> tuple[int, str, str]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        if sig is not None:
+            self.proc.send_signal(sig)
+        if answer is not None:
+            self.proc.stdin.write(answer)
+            self.proc.stdin.flush()
+        code = self.proc.wait(timeout=30)
+        self._reader.join(timeout=10)
+        return code, self.proc.stdout.read().decode(), bytes(self.err).decode()
+
+
+def test_a_delete_waiting_for_its_question_does_not_block_other_terminals(
+    cli: Invoke, seeded: Path, monkeypatch
+) -> None:
+    prompted = Prompted(seeded, "The Godfather")
+    try:
+        monkeypatch.setenv("MOVIECLI_BUSY_TIMEOUT", "0.5")
+        rated = cli("rate", "Inception", "2", "--user", "other-terminal")
+        assert rated.exit_code == 0, rated.stderr
+    finally:
+        code, _, err = prompted.finish(answer=b"y\n")
+    assert code == 0, err
+    titles = {movie["title"] for movie in json_out(cli("list", "-f", "json", "--limit", "0"))}
+    assert "The Godfather" not in titles
+    assert json_out(cli("ratings", "--user", "other-terminal", "-f", "json"))[0]["score"] == 2
+
+
+def test_ctrl_c_at_the_question_deletes_nothing(seeded: Path) -> None:
+    before = dump_tables(seeded)
+    code, _, err = Prompted(seeded, "The Godfather").finish(sig=signal.SIGINT)
+    assert "Traceback" not in err
+    assert err.endswith("[y/N]:\nError: interrupted; nothing was changed\n"), err
+    assert code == 130
+    assert dump_tables(seeded) == before

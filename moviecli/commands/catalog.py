@@ -181,21 +181,34 @@ def delete(
     """Delete a movie and its ratings (asks first unless --yes)."""
     from moviecli import render, repository
 
+    confirmed_id = None
+    if not yes:
+        # Ask outside any transaction: a write lock held while a person reads the
+        # question would make every other terminal wait, then fail as "busy".
+        with session(ctx, write=False) as s:
+            target = repository.resolve_movie(session=s, ref=movie)
+        question = (
+            f"Delete #{target.id} {target.title} ({target.year or '?'}) "
+            f"and its {target.rating_count} rating(s)?"
+        )
+        try:
+            confirmed = typer.confirm(question, default=False, err=True)
+        except typer.Abort as error:
+            render.note("")  # end the question's line: no answer was typed
+            if isinstance(error.__context__, KeyboardInterrupt):  # Ctrl-C, not "no"
+                raise KeyboardInterrupt from None
+            confirmed = False
+        if not confirmed:
+            raise MoviecliError(
+                "not confirmed; nothing was deleted (use --yes to skip the question)"
+            )
+        confirmed_id = target.id
     with session(ctx, write=True) as s:
         target = repository.resolve_movie(session=s, ref=movie)
-        if not yes:
-            question = (
-                f"Delete #{target.id} {target.title} ({target.year or '?'}) "
-                f"and its {target.rating_count} rating(s)?"
+        if confirmed_id is not None and target.id != confirmed_id:
+            raise MoviecliError(
+                f"'{movie}' changed while you answered (now #{target.id}); nothing was deleted"
             )
-            try:
-                confirmed = typer.confirm(question, default=False, err=True)
-            except typer.Abort:
-                confirmed = False
-            if not confirmed:
-                raise MoviecliError(
-                    "not confirmed; nothing was deleted (use --yes to skip the question)"
-                )
         deleted = repository.delete_movie(session=s, movie=target)
     render.movie(deleted, fmt, action="Deleted")
 

@@ -1,0 +1,236 @@
+"""Crashes, Ctrl-C and a full disk in the middle of a write leave the catalog as it was."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Invoke, dump_tables
+from tests.test_reliability_concurrency import subprocess_env, wait_for
+
+# A long write transaction made of real repository calls: a hundred new movies with
+# ratings, then every movie retitled (a long `edit`), rated and re-genred. A tiny page
+# cache makes SQLite spill the uncommitted pages into the -wal file on the way, so
+# the kill lands on a file that really holds half a transaction. Then it blocks,
+# still inside the transaction, until it is killed.
+LONG_WRITER = """
+import sys, time
+from pathlib import Path
+from sqlmodel import select
+from moviecli import repository
+from moviecli.config import resolve_location
+from moviecli.db import Catalog
+from moviecli.models import Movie, MovieCreate, MovieUpdate
+
+db, ready = sys.argv[1:3]
+catalog = Catalog(resolve_location(db))
+with catalog.session(write=True) as s:
+    s.connection().exec_driver_sql("PRAGMA cache_size = 5")
+    for i in range(100):
+        added = repository.add_movie(
+            session=s, data=MovieCreate(title=f"Crash {i}", year=2000, genres=["crash"])
+        )
+        movie = s.get(Movie, added.id)
+        repository.rate_movie(session=s, movie=movie, user_name="crasher", score=2.5)
+    for movie in list(s.exec(select(Movie))):
+        repository.update_movie(
+            session=s,
+            movie=movie,
+            changes=MovieUpdate(title=f"{movie.title} (edited)", genres=["edited"], director="X"),
+        )
+        repository.rate_movie(session=s, movie=movie, user_name="tester", score=0.5)
+    s.flush()
+    Path(ready).write_text("in the middle")
+    while True:
+        time.sleep(0.05)
+"""
+
+# The real CLI, with one repository function wrapped (here, in the test's script, not in
+# moviecli) so that it does its writes and then blocks inside the command's transaction:
+# the SIGINT arrives while a command has written but not committed.
+BLOCKING_CLI = """
+import sys, time
+from pathlib import Path
+from moviecli import cli, repository
+
+ready, function = sys.argv[1:3]
+original = getattr(repository, function)
+
+def blocking(**kwargs):
+    result = original(**kwargs)
+    kwargs["session"].flush()
+    Path(ready).write_text("written, not committed")
+    while True:
+        time.sleep(0.05)
+
+setattr(repository, function, blocking)
+sys.argv = ["moviecli", *sys.argv[3:]]
+cli.main()
+"""
+
+
+def db_check(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "moviecli", "--db", str(path), "db", "check"],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_kill_9_in_the_middle_of_a_long_write_changes_nothing(
+    cli: Invoke, seeded: Path, tmp_path: Path
+) -> None:
+    before = dump_tables(seeded)
+    script = tmp_path / "long_writer.py"
+    script.write_text(LONG_WRITER)
+    ready = tmp_path / "ready"
+    wal = seeded.with_name(seeded.name + "-wal")
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(seeded), str(ready)],
+        env=subprocess_env(),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: ready.exists() or proc.poll() is not None, 60, "the writer")
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        # Half a transaction really is on disk: the kill is not a no-op.
+        assert wal.exists() and wal.stat().st_size > 100_000, wal.stat().st_size
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+    check = db_check(seeded)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.startswith("ok: ")
+    assert dump_tables(seeded) == before
+    # No lock outlives the killed writer: the next write goes through at once.
+    assert cli("rate", "The Godfather", "5").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("function", "args"),
+    [
+        ("rate_movie", ["rate", "The Godfather", "1", "--review", "changed my mind"]),
+        ("unrate_movie", ["unrate", "The Godfather", "--user", "alice"]),
+        ("add_movie", ["add", "Interrupted", "--year", "2001", "--genre", "new-genre"]),
+        ("update_movie", ["edit", "The Godfather", "--title", "Renamed", "--genre", "x"]),
+        ("delete_movie", ["delete", "The Godfather", "--yes"]),
+    ],
+    ids=["rate", "unrate", "add", "edit", "delete"],
+)
+def test_ctrl_c_during_a_write_says_so_and_changes_nothing(
+    seeded: Path, tmp_path: Path, function: str, args: list[str]
+) -> None:
+    before = dump_tables(seeded)
+    script = tmp_path / "blocking_cli.py"
+    script.write_text(BLOCKING_CLI)
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(ready), function, "--db", str(seeded), *args],
+        env=subprocess_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: ready.exists() or proc.poll() is not None, 60, "the command")
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "Traceback" not in err
+    assert err == "Error: interrupted; nothing was changed\n"
+    assert out == ""
+    assert proc.returncode == 130
+    assert dump_tables(seeded) == before
+
+
+def cap_file_size(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """A full disk: every connection moviecli opens may not grow the file past its size now."""
+    import sqlite3
+
+    from sqlalchemy import event
+
+    from moviecli import db
+
+    probe = sqlite3.connect(path, isolation_level=None)
+    try:
+        probe.execute("VACUUM")  # no free pages left inside the file either
+        pages = probe.execute("PRAGMA page_count").fetchone()[0]
+    finally:
+        probe.close()
+    make_engine = db.make_engine
+
+    def capped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        engine = make_engine(*args, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _cap(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+        return engine
+
+    monkeypatch.setattr(db, "make_engine", capped)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "args"),
+    [
+        ("seeded", ["rate", "The Godfather", "4", "--review", "long " * 3000]),
+        (
+            "seeded",
+            ["add", "Epic", "--year", "2001"]
+            + [f"--genre=genre {n:02} {'g' * 50}" for n in range(60)],
+        ),
+    ],
+    ids=["rate-with-long-review", "add-with-many-genres"],
+)
+def test_a_full_disk_is_one_clear_line_and_nothing_written(
+    cli: Invoke,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    fixture: str,
+    args: list[str],
+) -> None:
+    path: Path = request.getfixturevalue(fixture)
+    before = dump_tables(path)
+    cap_file_size(monkeypatch, path)
+    result = cli(*args)
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: the disk holding {path} is full; nothing was changed\n"
+    assert result.stdout == ""
+    assert dump_tables(path) == before
+    monkeypatch.undo()
+    assert db_check(path).returncode == 0
+    assert cli(*args).exit_code == 0  # the same write fits once there is room
+
+
+def test_no_space_for_a_new_catalog_is_one_clear_line(
+    cli: Invoke, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = os.open
+
+    def full_disk_open(path, flags, mode=0o777, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(path) == db_path:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real_open(path, flags, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full_disk_open)
+    result = cli("add", "Heat", "--year", "1995")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot create the catalog at {db_path}: No space left on device\n"
+    )
+    assert not db_path.exists()
