@@ -58,8 +58,8 @@ def current_user(option: str | None) -> str:
     """--user beats MOVIECLI_USER, which beats the login name."""
     if option is not None:
         return option
-    env = os.environ.get(USER_ENV)
-    if env is not None:
+    env = os.environ.get(USER_ENV, "").strip()
+    if env:  # set but empty counts as unset, as with MOVIECLI_DB
         return env
     try:
         return getpass.getuser()
