@@ -174,6 +174,7 @@ def downgrade(engine: Engine, revision: str, *, backup: bool = True) -> Migratio
     """Downgrade to `revision` ('base' removes every table) after a backup copy."""
     before = _catalog_revision(engine)
     try:
+        script_directory().get_revisions(revision)  # an unknown target is refused, always
         steps = () if before is None else _steps(before, revision)
     except RangeNotAncestorError:
         raise MoviecliError(
@@ -245,4 +246,8 @@ def backup_file(engine: Engine, target: Path) -> None:
             source.close()
     except sqlite3.Error as error:
         target.unlink(missing_ok=True)
-        raise DatabaseError(f"backup to {target} failed: {error}") from error
+        from moviecli.config import resolve_location
+        from moviecli.db import translate_error
+
+        reason = translate_error(error, resolve_location(str(source_path)))
+        raise DatabaseError(f"no backup made: {reason}") from error
