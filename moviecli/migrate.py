@@ -66,7 +66,8 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
             # Both must happen outside a transaction. WAL is set here, when a catalog is
             # created or migrated, and never by a command that might be refused.
             raw.execute("PRAGMA foreign_keys = OFF")
-            raw.execute("PRAGMA journal_mode = WAL")
+            if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                raw.execute("PRAGMA journal_mode = WAL")
         try:
             with conn.execution_options(immediate=True).begin():
                 yield conn
@@ -129,10 +130,14 @@ def _run(
 ) -> MigrationResult:
     if not steps:
         return MigrationResult(before, before, (), None)
-    # A catalog with no revision holds no data yet: nothing to keep a copy of.
-    backup_path = backup_before_change(engine) if backup and before is not None else None
+    backup_path = None
     try:
         with migration_connection(engine) as conn:
+            # The copy is taken while this transaction holds the write lock and before it
+            # writes: no other moviecli can slip a change in between copy and migration.
+            # A catalog with no revision holds no data yet: nothing to keep a copy of.
+            if backup and before is not None:
+                backup_path = backup_before_change(engine)
             getattr(command, direction)(alembic_config(conn), revision)
     except Exception as error:
         kept = f" (a copy made before is at {backup_path})" if backup_path else ""

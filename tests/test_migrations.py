@@ -443,6 +443,33 @@ def test_upgrade_makes_a_backup_beside_the_file_first(
     assert data_rows(backup) == before
 
 
+@pytest.mark.parametrize("revision", OLDER)
+def test_the_backup_is_taken_under_the_migration_write_lock(
+    cli: Invoke, at_revision: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch, revision: str
+) -> None:
+    """No other writer can change the catalog between the copy and the migration."""
+    at_revision(revision)
+    real_backup = migrate.backup_before_change
+    other_writer: list[str] = []
+
+    def backup_while_probing(engine: Any) -> Path | None:
+        other = sqlite3.connect(db_path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            other_writer.append("got the lock")
+        except sqlite3.OperationalError as error:
+            other_writer.append(str(error))
+        finally:
+            other.close()
+        return real_backup(engine)
+
+    monkeypatch.setattr(migrate, "backup_before_change", backup_while_probing)
+    result = cli("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert other_writer == ["database is locked"]
+
+
 def test_upgrade_at_head_changes_nothing(cli: Invoke, seeded: Path) -> None:
     state = folder_state(seeded.parent)
     result = cli("db", "upgrade")
