@@ -359,13 +359,28 @@ def test_a_migration_breaking_a_foreign_key_is_rolled_back(
 # --- ordinary commands and other revisions -----------------------------------------------
 
 
+ORDINARY_COMMANDS = [
+    ("list",),
+    ("show", "Heat"),
+    ("add", "Ran", "--year", "1985"),
+    ("edit", "Heat", "--year", "1996"),
+    ("delete", "Heat", "--yes"),
+    ("rate", "Heat", "4"),
+    ("unrate", "Heat", "--user", "ana"),
+    ("ratings",),
+    ("top",),
+    ("stats",),
+    ("seed",),
+]
+
+
 @pytest.mark.parametrize("revision", OLDER)
 def test_a_command_on_a_catalog_behind_head_is_refused_untouched(
     cli: Invoke, at_revision: Any, db_path: Path, revision: str
 ) -> None:
     at_revision(revision)
     state = folder_state(db_path.parent)
-    for args in (("list",), ("rate", "Heat", "4"), ("add", "Ran", "--year", "1985"), ("seed",)):
+    for args in ORDINARY_COMMANDS:
         line = one_error_line(cli(*args))
         assert line == (
             f"Error: database schema is at revision {revision}, this moviecli needs "
