@@ -9,6 +9,13 @@ from moviecli import models
 config = context.config
 target_metadata = models.metadata
 
+# `uv run alembic ...` logs its steps as alembic.ini says; moviecli itself (which sets
+# called_from_moviecli) keeps the user's terminal quiet and its logging untouched.
+if not config.attributes.get("called_from_moviecli") and config.config_file_name:
+    from logging.config import fileConfig
+
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
 
 def run_migrations_offline() -> None:
     from moviecli.config import resolve_location
