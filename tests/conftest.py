@@ -48,11 +48,28 @@ def cli(db_path: Path) -> Invoke:
     return invoke
 
 
-@pytest.fixture
-def catalog(cli: Invoke, db_path: Path) -> Path:
-    """A fresh catalog migrated to head."""
-    result = cli("db", "upgrade")
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One catalog migrated to head by `moviecli db upgrade`, copied for each test
+    (running Alembic once per test would dominate the suite's time)."""
+    path = tmp_path_factory.mktemp("template") / "movies.db"
+    result = CliRunner().invoke(app, ["--db", str(path), "db", "upgrade"])
     assert result.exit_code == 0, result.output
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+    return path
+
+
+@pytest.fixture
+def catalog(cli: Invoke, db_path: Path, migrated_template: Path) -> Path:
+    """A fresh catalog at head, the test's own."""
+    source = sqlite3.connect(migrated_template)
+    target = sqlite3.connect(db_path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    db_path.chmod(0o600)
     return db_path
 
 
