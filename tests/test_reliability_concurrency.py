@@ -7,7 +7,6 @@ held past the busy timeout must give the one readable "busy" line."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
@@ -16,17 +15,33 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests.conftest import Invoke, dump_tables, json_out
+from tests.reliability_support import (
+    copy_catalog,
+    make_seeded_template,
+    subprocess_env,
+    wait_for,
+)
 
-REPO = Path(__file__).resolve().parent.parent
+
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_seeded_template(tmp_path_factory)
+
+
+@pytest.fixture
+def seeded(seeded_template: Path, db_path: Path) -> Path:
+    """conftest's `seeded`, copied from a template instead of seeded anew."""
+    return copy_catalog(seeded_template, db_path)
+
+
 PROCESSES = 8
 SHARED_MOVIES = 6
 OWN_MOVIES = 3
-STEPS = 30
+STEPS = 20
 HALF_STARS = [n / 2 for n in range(1, 11)]
 BUSY_LINE = "Error: the catalog is busy (another moviecli is writing); try again"
 
@@ -57,22 +72,6 @@ for args in plan:
     results.append({"args": args, "code": r.exit_code, "stderr": r.stderr, "escaped": escaped})
 Path(out).write_text(json.dumps(results))
 """
-
-
-def subprocess_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env.update(extra)
-    return env
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    """Bounded polling on an observable condition (never sleep-and-hope)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
 
 
 class Plan:
@@ -225,22 +224,14 @@ def hold_write_lock(path: Path) -> sqlite3.Connection:
     return holder
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["rate", "1", "4", "--user", "waiting"],
-        ["add", "Blocked", "--year", "2001"],
-        ["edit", "1", "--title", "Blocked"],
-    ],
-    ids=["rate", "add", "edit"],
-)
-def test_a_lock_held_past_the_timeout_says_busy(seeded: Path, args: list[str]) -> None:
+def test_a_lock_held_past_the_timeout_says_busy(seeded: Path) -> None:
+    """A real process, a real lock, a real clock."""
     before = dump_tables(seeded)
     holder = hold_write_lock(seeded)
     try:
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, "-m", "moviecli", "--db", str(seeded), *args],
+            [sys.executable, "-m", "moviecli", "--db", str(seeded), "rate", "1", "4"],
             env=subprocess_env(MOVIECLI_BUSY_TIMEOUT="0.5"),
             capture_output=True,
             text=True,
@@ -256,6 +247,35 @@ def test_a_lock_held_past_the_timeout_says_busy(seeded: Path, args: list[str]) -
     # It waited for the lock (0.5 s) and no longer than that plus start-up: the
     # variable was honoured rather than the 10 s default.
     assert 0.5 <= elapsed < 8, elapsed
+    assert dump_tables(seeded) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["add", "Blocked", "--year", "2001"],
+        ["edit", "1", "--title", "Blocked"],
+        ["delete", "1", "--yes"],
+        ["unrate", "The Godfather", "--user", "alice"],
+        ["seed"],
+    ],
+    ids=["add", "edit", "delete", "unrate", "seed"],
+)
+def test_every_writer_says_busy_the_same_way(
+    cli: Invoke, seeded: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    monkeypatch.setenv("MOVIECLI_BUSY_TIMEOUT", "0.2")
+    before = dump_tables(seeded)
+    holder = hold_write_lock(seeded)
+    try:
+        started = time.monotonic()
+        result = cli(*args)
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (result.exit_code, result.stderr, result.stdout) == (1, BUSY_LINE + "\n", "")
+    assert elapsed >= 0.2
     assert dump_tables(seeded) == before
 
 

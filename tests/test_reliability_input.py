@@ -3,35 +3,25 @@ or accepted exactly as typed. Ends with a property test over random argument lis
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from moviecli.cli import app
 from tests.conftest import Invoke, dump_tables, json_out
+from tests.reliability_support import copy_catalog, make_seeded_template
 
 
 @pytest.fixture(scope="module")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A seeded catalog made once per module; tests get a copy (much faster than seeding)."""
-    path = tmp_path_factory.mktemp("template") / "movies.db"
-    result = CliRunner().invoke(app, ["--db", str(path), "seed"], env={"NO_COLOR": "1"})
-    assert result.exit_code == 0, result.output
-    with sqlite3.connect(path) as db:
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path
+    return make_seeded_template(tmp_path_factory)
 
 
 @pytest.fixture
 def seeded(seeded_template: Path, db_path: Path) -> Path:
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(seeded_template, db_path)
-    return db_path
+    """conftest's `seeded`, copied from a template instead of seeded anew."""
+    return copy_catalog(seeded_template, db_path)
 
 
 LONG = "x" * 301
