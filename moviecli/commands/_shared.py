@@ -50,7 +50,11 @@ def validated(model: type[M], **values: Any) -> M:
         field = ".".join(str(p) for p in first["loc"]) or "value"
         message = first["msg"].removeprefix("Value error, ")
         given = first.get("input")
-        shown = f" (got {given!r})" if given is not None and not isinstance(given, dict) else ""
+        shown = ""
+        if given is not None and not isinstance(given, dict) and "(got " not in message:
+            shown = (
+                f" (got {given!r})" if len(repr(given)) <= 80 else f" (got {repr(given)[:77]}...)"
+            )
         raise InvalidValueError(f"invalid {field.replace('_', ' ')}: {message}{shown}") from None
 
 
