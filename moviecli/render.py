@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +20,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from moviecli.importers.records import ImportSummary
 from moviecli.models import (
     CatalogStats,
     MovieDetail,
@@ -405,3 +408,76 @@ def revisions(rows: Sequence[tuple[str, str, bool, bool]]) -> None:
 def plain(text: str) -> None:
     """A bare value on stdout (a path, a revision), for scripts."""
     sys.stdout.write(text + "\n")
+
+
+# ---------------------------------------------------------------- import and export
+
+
+@contextmanager
+def import_progress() -> Iterator[Callable[[int, int, int], None] | None]:
+    """A progress bar on stderr while an import runs (bytes read, rows, rows/s), only when
+    stderr is a terminal; piped or redirected, nothing is drawn."""
+    console = stderr_console()
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("Importing"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows  {task.fields[rate]:>9,.0f} rows/s"),
+        TimeElapsedColumn(),
+    )
+    started = time.monotonic()
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("import", total=None, rows=0, rate=0.0)
+
+        def update(done: int, total: int, rows: int) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=done, total=total or None, rows=rows, rate=rows / elapsed)
+
+        yield update
+
+
+def import_summary(summary: ImportSummary) -> None:
+    """What an import did (or, with --dry-run, would do)."""
+    console = stdout_console()
+    verb = "Would import" if summary.dry_run else "Imported"
+    console.print(Text(f"{verb} {summary.source} ({summary.rows:,} rows, {summary.seconds:.1f} s)"))
+    lines = [
+        (
+            "movies",
+            f"{summary.movies_added:,} added, {summary.movies_matched:,} matched"
+            + (f" ({summary.movies_updated:,} completed)" if summary.movies_updated else ""),
+        ),
+        (
+            "ratings",
+            f"{summary.ratings_added:,} added, {summary.ratings_replaced:,} replaced, "
+            f"{summary.ratings_unchanged:,} unchanged",
+        ),
+    ]
+    if summary.tags_added or summary.tags_unchanged:
+        lines.append(
+            ("tags", f"{summary.tags_added:,} added, {summary.tags_unchanged:,} unchanged")
+        )
+    if summary.users_added:
+        lines.append(("users", f"{summary.users_added:,} added"))
+    for label, text in lines:
+        console.print(Text(f"  {label:<9}{text}"))
+    skipped = sum(summary.skipped.values())
+    if skipped:
+        console.print(Text(f"  {'skipped':<9}{skipped:,} rows"))
+        for reason, count in sorted(summary.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
+            console.print(Text(f"    {count:>9,}  {reason}"), soft_wrap=True)
+    if summary.rejected_count:
+        console.print(Text(f"  {'rejected':<9}{summary.rejected_count:,} rows", style="red"))
+        for reject in summary.rejected:
+            where = f"{reject.file}, line {reject.line}" if reject.file else f"line {reject.line}"
+            console.print(Text(f"    {where}: {reject.reason}"))
+        rest = summary.rejected_count - len(summary.rejected)
+        if rest > 0:
+            console.print(Text(f"    ... and {rest:,} more"))
+    if summary.dry_run:
+        console.print(Text("Dry run: nothing was written."))

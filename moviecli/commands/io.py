@@ -1,9 +1,129 @@
-"""import and export (see issue 3)."""
+"""import and export. Thin: parse the arguments, open the source, hand it to the loader
+inside one transaction, render the summary. Only typer and the standard library at
+module level, so `moviecli --help` stays fast."""
 
 from __future__ import annotations
 
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from moviecli.commands._shared import catalog, session, user_name
+from moviecli.options import UserOption
+
+
+class ImportFrom(StrEnum):
+    movielens = "movielens"
+    letterboxd = "letterboxd"
+    imdb = "imdb"
+    moviecli = "moviecli"
+
+
+class ExportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+def import_(
+    ctx: typer.Context,
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A MovieLens folder, a Letterboxd export (CSV, folder or .zip), an IMDb "
+            "ratings CSV, or a moviecli export (JSON or CSV).",
+            show_default=False,
+        ),
+    ],
+    from_: Annotated[
+        ImportFrom | None,
+        typer.Option(
+            "--from",
+            help="The format, when the header or the folder's files do not tell it.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    user: UserOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail, changing nothing, on the first bad row.")
+    ] = False,
+) -> None:
+    """Import movies and ratings from MovieLens, Letterboxd, IMDb or a moviecli export."""
+    from moviecli import render
+    from moviecli.importers.detect import open_source
+    from moviecli.importers.loader import Loader, connection_of
+
+    source = open_source(path, fmt=from_.value if from_ else None, user=user_name(user))
+    with render.import_progress() as progress, session(ctx, write=True) as s:
+        loader = Loader(connection_of(s), source, strict=strict, progress=progress)
+        summary = loader.run()
+        if dry_run:
+            s.rollback()
+    summary.dry_run = dry_run
+    render.import_summary(summary)
+
+
+def export(
+    ctx: typer.Context,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write to this file (default: stdout).", show_default=False
+        ),
+    ] = None,
+    fmt: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="json: everything, for moviecli to import; csv: ratings for a spreadsheet.",
+            case_sensitive=False,
+        ),
+    ] = ExportFormat.json,
+) -> None:
+    """Export the catalog: JSON (everything) or CSV (ratings with titles and years)."""
+    from moviecli import render, schema_version
+    from moviecli.importers import moviecli_export
+    from moviecli.importers.loader import connection_of
+
+    target = catalog(ctx)
+    if target.location.path is not None and not target.location.path.exists():
+        from moviecli.errors import NotFoundError
+
+        raise NotFoundError(f"there is no catalog at {target.location.path} yet")
+    partial: Path | None = None
+    with session(ctx, write=False) as s:
+        db = connection_of(s)
+        if output is None:
+            stream = sys.stdout
+        else:
+            partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
+            stream = partial.open("w", encoding="utf-8", newline="")
+        try:
+            if fmt is ExportFormat.json:
+                counts = moviecli_export.write_json(db, stream, revision=schema_version.HEAD)
+                what = f"{counts['movies']:,} movies, {counts['ratings']:,} ratings"
+            else:
+                what = f"{moviecli_export.write_csv(db, stream):,} ratings"
+            stream.flush()
+            if partial is not None and output is not None:
+                stream.close()
+                os.replace(partial, output)
+                partial = None
+                render.note(f"Exported {what} to {output}")
+        finally:
+            if partial is not None:
+                stream.close()
+                partial.unlink(missing_ok=True)
 
 
 def register(app: typer.Typer) -> None:
-    """Import and export commands are added here."""
+    app.command("import")(import_)
+    app.command("export")(export)

@@ -1,0 +1,12 @@
+"""Importers: one module per format, each yielding validated records; `loader` writes them.
+
+detect.py           which format a path holds (the header, the folder's files, a .zip)
+movielens.py        a GroupLens MovieLens folder (movies, ratings, links, tags)
+letterboxd.py       a Letterboxd export: one CSV, the unzipped folder or the .zip
+imdb.py             an IMDb "Your ratings" CSV (columns read by name, UTF-8 or cp1252)
+moviecli_export.py  moviecli's own JSON and CSV export (reading and writing)
+records.py          the records they yield and the summary the loader returns
+loader.py           the one place that writes an import: one transaction, bulk SQL
+"""
+
+FORMATS = ("movielens", "letterboxd", "imdb", "moviecli")

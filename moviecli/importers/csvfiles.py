@@ -1,0 +1,194 @@
+"""Reading CSV input the same careful way for every format: encodings, NUL bytes,
+headers read by name, ragged rows, line numbers, and how far through the file we are."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from moviecli.errors import ImportFormatError
+
+# Titles, reviews and tag lists can be long; the default limit (128 KiB) is the only cap.
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class CsvInput:
+    """One CSV file (on disk or inside a zip): `name` is what messages call it."""
+
+    name: str
+    open_binary: Callable[[], IO[bytes]]
+    size: int
+    encoding: str = "utf-8-sig"
+
+    @classmethod
+    def from_path(cls, path: Path) -> CsvInput:
+        return cls(name=str(path), open_binary=lambda: path.open("rb"), size=path.stat().st_size)
+
+    def head(self) -> bytes:
+        with self.open_binary() as f:
+            return f.read(SNIFF_BYTES)
+
+    def check_not_empty_or_binary(self) -> None:
+        head = self.head()
+        if not head.strip():
+            raise ImportFormatError(f"{self.name} is empty: nothing to import")
+        first_line = head.split(b"\n", 1)[0]
+        if b"\x00" in first_line:
+            raise ImportFormatError(
+                f"{self.name} contains NUL bytes: it looks like a binary file, not CSV"
+            )
+
+    def choose_encoding(self, fallbacks: Sequence[str] = ()) -> None:
+        """UTF-8 (with or without a BOM) when the whole file decodes as such, else the
+        first fallback that does (IMDb exports made on Windows are cp1252)."""
+        for encoding in ("utf-8-sig", *fallbacks):
+            if self._decodes_as(encoding):
+                self.encoding = encoding
+                return
+        raise ImportFormatError(
+            f"{self.name} is not text in {' or '.join(['UTF-8', *fallbacks])}; "
+            "save it as UTF-8 and try again"
+        )
+
+    def _decodes_as(self, encoding: str) -> bool:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with self.open_binary() as f:
+            try:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                return False
+        return True
+
+    def reader(self) -> CsvReader:
+        return CsvReader(self)
+
+
+class CsvReader:
+    """Rows with their line numbers; `position` is how many bytes have been read."""
+
+    def __init__(self, source: CsvInput) -> None:
+        self.source = source
+        self._binary = source.open_binary()
+        self._text = io.TextIOWrapper(self._binary, encoding=source.encoding, newline="")
+        self._csv = csv.reader(self._text)
+        self.header: list[str] = []
+
+    def __enter__(self) -> CsvReader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._text.close()
+
+    @property
+    def position(self) -> int:
+        try:
+            return self._binary.tell()
+        except (OSError, ValueError):
+            return 0
+
+    @property
+    def line_num(self) -> int:
+        return self._csv.line_num
+
+    def read_header(self) -> list[str]:
+        try:
+            row = next(self._csv, None)
+        except csv.Error as error:
+            raise ImportFormatError(f"{self.source.name}: unreadable header ({error})") from None
+        except UnicodeDecodeError:
+            raise self._not_utf8() from None
+        if row is None:
+            raise ImportFormatError(f"{self.source.name} is empty: nothing to import")
+        self.header = [cell.strip().lstrip("\ufeff") for cell in row]
+        return self.header
+
+    def raw(self) -> Iterator[list[str]]:
+        """The csv reader itself (the fast path); decoding problems become one clear error."""
+        try:
+            yield from self._csv
+        except UnicodeDecodeError:
+            raise self._not_utf8() from None
+        except csv.Error as error:
+            raise ImportFormatError(
+                f"{self.source.name}, line {self.line_num}: unreadable CSV ({error})"
+            ) from None
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line number where the row starts, cells); blank lines are left out."""
+        start = self.line_num + 1
+        for row in self.raw():
+            line = start
+            start = self.line_num + 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            yield line, row
+
+    def _not_utf8(self) -> ImportFormatError:
+        return ImportFormatError(
+            f"{self.source.name}, near line {self.line_num + 1}: not UTF-8 text; "
+            "save it as UTF-8 and try again"
+        )
+
+
+def column_index(
+    header: Sequence[str],
+    *,
+    required: dict[str, Sequence[str]],
+    optional: dict[str, Sequence[str]] | None = None,
+    name: str,
+    what: str,
+) -> dict[str, int]:
+    """Map field names to column positions, each field known by one or more header
+    names (matched case-insensitively). Refuses a header that lacks a required field."""
+    lowered = {cell.strip().casefold(): i for i, cell in reversed(list(enumerate(header)))}
+    found: dict[str, int] = {}
+    missing: list[str] = []
+    for field, aliases in {**required, **(optional or {})}.items():
+        for alias in aliases:
+            if alias.casefold() in lowered:
+                found[field] = lowered[alias.casefold()]
+                break
+        else:
+            if field in required:
+                missing.append(aliases[0])
+    if missing:
+        raise ImportFormatError(
+            f"{name} does not look like {what}: no column {', '.join(repr(m) for m in missing)}"
+            f"{delimiter_hint(header)}"
+        )
+    return found
+
+
+def delimiter_hint(header: Sequence[str]) -> str:
+    if len(header) == 1:
+        for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if delimiter in header[0]:
+                return (
+                    f" (its columns are separated by {label}; moviecli reads comma-separated files)"
+                )
+    shown = ", ".join(header[:8]) + (", ..." if len(header) > 8 else "")
+    return f" (its header is: {shown})"
+
+
+def check_width(row: Sequence[str], width: int) -> str | None:
+    """Why a row cannot be read, or None."""
+    if len(row) != width:
+        return f"expected {width} fields, found {len(row)}"
+    for cell in row:
+        if "\x00" in cell:
+            return "contains a NUL byte"
+    return None

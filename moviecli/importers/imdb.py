@@ -1,0 +1,170 @@
+"""An IMDb "Your ratings" export. Columns are read by name: the header has changed
+over the years (the current one is Const,Your Rating,Date Rated,Title,Original Title,
+URL,Title Type,IMDb Rating,Runtime (mins),Year,Genres,Num Votes,Release Date,Directors;
+older ones lack Original Title, say Date Added or "created", and write title types in
+lowercase: movie, tvSeries). Files saved on Windows are cp1252, not UTF-8.
+
+A 1-10 rating becomes half stars (/2, at least 0.5); Const (tt...) is the IMDb id;
+rows whose title type is not a movie are skipped and counted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from moviecli.importers.csvfiles import CsvInput, check_width, column_index
+from moviecli.importers.records import (
+    ImportSource,
+    Item,
+    MovieRecord,
+    Progress,
+    RatingRecord,
+    Reject,
+    Skip,
+    canonical_time,
+)
+from moviecli.models import RUNTIME_MAX, RUNTIME_MIN, TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_name
+
+REQUIRED = {
+    "const": ["Const"],
+    "rating": ["Your Rating", "You rated"],
+    "title": ["Title"],
+}
+OPTIONAL = {
+    "date": ["Date Rated", "Date Added", "created"],
+    "original": ["Original Title"],
+    "type": ["Title Type"],
+    "runtime": ["Runtime (mins)"],
+    "year": ["Year"],
+    "genres": ["Genres"],
+    "directors": ["Directors"],
+}
+MOVIE_TYPES = {"movie", "tvmovie"}
+_CONST = re.compile(r"^tt\d{7,10}$")
+
+
+def looks_like(header: list[str]) -> bool:
+    names = {cell.strip().casefold() for cell in header}
+    return "const" in names and bool(names & {"your rating", "you rated"})
+
+
+def open_file(path: Path, user: str) -> ImportSource:
+    source = CsvInput.from_path(path)
+    source.check_not_empty_or_binary()
+    source.choose_encoding(("cp1252",))
+    return ImportSource(
+        format="imdb",
+        description=f"IMDb ratings {path}",
+        items=lambda: _items(source, user),
+        total_bytes=source.size,
+    )
+
+
+def _items(source: CsvInput, user: str) -> Iterator[Item]:
+    with source.reader() as reader:
+        header = reader.read_header()
+        index = column_index(
+            header,
+            required=REQUIRED,
+            optional=OPTIONAL,
+            name=source.name,
+            what="an IMDb ratings export",
+        )
+        for count, (line, row) in enumerate(reader.rows(), start=1):
+            problem = check_width(row, len(header))
+            if problem is not None:
+                yield Reject(line, problem)
+                continue
+            try:
+                yield from _parse(row, index, line, user)
+            except ValueError as error:
+                yield Reject(line, str(error))
+            if count % 1000 == 0:
+                yield Progress(reader.position, source.size)
+    yield Progress(source.size, source.size)
+
+
+def _cell(row: list[str], index: dict[str, int], field: str) -> str:
+    return row[index[field]].strip() if field in index else ""
+
+
+def _parse(row: list[str], index: dict[str, int], line: int, user: str) -> Iterator[Item]:
+    kind = _cell(row, index, "type")
+    if kind and kind.replace(" ", "").casefold() not in MOVIE_TYPES:
+        yield Skip(f"not movies (title type {kind})")
+        return
+    const = _cell(row, index, "const")
+    if not _CONST.match(const):
+        raise ValueError(f"Const must be an IMDb id like tt0113277 (got {const!r})")
+    title = " ".join(_cell(row, index, "title").split())
+    if not title:
+        raise ValueError("Title is blank")
+    if len(title) > TITLE_MAX:
+        raise ValueError(f"Title is longer than {TITLE_MAX} characters")
+    year = _whole(_cell(row, index, "year"), YEAR_MIN, YEAR_MAX)
+    runtime = _whole(_cell(row, index, "runtime"), RUNTIME_MIN, RUNTIME_MAX)
+    original = " ".join(_cell(row, index, "original").split()) or None
+    if original == title or (original and len(original) > TITLE_MAX):
+        original = None
+    genres: list[str] = []
+    for raw in _cell(row, index, "genres").split(","):
+        name = genre_name(raw)
+        if name and name not in genres and len(name) <= 64:
+            genres.append(name)
+    directors = ""
+    for name in (n.strip() for n in _cell(row, index, "directors").split(",")):
+        if name and len(directors) + len(name) + 2 <= TITLE_MAX:
+            directors = f"{directors}, {name}" if directors else name
+    yield MovieRecord(
+        key=const,
+        line=line,
+        title=title,
+        year=year,
+        genres=genres,
+        original_title=original,
+        runtime_minutes=runtime,
+        director=directors or None,
+        external_ids={"imdb": const},
+    )
+    rating_text = _cell(row, index, "rating")
+    if not rating_text:
+        yield Skip("rows without a rating")
+        return
+    try:
+        ten = float(rating_text)
+    except ValueError:
+        ten = -1
+    if not 1 <= ten <= 10:
+        raise ValueError(f"Your Rating must be 1 to 10 (got {rating_text!r})")
+    score = max(0.5, round(ten) / 2)
+    yield RatingRecord(
+        movie_key=const,
+        user=user,
+        score=score,
+        rated_at=_date(_cell(row, index, "date")),
+        line=line,
+    )
+
+
+def _whole(text: str, low: int, high: int) -> int | None:
+    """A whole number in range, else unknown (IMDb leaves these blank or odd at times)."""
+    text = text.replace(",", "")
+    if text.isdigit() and low <= int(text) <= high:
+        return int(text)
+    return None
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%a %b %d %H:%M:%S %Y", "%m/%d/%Y", "%d/%m/%Y")
+
+
+def _date(text: str) -> str:
+    if not text:
+        raise ValueError("the date rated is blank")
+    for pattern in DATE_FORMATS:
+        try:
+            return canonical_time(datetime.strptime(text, pattern))
+        except ValueError:
+            continue
+    raise ValueError(f"date rated must look like 2024-03-31 (got {text!r})")

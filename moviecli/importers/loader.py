@@ -1,0 +1,548 @@
+"""The one place an import is written: movies matched or added one by one (there are
+at most tens of thousands), ratings staged in bulk and merged with one SQL statement,
+aggregates recomputed once at the end. Everything happens inside the command's single
+transaction, so an error, Ctrl-C or a kill leaves the catalog as it was.
+
+SQLite only: the bulk path uses the driver's executemany and SQLite's own SQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Hashable, Iterable
+from datetime import datetime
+from operator import itemgetter
+
+from moviecli.errors import ImportFormatError, MoviecliError
+from moviecli.importers.records import (
+    ImportSource,
+    ImportSummary,
+    MovieRecord,
+    Progress,
+    RatingRecord,
+    RawRatings,
+    Reject,
+    Skip,
+    TagRecord,
+    UserRecord,
+    canonical_time,
+)
+from moviecli.models import (
+    RUNTIME_MAX,
+    RUNTIME_MIN,
+    TITLE_MAX,
+    USER_NAME_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    title_key,
+    utcnow,
+)
+
+FLUSH_ROWS = 50_000
+SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 for n in range(1, 11)}
+# Unix seconds accepted for a rating: 1970 up to the end of 2099.
+TIMESTAMP_MAX = 4_102_444_799
+DUPLICATE_REASON = "duplicate ratings of one movie by one user in this import (kept the latest)"
+OLDER_REASON = "ratings older than the one already in the catalog (kept the catalog's)"
+
+ProgressCallback = Callable[[int, int, int], None]
+
+
+class RejectedRowError(MoviecliError):
+    """--strict: the first rejected row fails the whole import."""
+
+
+class _UserIds(dict[str, int]):
+    """Raw user key -> user id, creating the user on first sight (dict speed on hits)."""
+
+    def __init__(self, loader: Loader, name: Callable[[str], str]) -> None:
+        super().__init__()
+        self._loader = loader
+        self._name = name
+
+    def __missing__(self, key: str) -> int:
+        if not key.isdigit():
+            raise ValueError(f"userId must be a whole number (got {key!r})")
+        user_id = self._loader.user_id(self._name(key))
+        self[key] = user_id
+        return user_id
+
+
+class Loader:
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        source: ImportSource,
+        *,
+        strict: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.db = connection
+        self.source = source
+        self.strict = strict
+        self.progress = progress
+        self.summary = ImportSummary(format=source.format, source=source.description)
+        self.now = canonical_time(utcnow())
+        self._movie_ids: dict[Hashable, int] = {}
+        self._created: set[int] = set()
+        self._raw_users: dict[Callable[[str], str], _UserIds] = {}
+        self._pending: list[tuple[int, float, object, int, str | None]] = []
+        self._tags: list[tuple[int, int, str, str]] = []
+        self._staged = 0
+
+    # ------------------------------------------------------------ setup
+
+    def _load_maps(self) -> None:
+        db = self.db
+        self.external: dict[str, dict[str, int]] = {}
+        for source, value, movie_id in db.execute(
+            "SELECT source, value, movie_id FROM external_ids"
+        ):
+            self.external.setdefault(source, {})[value] = movie_id
+        self.by_title: dict[tuple[str, int | None], list[int]] = {}
+        for movie_id, key, year in db.execute("SELECT id, title_key, year FROM movies ORDER BY id"):
+            self.by_title.setdefault((key, year), []).append(movie_id)
+        self.users: dict[str, int] = dict(db.execute("SELECT name, id FROM users"))
+        self.genres: dict[str, int] = {
+            name.casefold(): genre_id
+            for genre_id, name in db.execute("SELECT id, name FROM genres")
+        }
+        self.ratings_were_empty = db.execute("SELECT 1 FROM ratings LIMIT 1").fetchone() is None
+
+    def run(self) -> ImportSummary:
+        started = datetime.now()
+        db = self.db
+        db.execute("PRAGMA cache_size = -65536")
+        db.execute("DROP TABLE IF EXISTS temp.import_ratings")
+        db.execute(
+            "CREATE TEMP TABLE import_ratings "
+            "(movie_id INTEGER, score REAL, rated_at, user_id INTEGER, review TEXT)"
+        )
+        self._load_maps()
+        for item in self.source.items():
+            self._handle(item)
+        self._flush_ratings()
+        self._merge_ratings()
+        self._flush_tags()
+        db.execute("DROP TABLE temp.import_ratings")
+        self.summary.seconds = (datetime.now() - started).total_seconds()
+        return self.summary
+
+    def _handle(self, item: object) -> None:
+        if isinstance(item, RawRatings):
+            self._raw_ratings(item)
+        elif isinstance(item, RatingRecord):
+            self._rating(item)
+        elif isinstance(item, MovieRecord):
+            self.summary.rows += 1
+            try:
+                self._movie(item)
+            except ValueError as error:
+                self._reject(Reject(item.line, str(error)))
+        elif isinstance(item, TagRecord):
+            self._tag(item)
+        elif isinstance(item, UserRecord):
+            try:
+                self.user_id(item.name, item.id)
+            except ValueError as error:
+                self._reject(Reject(item.line, str(error)))
+        elif isinstance(item, Reject):
+            self.summary.rows += 1
+            self._reject(item)
+        elif isinstance(item, Skip):
+            self.summary.rows += item.count
+            self.summary.skip(item.reason, item.count)
+        elif isinstance(item, Progress) and self.progress is not None:
+            self.progress(item.done, item.total, self.summary.rows)
+
+    def _reject(self, reject: Reject) -> None:
+        self.summary.reject(reject)
+        if self.strict:
+            where = f"{reject.file}, line {reject.line}" if reject.file else f"line {reject.line}"
+            raise RejectedRowError(f"{where}: {reject.reason} (--strict: nothing was imported)")
+
+    # ------------------------------------------------------------ users
+
+    def user_id(self, name: str, preferred_id: int | None = None) -> int:
+        user_id = self.users.get(name)
+        if user_id is not None:
+            return user_id
+        if not name.strip() or len(name) > USER_NAME_MAX:
+            raise ValueError(f"user name must be 1 to {USER_NAME_MAX} characters")
+        if preferred_id is not None and not self._id_taken("users", preferred_id):
+            self.db.execute("INSERT INTO users (id, name) VALUES (?, ?)", (preferred_id, name))
+            user_id = preferred_id
+        else:
+            cursor = self.db.execute("INSERT INTO users (name) VALUES (?)", (name,))
+            assert cursor.lastrowid is not None
+            user_id = cursor.lastrowid
+        self.users[name] = user_id
+        self.summary.users_added += 1
+        return user_id
+
+    def _id_taken(self, table: str, row_id: int) -> bool:
+        return (
+            self.db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is not None
+        )
+
+    # ------------------------------------------------------------ movies
+
+    def _movie(self, record: MovieRecord) -> None:
+        _check_movie(record)
+        movie_id = self._match(record)
+        if movie_id is None:
+            movie_id = self._add_movie(record)
+            self.summary.movies_added += 1
+        else:
+            self.summary.movies_matched += 1
+            if self._complete(movie_id, record):
+                self.summary.movies_updated += 1
+        self._movie_ids[record.key] = movie_id
+
+    def _match(self, record: MovieRecord) -> int | None:
+        key = (title_key(record.title), record.year)
+        if record.id is not None:
+            row = self.db.execute(
+                "SELECT title_key, year FROM movies WHERE id = ?", (record.id,)
+            ).fetchone()
+            if row is not None and tuple(row) == key:
+                return record.id
+        for source, value in record.external_ids.items():
+            movie_id = self.external.get(source, {}).get(value)
+            if movie_id is not None:
+                return movie_id
+        for movie_id in self.by_title.get(key, ()):
+            if self.source.merge_same_title or movie_id not in self._created:
+                return movie_id
+        return None
+
+    def _add_movie(self, record: MovieRecord) -> int:
+        columns = (
+            "title, title_key, year, original_title, runtime_minutes, director, "
+            "created_at, updated_at, rating_count, rating_sum"
+        )
+        values: tuple[object, ...] = (
+            record.title,
+            title_key(record.title),
+            record.year,
+            record.original_title,
+            record.runtime_minutes,
+            record.director,
+            record.created_at or self.now,
+            record.updated_at or record.created_at or self.now,
+            0,
+            0.0,
+        )
+        if record.id is not None and not self._id_taken("movies", record.id):
+            columns = "id, " + columns
+            values = (record.id, *values)
+        marks = ", ".join("?" * len(values))
+        cursor = self.db.execute(f"INSERT INTO movies ({columns}) VALUES ({marks})", values)
+        assert cursor.lastrowid is not None
+        movie_id = record.id if columns.startswith("id,") else cursor.lastrowid
+        assert movie_id is not None
+        self._created.add(movie_id)
+        self.by_title.setdefault((title_key(record.title), record.year), []).append(movie_id)
+        self._add_genres(movie_id, record.genres)
+        self._add_external_ids(movie_id, record.external_ids)
+        return movie_id
+
+    def _add_genres(self, movie_id: int, names: Iterable[str]) -> None:
+        rows = []
+        for name in names:
+            genre_id = self.genres.get(name.casefold())
+            if genre_id is None:
+                cursor = self.db.execute("INSERT INTO genres (name) VALUES (?)", (name,))
+                assert cursor.lastrowid is not None
+                genre_id = self.genres[name.casefold()] = cursor.lastrowid
+            rows.append((movie_id, genre_id))
+        self.db.executemany(
+            "INSERT INTO movie_genres (movie_id, genre_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            rows,
+        )
+
+    def _add_external_ids(self, movie_id: int, ids: dict[str, str]) -> bool:
+        """Record the ids no other movie holds yet; True when one was added."""
+        added = False
+        for source, value in ids.items():
+            known = self.external.setdefault(source, {})
+            if value in known:
+                continue
+            self.db.execute(
+                "INSERT INTO external_ids (source, value, movie_id) VALUES (?, ?, ?)",
+                (source, value, movie_id),
+            )
+            known[value] = movie_id
+            added = True
+        return added
+
+    def _complete(self, movie_id: int, record: MovieRecord) -> bool:
+        """Fill what a matched movie lacks (never overwrite); True when something changed."""
+        if movie_id in self._created and self.source.merge_same_title:
+            # The same film listed twice in one file: only its ids are new.
+            return self._add_external_ids(movie_id, record.external_ids) and False
+        db = self.db
+        original, runtime, director = db.execute(
+            "SELECT original_title, runtime_minutes, director FROM movies WHERE id = ?",
+            (movie_id,),
+        ).fetchone()
+        changes: dict[str, object] = {}
+        if original is None and record.original_title is not None:
+            changes["original_title"] = record.original_title
+        if runtime is None and record.runtime_minutes is not None:
+            changes["runtime_minutes"] = record.runtime_minutes
+        if director is None and record.director is not None:
+            changes["director"] = record.director
+        has_genres = db.execute(
+            "SELECT 1 FROM movie_genres WHERE movie_id = ? LIMIT 1", (movie_id,)
+        ).fetchone()
+        changed = bool(changes)
+        if not has_genres and record.genres:
+            self._add_genres(movie_id, record.genres)
+            changed = True
+        have = {
+            s
+            for (s,) in db.execute(
+                "SELECT source FROM external_ids WHERE movie_id = ?", (movie_id,)
+            )
+        }
+        if self._add_external_ids(
+            movie_id, {s: v for s, v in record.external_ids.items() if s not in have}
+        ):
+            changed = True
+        if changed:
+            sets = ", ".join(f"{column} = ?" for column in changes)
+            db.execute(
+                f"UPDATE movies SET {sets + ', ' if sets else ''}updated_at = ? WHERE id = ?",
+                (*changes.values(), self.now, movie_id),
+            )
+        return changed
+
+    # ------------------------------------------------------------ ratings
+
+    def _raw_ratings(self, chunk: RawRatings) -> None:
+        """The fast path: map a whole chunk in one comprehension; on any surprise,
+        go through it again row by row to say which line and why."""
+        movies = self._movie_ids
+        users = self._raw_users.get(chunk.user_name)
+        if users is None:
+            users = self._raw_users[chunk.user_name] = _UserIds(self, chunk.user_name)
+        scores = SCORES
+        self.summary.rows += len(chunk.rows)
+        try:
+            rows = [(movies[m], scores[s], int(t), users[u]) for u, m, s, t in chunk.rows]
+            stamps = list(map(itemgetter(2), rows))
+            if rows and (min(stamps) < 0 or max(stamps) > TIMESTAMP_MAX):
+                raise ValueError("timestamp out of range")
+        except (KeyError, ValueError, TypeError):
+            rows = list(self._raw_rows_one_by_one(chunk, users))
+        if rows:
+            self.db.executemany(
+                "INSERT INTO temp.import_ratings (movie_id, score, rated_at, user_id) "
+                "VALUES (?, ?, ?, ?)",
+                rows,
+            )
+            self._staged += len(rows)
+
+    def _raw_rows_one_by_one(
+        self, chunk: RawRatings, users: _UserIds
+    ) -> Iterable[tuple[int, float, int, int]]:
+        for offset, row in enumerate(chunk.rows):
+            line = chunk.first_line + offset
+            try:
+                if len(row) != 4:
+                    raise ValueError(f"expected 4 fields, found {len(row)}")
+                user, movie, score, stamp = (cell.strip() for cell in row)
+                movie_id = self._movie_ids.get(movie)
+                if movie_id is None:
+                    raise ValueError(f"movieId {movie!r} is not in movies.csv")
+                value = _score(score)
+                if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
+                    raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
+                yield movie_id, value, int(stamp), users[user]
+            except ValueError as error:
+                self._reject(Reject(line, str(error), "ratings.csv"))
+
+    def _rating(self, record: RatingRecord) -> None:
+        self.summary.rows += 1
+        movie_id = self._movie_ids.get(record.movie_key)
+        if movie_id is None:
+            # Its movie was rejected (reported already) or skipped.
+            self.summary.skip("ratings of movies that were not imported")
+            return
+        try:
+            user_id = self.user_id(record.user, record.user_id)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error)))
+            return
+        self._pending.append((movie_id, record.score, record.rated_at, user_id, record.review))
+        if len(self._pending) >= FLUSH_ROWS:
+            self._flush_ratings()
+
+    def _flush_ratings(self) -> None:
+        if self._pending:
+            self.db.executemany(
+                "INSERT INTO temp.import_ratings (movie_id, score, rated_at, user_id, review) "
+                "VALUES (?, ?, ?, ?, ?)",
+                self._pending,
+            )
+            self._staged += len(self._pending)
+            self._pending.clear()
+
+    _RATED_AT = (
+        "CASE typeof(rated_at) WHEN 'integer' "
+        "THEN datetime(rated_at, 'unixepoch') || '.000000' ELSE rated_at END"
+    )
+
+    def _merge_ratings(self) -> None:
+        if not self._staged:
+            return
+        if self.ratings_were_empty:
+            self._merge_into_empty()
+        else:
+            self._merge_into_existing()
+        self._recompute_aggregates()
+
+    def _merge_into_empty(self) -> None:
+        """A first big load: take the secondary indexes off, insert in primary key order
+        (so that index is written front to back), put the indexes back."""
+        db = self.db
+        indexes = db.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL"
+        ).fetchall()
+        for name, _sql in indexes:
+            db.execute(f'DROP INDEX "{name}"')
+        before = db.total_changes
+        db.execute(
+            "INSERT INTO ratings (movie_id, user_id, score, rated_at, review) "
+            f"SELECT movie_id, user_id, score, {self._RATED_AT}, review "
+            "FROM temp.import_ratings WHERE true ORDER BY movie_id, user_id, rated_at, rowid "
+            "ON CONFLICT (movie_id, user_id) DO UPDATE SET score = excluded.score, "
+            "rated_at = excluded.rated_at, review = coalesce(excluded.review, ratings.review)"
+        )
+        for _name, sql in indexes:
+            db.execute(sql)
+        del before
+        added = db.execute("SELECT count(*) FROM ratings").fetchone()[0]
+        self.summary.ratings_added = added
+        if self._staged > added:
+            self.summary.skip(DUPLICATE_REASON, self._staged - added)
+
+    def _merge_into_existing(self) -> None:
+        db = self.db
+        db.execute(
+            f"UPDATE temp.import_ratings SET rated_at = {self._RATED_AT} "
+            "WHERE typeof(rated_at) = 'integer'"
+        )
+        db.execute("CREATE INDEX temp.import_ratings_key ON import_ratings (movie_id, user_id)")
+        duplicates = db.execute(
+            "DELETE FROM temp.import_ratings AS a WHERE EXISTS (SELECT 1 FROM "
+            "temp.import_ratings AS b WHERE b.movie_id = a.movie_id AND b.user_id = a.user_id "
+            "AND (b.rated_at > a.rated_at OR (b.rated_at = a.rated_at AND b.rowid > a.rowid)))"
+        ).rowcount
+        if duplicates > 0:
+            self.summary.skip(DUPLICATE_REASON, duplicates)
+        staged, existing, unchanged, older = db.execute(
+            "SELECT (SELECT count(*) FROM temp.import_ratings), count(r.movie_id), "
+            "coalesce(sum(r.score = s.score AND r.rated_at = s.rated_at "
+            "AND coalesce(s.review, r.review) IS r.review), 0), "
+            "coalesce(sum(r.rated_at > s.rated_at), 0) "
+            "FROM temp.import_ratings AS s JOIN ratings AS r "
+            "ON r.movie_id = s.movie_id AND r.user_id = s.user_id"
+        ).fetchone()
+        self.summary.ratings_added = staged - existing
+        self.summary.ratings_unchanged = unchanged
+        self.summary.ratings_replaced = existing - unchanged - older
+        if older:
+            self.summary.skip(OLDER_REASON, older)
+        db.execute(
+            "INSERT INTO ratings (movie_id, user_id, score, rated_at, review) "
+            "SELECT movie_id, user_id, score, rated_at, review FROM temp.import_ratings "
+            "WHERE true ORDER BY movie_id, user_id "
+            "ON CONFLICT (movie_id, user_id) DO UPDATE SET score = excluded.score, "
+            "rated_at = excluded.rated_at, review = coalesce(excluded.review, ratings.review) "
+            "WHERE excluded.rated_at >= ratings.rated_at AND (ratings.score <> excluded.score "
+            "OR ratings.rated_at <> excluded.rated_at "
+            "OR coalesce(excluded.review, ratings.review) IS NOT ratings.review)"
+        )
+
+    def _recompute_aggregates(self) -> None:
+        """One GROUP BY over the ratings of the movies this import touched."""
+        touched = (
+            ""
+            if self.ratings_were_empty
+            else ("WHERE movie_id IN (SELECT movie_id FROM temp.import_ratings)")
+        )
+        self.db.execute(
+            "UPDATE movies SET rating_count = agg.n, rating_sum = agg.s FROM "
+            f"(SELECT movie_id, count(*) AS n, sum(score) AS s FROM ratings {touched} "
+            "GROUP BY movie_id) AS agg WHERE movies.id = agg.movie_id "
+            "AND (movies.rating_count <> agg.n OR movies.rating_sum <> agg.s)"
+        )
+
+    # ------------------------------------------------------------ tags
+
+    def _tag(self, record: TagRecord) -> None:
+        self.summary.rows += 1
+        movie_id = self._movie_ids.get(record.movie_key)
+        if movie_id is None:
+            self._reject(
+                Reject(record.line, f"tag of an unknown movie {record.movie_key!r}", "tags")
+            )
+            return
+        try:
+            user_id = self.user_id(record.user)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), "tags"))
+            return
+        self._tags.append((movie_id, user_id, record.tag, record.tagged_at))
+
+    def _flush_tags(self) -> None:
+        if not self._tags:
+            return
+        before = self.db.total_changes
+        self.db.executemany(
+            "INSERT INTO tags (movie_id, user_id, tag, tagged_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (movie_id, user_id, tag) DO NOTHING",
+            self._tags,
+        )
+        added = self.db.total_changes - before
+        self.summary.tags_added = added
+        self.summary.tags_unchanged = len(self._tags) - added
+        self._tags.clear()
+
+
+def _score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"rating must be a number from 0.5 to 5 (got {text!r})") from None
+    if not (0.5 <= value <= 5.0) or value * 2 != int(value * 2):
+        raise ValueError(f"rating must be 0.5 to 5 in half stars (got {text!r})")
+    return value
+
+
+def _check_movie(record: MovieRecord) -> None:
+    title = record.title
+    if not title.strip():
+        raise ValueError("title is blank")
+    if len(title) > TITLE_MAX:
+        raise ValueError(f"title is longer than {TITLE_MAX} characters")
+    if "\x00" in title:
+        raise ValueError("title contains a NUL byte")
+    if record.year is not None and not (YEAR_MIN <= record.year <= YEAR_MAX):
+        raise ValueError(f"year must be {YEAR_MIN} to {YEAR_MAX} (got {record.year})")
+    runtime = record.runtime_minutes
+    if runtime is not None and not (RUNTIME_MIN <= runtime <= RUNTIME_MAX):
+        raise ValueError(f"runtime must be {RUNTIME_MIN} to {RUNTIME_MAX} minutes (got {runtime})")
+    for text in (record.original_title, record.director):
+        if text is not None and len(text) > TITLE_MAX:
+            raise ValueError(f"'{text[:40]}...' is longer than {TITLE_MAX} characters")
+
+
+def connection_of(session: object) -> sqlite3.Connection:
+    """The sqlite3 connection under a session, inside its (already begun) transaction."""
+    connection = session.connection()  # type: ignore[attr-defined]
+    if connection.dialect.name != "sqlite":
+        raise ImportFormatError("import works with SQLite catalogs only, for now")
+    return connection.connection.driver_connection

@@ -1,0 +1,417 @@
+"""moviecli's own export, written and read here.
+
+JSON holds everything (genres, users, movies with their genres, external ids and
+timestamps, ratings with reviews, tags) and is laid out one record per line, so both
+the export and the import stream: a 25-million-rating catalog never sits in memory.
+It is still one ordinary JSON document; a copy that was reformatted by another tool
+is read whole instead. Importing it into an empty catalog gives the same ids and
+timestamps back.
+
+CSV holds ratings joined with their movie's title and year, one per row, for a
+spreadsheet; cells that start with = + - @ get a leading ' so no spreadsheet runs them
+as formulas (and lose it again when imported)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from moviecli.errors import ImportFormatError
+from moviecli.importers.csvfiles import CsvInput, check_width, column_index
+from moviecli.importers.records import (
+    ImportSource,
+    Item,
+    MovieRecord,
+    Progress,
+    RatingRecord,
+    Reject,
+    TagRecord,
+    UserRecord,
+    canonical_time,
+)
+
+FORMAT_NAME = "moviecli-export"
+VERSION = 1
+CSV_FIELDS = ["movie_id", "title", "year", "user", "score", "review", "rated_at"]
+FORMULA_STARTS = ("=", "+", "-", "@")
+SECTIONS = ("genres", "users", "movies", "ratings", "tags")
+
+
+# ---------------------------------------------------------------- timestamps
+
+
+def iso(stored: str | None) -> str | None:
+    """A stored timestamp ('2024-03-31 20:15:00.000000') as ISO 8601 UTC."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored)
+    return moment.isoformat(timespec="microseconds") + "Z"
+
+
+def stored(text: str) -> str:
+    """ISO 8601 (with Z or an offset, or naive UTC) back to the stored form."""
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return canonical_time(moment)
+
+
+# ---------------------------------------------------------------- spreadsheet safety
+
+
+def neutralise(cell: str) -> str:
+    """'=1+2' -> "'=1+2"; a cell that already starts with ' before such a character
+    gets one more, so `unneutralise` gives back exactly what was there."""
+    if cell.startswith(FORMULA_STARTS) or (
+        cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS)
+    ):
+        return "'" + cell
+    return cell
+
+
+def unneutralise(cell: str) -> str:
+    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def write_json(db: sqlite3.Connection, out: TextIO, *, revision: str | None) -> dict[str, int]:
+    """Every table, one record per line; returns how many records of each kind."""
+    counts = dict.fromkeys(SECTIONS, 0)
+    head = {
+        "version": VERSION,
+        "exported_at": iso(canonical_time(datetime.now(UTC))),
+        "schema_revision": revision,
+    }
+    out.write("{\n" + f'"format": {_dumps(FORMAT_NAME)},\n"export": {_dumps(head)},\n')
+    for position, section in enumerate(SECTIONS):
+        out.write(f'"{section}": [\n')
+        first = True
+        for record in _section(db, section):
+            out.write(("" if first else ",\n") + _dumps(record))
+            first = False
+            counts[section] += 1
+        out.write(
+            ("\n" if not first else "") + ("]\n" if position == len(SECTIONS) - 1 else "],\n")
+        )
+    out.write("}\n")
+    return counts
+
+
+def _section(db: sqlite3.Connection, section: str) -> Iterator[dict[str, Any]]:
+    if section == "genres":
+        for genre_id, name in db.execute("SELECT id, name FROM genres ORDER BY id"):
+            yield {"id": genre_id, "name": name}
+    elif section == "users":
+        for user_id, name in db.execute("SELECT id, name FROM users ORDER BY id"):
+            yield {"id": user_id, "name": name}
+    elif section == "movies":
+        yield from _movies(db)
+    elif section == "ratings":
+        for movie_id, user_id, score, review, rated_at in db.execute(
+            "SELECT movie_id, user_id, score, review, rated_at FROM ratings "
+            "ORDER BY movie_id, user_id"
+        ):
+            yield {
+                "movie_id": movie_id,
+                "user_id": user_id,
+                "score": score,
+                "review": review,
+                "rated_at": iso(rated_at),
+            }
+    elif section == "tags":
+        for movie_id, user_id, tag, tagged_at in db.execute(
+            "SELECT movie_id, user_id, tag, tagged_at FROM tags ORDER BY id"
+        ):
+            yield {
+                "movie_id": movie_id,
+                "user_id": user_id,
+                "tag": tag,
+                "tagged_at": iso(tagged_at),
+            }
+
+
+def _movies(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    genres = db.execute(
+        "SELECT mg.movie_id, g.name FROM movie_genres AS mg JOIN genres AS g ON g.id = mg.genre_id "
+        "ORDER BY mg.movie_id, g.name"
+    )
+    external = db.execute(
+        "SELECT movie_id, source, value FROM external_ids ORDER BY movie_id, source, value"
+    )
+    next_genre = next(genres, None)
+    next_external = next(external, None)
+    for row in db.execute(
+        "SELECT id, title, year, original_title, runtime_minutes, director, created_at, "
+        "updated_at FROM movies ORDER BY id"
+    ):
+        movie_id = row[0]
+        names: list[str] = []
+        while next_genre is not None and next_genre[0] <= movie_id:
+            if next_genre[0] == movie_id:
+                names.append(next_genre[1])
+            next_genre = next(genres, None)
+        ids: dict[str, str] = {}
+        while next_external is not None and next_external[0] <= movie_id:
+            if next_external[0] == movie_id:
+                ids.setdefault(next_external[1], next_external[2])
+            next_external = next(external, None)
+        yield {
+            "id": movie_id,
+            "title": row[1],
+            "year": row[2],
+            "original_title": row[3],
+            "runtime_minutes": row[4],
+            "director": row[5],
+            "created_at": iso(row[6]),
+            "updated_at": iso(row[7]),
+            "genres": names,
+            "external_ids": ids,
+        }
+
+
+def write_csv(db: sqlite3.Connection, out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    count = 0
+    for movie_id, title, year, user, score, review, rated_at in db.execute(
+        "SELECT r.movie_id, m.title, m.year, u.name, r.score, r.review, r.rated_at "
+        "FROM ratings AS r JOIN movies AS m ON m.id = r.movie_id "
+        "JOIN users AS u ON u.id = r.user_id "
+        "ORDER BY m.title_key, m.year, r.movie_id, u.name"
+    ):
+        writer.writerow(
+            [
+                movie_id,
+                neutralise(title),
+                "" if year is None else year,
+                neutralise(user),
+                f"{score:g}",
+                neutralise(review or ""),
+                iso(rated_at),
+            ]
+        )
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------- reading
+
+
+def looks_like_csv(header: list[str]) -> bool:
+    return [cell.strip() for cell in header] == CSV_FIELDS
+
+
+def open_path(path: Path) -> ImportSource:
+    source = CsvInput.from_path(path)
+    source.check_not_empty_or_binary()
+    head = source.head().lstrip(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"{"):
+        return ImportSource(
+            format="moviecli",
+            description=f"moviecli export {path}",
+            items=lambda: _json_items(path),
+            total_bytes=source.size,
+            merge_same_title=False,
+        )
+    return ImportSource(
+        format="moviecli",
+        description=f"moviecli CSV export {path}",
+        items=lambda: _csv_items(source),
+        total_bytes=source.size,
+        merge_same_title=False,
+    )
+
+
+class _NotLineLayout(Exception):
+    pass
+
+
+def _json_items(path: Path) -> Iterator[Item]:
+    """Line by line when the file has our layout, else the whole document at once."""
+    size = path.stat().st_size
+    try:
+        yield from _records(_lines(path), size)
+    except _NotLineLayout:
+        try:
+            with path.open(encoding="utf-8-sig") as f:
+                document = json.load(f)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ImportFormatError(f"{path} is not valid JSON ({error})") from None
+        if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+            raise ImportFormatError(f"{path} is not a moviecli export") from None
+        yield from _records(_whole(document), size)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, int, str | None, Any]]:
+    """(line, bytes read, section, value): a section's records, or (None, {key: value})."""
+    section: str | None = None
+    done = 0
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            done += len(raw)
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8").strip()
+            except UnicodeDecodeError:
+                raise ImportFormatError(f"{path}, line {number}: not UTF-8 text") from None
+            if number == 1:
+                if line != "{":
+                    raise _NotLineLayout
+                continue
+            if section is None:
+                if line == "}":
+                    return
+                if line.endswith("["):
+                    name = line[:-1].rstrip().rstrip(":").strip().strip('"')
+                    if name not in SECTIONS:
+                        raise _NotLineLayout
+                    section = name
+                    continue
+                try:
+                    value = json.loads("{" + line.rstrip(",") + "}")
+                except json.JSONDecodeError:
+                    raise _NotLineLayout from None
+                yield number, done, None, value
+                continue
+            if line in ("]", "],"):
+                section = None
+                continue
+            try:
+                value = json.loads(line.rstrip(","))
+            except json.JSONDecodeError as error:
+                raise ImportFormatError(
+                    f"{path}, line {number}: not valid JSON ({error})"
+                ) from None
+            yield number, done, section, value
+
+
+def _whole(document: dict[str, Any]) -> Iterator[tuple[int, int, str | None, Any]]:
+    yield 0, 0, None, {k: v for k, v in document.items() if k not in SECTIONS}
+    for section in SECTIONS:
+        for record in document.get(section) or []:
+            yield 0, 0, section, record
+
+
+def _records(lines: Iterator[tuple[int, int, str | None, Any]], size: int) -> Iterator[Item]:
+    users: dict[int, str] = {}
+    checked = False
+    for count, (line, done, section, value) in enumerate(lines):
+        if section is None:
+            if value.get("format", FORMAT_NAME) != FORMAT_NAME:
+                raise ImportFormatError("not a moviecli export (its 'format' says otherwise)")
+            checked = checked or "format" in value
+            continue
+        if not checked:
+            raise ImportFormatError("not a moviecli export (no 'format' line at the top)")
+        try:
+            item = _record(section, value, line, users)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            yield Reject(line, f"bad {section} record ({type(error).__name__}: {error})")
+            continue
+        if item is not None:
+            yield item
+        if count % 10_000 == 0 and done:
+            yield Progress(done, size)
+    yield Progress(size, size)
+
+
+def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str]) -> Item | None:
+    if section == "users":
+        users[int(value["id"])] = str(value["name"])
+        return UserRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+    if section == "movies":
+        year = value.get("year")
+        runtime = value.get("runtime_minutes")
+        return MovieRecord(
+            key=int(value["id"]),
+            line=line,
+            id=int(value["id"]),
+            title=str(value["title"]),
+            year=None if year is None else int(year),
+            genres=[str(g) for g in value.get("genres") or []],
+            original_title=value.get("original_title"),
+            runtime_minutes=None if runtime is None else int(runtime),
+            director=value.get("director"),
+            external_ids={str(k): str(v) for k, v in (value.get("external_ids") or {}).items()},
+            created_at=stored(value["created_at"]) if value.get("created_at") else None,
+            updated_at=stored(value["updated_at"]) if value.get("updated_at") else None,
+        )
+    if section == "ratings":
+        user_id = int(value["user_id"])
+        score = float(value["score"])
+        if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
+            raise ValueError(f"score must be 0.5 to 5 in half stars (got {score})")
+        return RatingRecord(
+            movie_key=int(value["movie_id"]),
+            user=users[user_id],
+            user_id=user_id,
+            score=score,
+            rated_at=stored(value["rated_at"]),
+            review=value.get("review"),
+            line=line,
+        )
+    if section == "tags":
+        return TagRecord(
+            movie_key=int(value["movie_id"]),
+            user=users[int(value["user_id"])],
+            tag=str(value["tag"]),
+            tagged_at=stored(value["tagged_at"]),
+            line=line,
+        )
+    return None  # genres: created by name with their movies
+
+
+def _csv_items(source: CsvInput) -> Iterator[Item]:
+    seen: set[int] = set()
+    with source.reader() as reader:
+        header = reader.read_header()
+        index = column_index(
+            header,
+            required={name: [name] for name in CSV_FIELDS},
+            name=source.name,
+            what="a moviecli CSV export",
+        )
+        for count, (line, row) in enumerate(reader.rows(), start=1):
+            problem = check_width(row, len(header))
+            if problem is not None:
+                yield Reject(line, problem)
+                continue
+            try:
+                cells = {name: unneutralise(row[index[name]]) for name in CSV_FIELDS}
+                movie_id = int(cells["movie_id"])
+                title = cells["title"].strip()
+                year = int(cells["year"]) if cells["year"].strip() else None
+                score = float(cells["score"])
+                if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
+                    raise ValueError(
+                        f"score must be 0.5 to 5 in half stars (got {cells['score']!r})"
+                    )
+                rated_at = stored(cells["rated_at"])
+            except ValueError as error:
+                yield Reject(line, str(error))
+                continue
+            if movie_id not in seen:
+                seen.add(movie_id)
+                yield MovieRecord(key=movie_id, id=movie_id, line=line, title=title, year=year)
+            yield RatingRecord(
+                movie_key=movie_id,
+                user=cells["user"].strip(),
+                score=score,
+                rated_at=rated_at,
+                review=cells["review"] or None,
+                line=line,
+            )
+            if count % 10_000 == 0:
+                yield Progress(reader.position, source.size)

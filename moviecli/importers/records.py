@@ -1,0 +1,149 @@
+"""What importers yield and what the loader reports back.
+
+Plain dataclasses, not pydantic models: a MovieLens import yields millions of rows,
+and each format validates its own fields as it reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+MAX_REJECTS_SHOWN = 20
+
+
+def canonical_time(moment: datetime) -> str:
+    """A timestamp as SQLAlchemy stores a DateTime in SQLite (naive UTC, microseconds)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class RowError(ValueError):
+    """A row that cannot be imported; the message says why."""
+
+
+@dataclass(slots=True)
+class MovieRecord:
+    """One movie as a file describes it. `key` is how this file's ratings refer to it."""
+
+    key: Hashable
+    line: int
+    title: str
+    year: int | None
+    genres: list[str] = field(default_factory=list)
+    original_title: str | None = None
+    runtime_minutes: int | None = None
+    director: str | None = None
+    external_ids: dict[str, str] = field(default_factory=dict)
+    # moviecli's own export: the id and timestamps to keep when the catalog allows it.
+    id: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+@dataclass(slots=True)
+class RatingRecord:
+    movie_key: Hashable
+    user: str
+    score: float
+    rated_at: str  # canonical_time()
+    line: int
+    review: str | None = None
+    user_id: int | None = None  # moviecli's own export: the id to keep when free
+
+
+@dataclass(slots=True)
+class UserRecord:
+    """A user as moviecli's own export lists them (with the id to keep when free)."""
+
+    name: str
+    id: int | None
+    line: int
+
+
+@dataclass(slots=True)
+class TagRecord:
+    movie_key: Hashable
+    user: str
+    tag: str
+    tagged_at: str
+    line: int
+
+
+@dataclass(slots=True)
+class RawRatings:
+    """A chunk of MovieLens-shaped rating rows, straight from the CSV reader:
+    [userId, movieId, rating, unix timestamp] as strings. The loader validates and
+    maps them in bulk (the fast path: no object per row)."""
+
+    rows: list[list[str]]
+    first_line: int
+    user_name: Callable[[str], str]
+
+
+@dataclass(slots=True)
+class Skip:
+    """Rows left out on purpose (not an error): counted by reason."""
+
+    reason: str
+    count: int = 1
+
+
+@dataclass(slots=True)
+class Reject:
+    line: int
+    reason: str
+    file: str = ""
+
+
+@dataclass(slots=True)
+class Progress:
+    """How far through its input the importer is (bytes), for the progress bar."""
+
+    done: int
+    total: int
+
+
+Item = MovieRecord | RatingRecord | UserRecord | TagRecord | RawRatings | Skip | Reject | Progress
+
+
+@dataclass
+class ImportSource:
+    """An opened import: what it is, and the records it yields."""
+
+    format: str
+    description: str
+    items: Callable[[], Iterator[Item]]
+    total_bytes: int = 0
+    # moviecli's own export: movies of different ids in one file never merge by title.
+    merge_same_title: bool = True
+
+
+@dataclass
+class ImportSummary:
+    format: str
+    source: str
+    dry_run: bool = False
+    rows: int = 0
+    movies_added: int = 0
+    movies_matched: int = 0
+    movies_updated: int = 0
+    ratings_added: int = 0
+    ratings_replaced: int = 0
+    ratings_unchanged: int = 0
+    tags_added: int = 0
+    tags_unchanged: int = 0
+    users_added: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected: list[Reject] = field(default_factory=list)
+    rejected_count: int = 0
+    seconds: float = 0.0
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    def reject(self, reject: Reject) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REJECTS_SHOWN:
+            self.rejected.append(reject)
