@@ -25,7 +25,9 @@ from moviecli.options import (
 
 GenreOption = Annotated[
     list[str] | None,
-    typer.Option("--genre", "-g", help="A genre; repeat for several.", show_default=False),
+    typer.Option(
+        "--genre", "-g", metavar="GENRE", help="A genre; repeat for several.", show_default=False
+    ),
 ]
 RuntimeOption = Annotated[
     int | None, typer.Option("--runtime", help="Runtime in minutes.", show_default=False)
@@ -41,7 +43,9 @@ OriginalTitleOption = Annotated[
 
 def add(
     ctx: typer.Context,
-    title: Annotated[str, typer.Argument(help="The movie's title.", show_default=False)],
+    title: Annotated[
+        str, typer.Argument(metavar="TITLE", help="The movie's title.", show_default=False)
+    ],
     year: Annotated[int, typer.Option("--year", "-y", help="Release year.", show_default=False)],
     genre: GenreOption = None,
     runtime: RuntimeOption = None,

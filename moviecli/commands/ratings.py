@@ -29,7 +29,10 @@ def rate(
     ctx: typer.Context,
     movie: MovieRef,
     score: Annotated[
-        str, typer.Argument(help="0.5 to 5 in half stars: 4, 4.5, 3.0.", show_default=False)
+        str,
+        typer.Argument(
+            metavar="SCORE", help="0.5 to 5 in half stars: 4, 4.5, 3.0.", show_default=False
+        ),
     ],
     user: UserOption = None,
     review: Annotated[
