@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from moviecli.errors import ImportFormatError
 
@@ -18,6 +18,7 @@ from moviecli.errors import ImportFormatError
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 SNIFF_BYTES = 64 * 1024
+T = TypeVar("T")
 
 
 @dataclass
@@ -120,6 +121,21 @@ class CsvReader:
         """The csv reader itself (the fast path); decoding problems become one clear error."""
         try:
             yield from self._csv
+        except UnicodeDecodeError:
+            raise self._not_utf8() from None
+        except csv.Error as error:
+            raise ImportFormatError(
+                f"{self.source.name}, line {self.line_num}: unreadable CSV ({error})"
+            ) from None
+
+    def fast_rows(self) -> Iterator[list[str]]:
+        """The csv reader itself, for the fast path: read it inside `guard`."""
+        return self._csv
+
+    def guard(self, read: Callable[[], T]) -> T:
+        """Run `read` with decoding problems turned into one clear error."""
+        try:
+            return read()
         except UnicodeDecodeError:
             raise self._not_utf8() from None
         except csv.Error as error:

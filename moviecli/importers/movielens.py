@@ -215,9 +215,9 @@ def _read_ratings(source: CsvInput) -> Iterator[Item]:
             raise ImportFormatError(
                 f"{source.name}: expected the columns {','.join(RATINGS_HEADER)} in that order"
             )
-        rows = reader.raw()
+        rows = reader.fast_rows()
         line = 2
-        while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+        while chunk := reader.guard(lambda: list(itertools.islice(rows, CHUNK_ROWS))):
             yield RawRatings(chunk, line, user_name)
             line += len(chunk)
             yield Progress(reader.position, source.size)

@@ -1,0 +1,129 @@
+"""An import is one transaction: a kill or Ctrl-C in the middle leaves the catalog as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Invoke, dump_tables
+from tests.import_files import integrity
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATOR = REPO.parent / "shared" / "data" / "make_movielens.py"
+
+
+@pytest.fixture(scope="module")
+def larger_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not GENERATOR.is_file():
+        pytest.skip(f"the data generator is not at {GENERATOR}")
+    folder = tmp_path_factory.mktemp("ml") / "ml"
+    subprocess.run(
+        [sys.executable, str(GENERATOR), str(folder), "--preset", "small", "--ratings", "400000"],
+        check=True,
+        capture_output=True,
+    )
+    return folder
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+
+
+def write_lock_held(db: Path) -> bool:
+    """True while another connection holds the catalog's write lock (the import's
+    transaction is open)."""
+    connection = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            return True
+        raise
+    finally:
+        connection.close()
+
+
+def start_import(db: Path, folder: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.Popen(
+        [sys.executable, "-m", "moviecli", "--db", str(db), "import", str(folder)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_until_importing(process: subprocess.Popen[str], db: Path) -> None:
+    def started() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the import ended before it could be stopped: {process.stdout}")
+        return write_lock_held(db)
+
+    wait_for(started, 60, "the import to take the write lock")
+
+
+def test_kill_mid_import_leaves_the_catalog_unchanged(seeded: Path, larger_dataset: Path) -> None:
+    before = dump_tables(seeded)
+    process = start_import(seeded, larger_dataset)
+    try:
+        wait_until_importing(process, seeded)
+        # Let it write: wait until its pages reach the write-ahead log (bounded).
+        wal = seeded.with_name(seeded.name + "-wal")
+        start = wal.stat().st_size if wal.exists() else 0
+        wait_for(
+            lambda: (
+                process.poll() is not None
+                or (wal.exists() and wal.stat().st_size > start + 1_000_000)
+            ),
+            60,
+            "the import to write",
+        )
+        assert process.poll() is None, "the import finished before the kill"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert dump_tables(seeded) == before
+    assert integrity(seeded) == ("ok", [])
+
+
+def test_ctrl_c_mid_import_exits_130_and_changes_nothing(
+    cli: Invoke, seeded: Path, larger_dataset: Path
+) -> None:
+    before = dump_tables(seeded)
+    process = start_import(seeded, larger_dataset)
+    try:
+        wait_until_importing(process, seeded)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, err
+    assert err.strip().splitlines() == ["Error: interrupted; nothing was changed"]
+    assert "Traceback" not in err + out
+    assert dump_tables(seeded) == before
+    assert integrity(seeded) == ("ok", [])
+    # The catalog is free again for the next command.
+    assert cli("stats").exit_code == 0
