@@ -1,6 +1,7 @@
 """rate, unrate, ratings, top."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Typer reads these signatures on every run, and
+# real annotations spare it evaluating hundreds of strings (~8 ms of each command).
 
 from typing import Annotated
 
