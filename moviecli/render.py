@@ -416,7 +416,7 @@ def plain(text: str) -> None:
 
 
 @contextmanager
-def import_progress() -> Iterator[Callable[[int, int, int], None] | None]:
+def import_progress() -> Iterator[Callable[[int, int, int, str], None] | None]:
     """A progress bar on stderr while an import runs (bytes read, rows, rows/s), only when
     stderr is a terminal; piped or redirected, nothing is drawn."""
     console = stderr_console()
@@ -426,7 +426,7 @@ def import_progress() -> Iterator[Callable[[int, int, int], None] | None]:
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     columns = (
-        TextColumn("Importing"),
+        TextColumn("{task.description:<8}"),
         BarColumn(),
         TaskProgressColumn(),
         TextColumn("{task.fields[rows]:>12,} rows  {task.fields[rate]:>9,.0f} rows/s"),
@@ -434,11 +434,18 @@ def import_progress() -> Iterator[Callable[[int, int, int], None] | None]:
     )
     started = time.monotonic()
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("import", total=None, rows=0, rate=0.0)
+        task = bar.add_task("reading", total=None, rows=0, rate=0.0)
 
-        def update(done: int, total: int, rows: int) -> None:
+        def update(done: int, total: int, rows: int, phase: str) -> None:
             elapsed = max(time.monotonic() - started, 1e-6)
-            bar.update(task, completed=done, total=total or None, rows=rows, rate=rows / elapsed)
+            bar.update(
+                task,
+                description=phase,
+                completed=done,
+                total=total or None,
+                rows=rows,
+                rate=rows / elapsed,
+            )
 
         yield update
 

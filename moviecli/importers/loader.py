@@ -8,8 +8,12 @@ SQLite only: the bulk path uses the driver's executemany and SQLite's own SQL.""
 from __future__ import annotations
 
 import gc
+import os
+import signal
 import sqlite3
-from collections.abc import Callable, Hashable, Iterable
+import threading
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from operator import itemgetter
 
@@ -45,7 +49,7 @@ TIMESTAMP_MAX = 4_102_444_799
 DUPLICATE_REASON = "duplicate ratings of one movie by one user in this import (kept the latest)"
 OLDER_REASON = "ratings older than the one already in the catalog (kept the catalog's)"
 
-ProgressCallback = Callable[[int, int, int], None]
+ProgressCallback = Callable[[int, int, int, str], None]
 
 
 class RejectedRowError(MoviecliError):
@@ -123,15 +127,7 @@ class Loader:
     def _run(self) -> ImportSummary:
         started = datetime.now()
         db = self.db
-        if db.in_transaction and db.execute("PRAGMA foreign_keys").fetchone()[0]:
-            # Every id the loader writes comes from the catalog itself (the maps below),
-            # and checking 25 million parents costs a third of a big import. The pragma
-            # only changes outside a transaction, and nothing has been read or written
-            # yet: give the write lock back for a moment and take it again.
-            db.execute("COMMIT")
-            db.execute("PRAGMA foreign_keys = OFF")
-            db.execute("BEGIN IMMEDIATE")
-        db.execute("PRAGMA cache_size = -49152")
+        db.execute("PRAGMA cache_size = -32768")
         db.execute("DROP TABLE IF EXISTS temp.import_ratings")
         db.execute(
             "CREATE TEMP TABLE import_ratings "
@@ -141,7 +137,9 @@ class Loader:
         for item in self.source.items():
             self._handle(item)
         self._flush_ratings()
-        self._merge_ratings()
+        self._phase("writing")
+        with _interruptible(db):
+            self._merge_ratings()
         self._flush_tags()
         db.execute("DROP TABLE temp.import_ratings")
         self.summary.seconds = (datetime.now() - started).total_seconds()
@@ -172,7 +170,12 @@ class Loader:
             self.summary.rows += item.count
             self.summary.skip(item.reason, item.count)
         elif isinstance(item, Progress) and self.progress is not None:
-            self.progress(item.done, item.total, self.summary.rows)
+            self.progress(item.done, item.total, self.summary.rows, "reading")
+
+    def _phase(self, name: str) -> None:
+        if self.progress is not None:
+            total = self.source.total_bytes
+            self.progress(total, total, self.summary.rows, name)
 
     def _reject(self, reject: Reject) -> None:
         self.summary.reject(reject)
@@ -298,8 +301,10 @@ class Loader:
     def _complete(self, movie_id: int, record: MovieRecord) -> bool:
         """Fill what a matched movie lacks (never overwrite); True when something changed."""
         if movie_id in self._created and self.source.merge_same_title:
-            # The same film listed twice in one file: only its ids are new.
-            return self._add_external_ids(movie_id, record.external_ids) and False
+            # The same film listed twice in one file (MovieLens has a few): keep its
+            # other ids so that both listings find it next time; it was not "completed".
+            self._add_external_ids(movie_id, record.external_ids)
+            return False
         db = self.db
         original, runtime, director = db.execute(
             "SELECT original_title, runtime_minutes, director FROM movies WHERE id = ?",
@@ -534,6 +539,48 @@ class Loader:
         self.summary.tags_added = added
         self.summary.tags_unchanged = len(self._tags) - added
         self._tags.clear()
+
+
+@contextmanager
+def _interruptible(db: sqlite3.Connection) -> Iterator[None]:
+    """Let Ctrl-C stop a long SQL statement (a 25-million-row merge runs for a minute
+    inside SQLite, where Python's own handler only runs once it returns): a thread
+    woken by the signal calls `interrupt()`, and the interrupted statement becomes
+    the KeyboardInterrupt it was meant to be."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    try:
+        previous = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except ValueError:
+        os.close(read_end)
+        os.close(write_end)
+        yield
+        return
+
+    def watch() -> None:
+        while data := os.read(read_end, 64):
+            if signal.SIGINT in data:
+                db.interrupt()
+            if 0 in data:
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if "interrupt" in str(error).lower():
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.set_wakeup_fd(previous)
+        os.write(write_end, b"\0")
+        watcher.join(timeout=5)
+        os.close(read_end)
+        os.close(write_end)
 
 
 def _score(text: str) -> float:
