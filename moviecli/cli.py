@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from moviecli import __version__
+from moviecli import __version__, startup
 from moviecli.errors import MoviecliError
 
 DEBUG_ENV = "MOVIECLI_DEBUG"
@@ -118,7 +118,12 @@ _register()
 
 
 def main() -> None:
-    app()
+    """The console script (and `python -m moviecli`). See moviecli/startup.py."""
+    startup.pause()
+    try:
+        app()
+    finally:
+        startup.at_exit()
 
 
 if __name__ == "__main__":

@@ -53,3 +53,40 @@ def test_ordinary_commands_do_not_import_alembic(tmp_path: Path) -> None:
         loaded = imported_modules("--db", str(db), *args)
         assert "sqlalchemy" in loaded  # the command really ran against the catalog
         assert "alembic" not in loaded, args
+
+
+def test_console_script_collects_garbage_again_once_a_command_opens_its_catalog(
+    tmp_path: Path,
+) -> None:
+    """main() pauses Python's cyclic GC while modules load (moviecli/startup.py); a command
+    must run with it on again, or a long import could grow without bound."""
+    code = (
+        "import gc, sys\n"
+        "from moviecli import cli, db\n"
+        "states = []\n"
+        "original = db.Catalog.session\n"
+        "def session(self, **kw):\n"
+        "    states.append(gc.isenabled())\n"
+        "    return original(self, **kw)\n"
+        "db.Catalog.session = session\n"
+        f"sys.argv = ['moviecli', '--db', {str(tmp_path / 'movies.db')!r}, 'seed']\n"
+        "try:\n"
+        "    cli.main()\n"
+        "finally:\n"
+        "    print('GC', states, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "GC [True]" in result.stderr, result.stderr
+
+
+def test_app_called_directly_keeps_pythons_gc_settings() -> None:
+    import gc
+
+    from moviecli import startup
+
+    assert gc.isenabled()
+    startup.resume()  # nothing was paused: nothing changes
+    assert gc.isenabled()

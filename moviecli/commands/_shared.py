@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 
+from moviecli import startup
 from moviecli.config import current_user, resolve_location
 from moviecli.errors import InvalidValueError
 
@@ -22,6 +23,9 @@ M = TypeVar("M", bound="BaseModel")
 
 def catalog(ctx: typer.Context) -> Catalog:
     from moviecli.db import Catalog
+
+    # The command's modules are loaded by now: collect garbage again (see startup.py).
+    startup.resume()
 
     root = ctx.find_root()
     option = (root.obj or {}).get("db")
