@@ -333,6 +333,26 @@ def big_catalog_cases(work: Path, cache: Path, runs: int, import_runs: int) -> l
     return outcomes
 
 
+def commit() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown commit"
+    return f"commit {head}" + (" with local changes" if dirty else "")
+
+
 def load() -> str:
     try:
         return "/".join(f"{x:.2f}" for x in os.getloadavg())
@@ -345,7 +365,7 @@ def report(outcomes: list[Outcome], runs: int, load_before: str, skipped: list[s
         f"moviecli benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, medians of {runs} alternating runs, bytecode cache on",
-        f"load average (1/5/15 min) before: {load_before}, after: {load()}",
+        f"{commit()}; load average (1/5/15 min) before: {load_before}, after: {load()}",
         "",
         f"{'case':<30} {'moviecli':>10} {'reference':>10} {'ratio':>6} {'goal':>5}  met  reference",
     ]
