@@ -344,7 +344,7 @@ def rate_movie(
     A new review replaces the old one; without one the old review is kept."""
     assert movie.id is not None
     user = get_or_create_user(session=session, name=user_name)
-    rating = session.get(Rating, (movie.id, user.id))
+    rating = session.get(Rating, {"movie_id": movie.id, "user_id": user.id})
     previous = None
     if rating is None:
         assert user.id is not None
@@ -373,7 +373,11 @@ def rate_movie(
 def unrate_movie(*, session: Session, movie: Movie, user_name: str) -> RatingChange:
     assert movie.id is not None
     user = session.exec(select(User).where(User.name == user_name)).first()
-    rating = session.get(Rating, (movie.id, user.id)) if user is not None else None
+    rating = (
+        session.get(Rating, {"movie_id": movie.id, "user_id": user.id})
+        if user is not None
+        else None
+    )
     if rating is None or user is None:
         raise NotFoundError(f"{user_name} has not rated '{movie.title} ({movie.year or '?'})'")
     public = _rating_public(rating, movie, user.name)

@@ -428,19 +428,14 @@ class Loader:
         self._recompute_aggregates()
 
     def _merge_into_empty(self) -> None:
-        """A first big load: insert in primary key order, so that index (and the others
-        that start with movie_id) is written front to back; the indexes that start with
-        another column are taken off and built again afterwards, by sorting once."""
+        """A first big load: the secondary indexes come off, the ratings go in in primary
+        key order (user, movie: the order rating files come in), and the indexes are built
+        again afterwards, each by one sort."""
         db = self.db
-        indexes = [
-            (name, sql)
-            for name, sql in db.execute(
-                "SELECT name, sql FROM sqlite_master "
-                "WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL"
-            ).fetchall()
-            # An index that starts with movie_id is written almost in order as well: keep it.
-            if db.execute(f'PRAGMA index_info("{name}")').fetchone()[2] != "movie_id"
-        ]
+        indexes = db.execute(
+            "SELECT name, sql FROM sqlite_master "
+            "WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL"
+        ).fetchall()
         for name, _sql in indexes:
             db.execute(f'DROP INDEX "{name}"')
         # OR REPLACE: of two ratings of one movie by one user, the later in this order
@@ -448,7 +443,7 @@ class Loader:
         db.execute(
             "INSERT OR REPLACE INTO ratings (movie_id, user_id, score, rated_at, review) "
             f"SELECT movie_id, user_id, score, {self._RATED_AT}, review "
-            "FROM temp.import_ratings ORDER BY movie_id, user_id, rated_at, rowid"
+            "FROM temp.import_ratings ORDER BY user_id, movie_id, rated_at, rowid"
         )
         for _name, sql in indexes:
             db.execute(sql)
@@ -487,7 +482,7 @@ class Loader:
         db.execute(
             "INSERT INTO ratings (movie_id, user_id, score, rated_at, review) "
             "SELECT movie_id, user_id, score, rated_at, review FROM temp.import_ratings "
-            "WHERE true ORDER BY movie_id, user_id "
+            "WHERE true ORDER BY user_id, movie_id "
             "ON CONFLICT (movie_id, user_id) DO UPDATE SET score = excluded.score, "
             "rated_at = excluded.rated_at, review = coalesce(excluded.review, ratings.review) "
             "WHERE excluded.rated_at >= ratings.rated_at AND (ratings.score <> excluded.score "
