@@ -134,6 +134,9 @@ class Loader:
             "(movie_id INTEGER, score REAL, rated_at, user_id INTEGER, review TEXT)"
         )
         self._load_maps()
+        self._rating_indexes: list[tuple[str, str]] = []
+        if self.ratings_were_empty:
+            self._rating_indexes = self._drop_rating_indexes()
         for item in self.source.items():
             self._handle(item)
         self._flush_ratings()
@@ -361,11 +364,16 @@ class Loader:
         except (KeyError, ValueError, TypeError):
             rows = list(self._raw_rows_one_by_one(chunk, users))
         if rows:
-            self.db.executemany(
-                "INSERT INTO temp.import_ratings (movie_id, score, rated_at, user_id) "
-                "VALUES (?, ?, ?, ?)",
-                rows,
-            )
+            if self.ratings_were_empty:
+                # A first load goes straight into the table (in key order, indexes off):
+                # staging 25M rows first would write and read them all once more.
+                self.db.executemany(self._DIRECT_INSERT, rows)
+            else:
+                self.db.executemany(
+                    "INSERT INTO temp.import_ratings (movie_id, score, rated_at, user_id) "
+                    "VALUES (?, ?, ?, ?)",
+                    rows,
+                )
             self._staged += len(rows)
 
     def _raw_rows_one_by_one(
@@ -418,35 +426,50 @@ class Loader:
         "THEN datetime(rated_at, 'unixepoch') || '.000000' ELSE rated_at END"
     )
 
-    def _merge_ratings(self) -> None:
-        if not self._staged:
-            return
-        if self.ratings_were_empty:
-            self._merge_into_empty()
-        else:
-            self._merge_into_existing()
-        self._recompute_aggregates()
+    # Of two ratings of one movie by one user in one import, the latest stays.
+    _LATEST_WINS = (
+        "ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score, "
+        "rated_at = excluded.rated_at, review = excluded.review "
+        "WHERE excluded.rated_at >= ratings.rated_at"
+    )
+    _DIRECT_INSERT = (
+        "INSERT INTO ratings (movie_id, score, rated_at, user_id) "
+        "VALUES (?, ?, datetime(?, 'unixepoch') || '.000000', ?) " + _LATEST_WINS
+    )
 
-    def _merge_into_empty(self) -> None:
-        """A first big load: the secondary indexes come off, the ratings go in in primary
-        key order (user, movie: the order rating files come in), and the indexes are built
-        again afterwards, each by one sort."""
-        db = self.db
-        indexes = db.execute(
+    def _drop_rating_indexes(self) -> list[tuple[str, str]]:
+        """Take the secondary indexes off an empty ratings table for a first load;
+        `_merge_into_empty` builds them again, each by one sort (all in the transaction)."""
+        indexes = self.db.execute(
             "SELECT name, sql FROM sqlite_master "
             "WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL"
         ).fetchall()
         for name, _sql in indexes:
-            db.execute(f'DROP INDEX "{name}"')
-        # OR REPLACE: of two ratings of one movie by one user, the later in this order
-        # (the latest) stays. The table was empty, so nothing else can conflict.
+            self.db.execute(f'DROP INDEX "{name}"')
+        return indexes
+
+    def _merge_ratings(self) -> None:
+        if self.ratings_were_empty:
+            self._merge_into_empty()
+        elif self._staged:
+            self._merge_into_existing()
+        if self._staged:
+            self._recompute_aggregates()
+
+    def _merge_into_empty(self) -> None:
+        """Finish a first load: ratings from per-row formats (staged) go in in key order,
+        then the secondary indexes are built again."""
+        db = self.db
         db.execute(
-            "INSERT OR REPLACE INTO ratings (movie_id, user_id, score, rated_at, review) "
+            "INSERT INTO ratings (movie_id, user_id, score, rated_at, review) "
             f"SELECT movie_id, user_id, score, {self._RATED_AT}, review "
-            "FROM temp.import_ratings ORDER BY user_id, movie_id, rated_at, rowid"
+            "FROM temp.import_ratings WHERE true ORDER BY user_id, movie_id, rated_at, rowid "
+            + self._LATEST_WINS
         )
-        for _name, sql in indexes:
+        for _name, sql in self._rating_indexes:
             db.execute(sql)
+        if not self._staged:
+            return
         added = db.execute("SELECT count(*) FROM ratings").fetchone()[0]
         self.summary.ratings_added = added
         if self._staged > added:
