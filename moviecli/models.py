@@ -8,7 +8,7 @@ schema repeats the limits as CHECK constraints.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, field_validator
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
@@ -47,6 +48,38 @@ GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}
 def utcnow() -> datetime:
     """Naive UTC, the way SQLite stores it."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def utcnow_millis() -> datetime:
+    """Now, to the millisecond: the precision a rating's time is stored with."""
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+class EpochMillis(TypeDecorator[datetime]):
+    """A naive-UTC datetime stored as integer milliseconds since 1970.
+
+    Ratings are the big table (25M rows in a MovieLens catalog) and rated_at sits in the
+    table and in both of its indexes: an integer takes 6 bytes where SQLAlchemy's
+    DateTime text takes 26, and a MovieLens timestamp goes in with one multiplication."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> int | None:
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return (value - _EPOCH) // timedelta(milliseconds=1)
+
+    def process_result_value(self, value: int | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        return _EPOCH + timedelta(milliseconds=value)
 
 
 def title_key(title: str) -> str:
@@ -284,7 +317,9 @@ class Rating(SQLModel, table=True):
     )
     score: float
     review: str | None = None
-    rated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
+    rated_at: datetime = Field(
+        default_factory=utcnow_millis, sa_column=Column(EpochMillis, nullable=False)
+    )
 
 
 class RatingCreate(SQLModel):

@@ -31,6 +31,7 @@ from moviecli.models import (
     genre_name,
     title_key,
     utcnow,
+    utcnow_millis,
 )
 
 MovieSort = Literal["title", "year", "rating", "ratings", "added"]
@@ -356,7 +357,7 @@ def rate_movie(
             session=session, movie_id=movie.id, delta_sum=score - rating.score, delta_count=0
         )
         rating.score = score
-        rating.rated_at = utcnow()
+        rating.rated_at = utcnow_millis()
         if review is not None:
             rating.review = review
     session.add(rating)

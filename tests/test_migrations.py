@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,9 +80,20 @@ def add_sample_rows(path: Path) -> None:
         connection.close()
 
 
+def _moment(stored: str | int) -> datetime:
+    """rated_at as text (before 0005) or milliseconds since 1970 (since): the same instant."""
+    if isinstance(stored, int):
+        return datetime(1970, 1, 1) + timedelta(milliseconds=stored)
+    return datetime.fromisoformat(stored)
+
+
 def data_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every data row; a rating's time compared as the instant it means, whatever its
+    storage at this revision."""
     tables = dump_tables(path)
-    return {name: tables[name] for name in DATA_TABLES}
+    rows = {name: tables[name] for name in DATA_TABLES}
+    rows["ratings"] = sorted((*r[:-1], _moment(r[-1])) for r in rows["ratings"])
+    return rows
 
 
 def schema_of(path: Path) -> list[tuple[Any, ...]]:

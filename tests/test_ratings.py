@@ -18,9 +18,10 @@ def aggregates(path: Path, movie_id: int) -> tuple[int, float]:
     return query(path, "SELECT rating_count, rating_sum FROM movies WHERE id = ?", movie_id)[0]
 
 
-def iso_z(stored: str) -> str:
-    """How a stored naive-UTC timestamp must look in JSON: ISO 8601 ending in Z."""
-    moment = datetime.fromisoformat(stored)
+def iso_z(stored: int) -> str:
+    """How a stored rating time (milliseconds since 1970, naive UTC) must look in JSON:
+    ISO 8601 ending in Z."""
+    moment = datetime(1970, 1, 1) + timedelta(milliseconds=stored)
     text = moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
     return text + "Z"
 

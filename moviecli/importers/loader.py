@@ -421,9 +421,12 @@ class Loader:
             self._staged += len(self._pending)
             self._pending.clear()
 
+    # rated_at is stored as milliseconds since 1970: MovieLens stamps are Unix seconds
+    # (integers here), the per-row formats give text timestamps; SQLite converts both.
     _RATED_AT = (
-        "CASE typeof(rated_at) WHEN 'integer' "
-        "THEN datetime(rated_at, 'unixepoch') || '.000000' ELSE rated_at END"
+        "CASE typeof(rated_at) WHEN 'integer' THEN rated_at * 1000 "
+        "ELSE CAST(strftime('%s', rated_at) AS INTEGER) * 1000 "
+        "+ CAST(substr(strftime('%f', rated_at), 4, 3) AS INTEGER) END"
     )
 
     # Of two ratings of one movie by one user in one import, the latest stays.
@@ -434,7 +437,7 @@ class Loader:
     )
     _DIRECT_INSERT = (
         "INSERT INTO ratings (movie_id, score, rated_at, user_id) "
-        "VALUES (?, ?, datetime(?, 'unixepoch') || '.000000', ?) " + _LATEST_WINS
+        "VALUES (?, ?, ? * 1000, ?) " + _LATEST_WINS
     )
 
     def _drop_rating_indexes(self) -> list[tuple[str, str]]:
@@ -477,10 +480,7 @@ class Loader:
 
     def _merge_into_existing(self) -> None:
         db = self.db
-        db.execute(
-            f"UPDATE temp.import_ratings SET rated_at = {self._RATED_AT} "
-            "WHERE typeof(rated_at) = 'integer'"
-        )
+        db.execute(f"UPDATE temp.import_ratings SET rated_at = {self._RATED_AT}")
         db.execute("CREATE INDEX temp.import_ratings_key ON import_ratings (movie_id, user_id)")
         duplicates = db.execute(
             "DELETE FROM temp.import_ratings AS a WHERE EXISTS (SELECT 1 FROM "

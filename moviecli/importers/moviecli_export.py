@@ -17,7 +17,7 @@ import csv
 import json
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,11 +45,15 @@ SECTIONS = ("genres", "users", "movies", "ratings", "tags")
 # ---------------------------------------------------------------- timestamps
 
 
-def iso(stored: str | None) -> str | None:
-    """A stored timestamp ('2024-03-31 20:15:00.000000') as ISO 8601 UTC."""
+def iso(stored: str | int | None) -> str | None:
+    """A stored timestamp ('2024-03-31 20:15:00.000000', or milliseconds since 1970)
+    as ISO 8601 UTC."""
     if stored is None:
         return None
-    moment = datetime.fromisoformat(stored)
+    if isinstance(stored, int):
+        moment = datetime(1970, 1, 1) + timedelta(milliseconds=stored)
+    else:
+        moment = datetime.fromisoformat(stored)
     return moment.isoformat(timespec="microseconds") + "Z"
 
 
