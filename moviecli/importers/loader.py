@@ -19,6 +19,7 @@ from operator import itemgetter
 
 from moviecli.errors import ImportFormatError, MoviecliError
 from moviecli.importers.records import (
+    GenreRecord,
     ImportSource,
     ImportSummary,
     MovieRecord,
@@ -161,6 +162,8 @@ class Loader:
                 self._reject(Reject(item.line, str(error)))
         elif isinstance(item, TagRecord):
             self._tag(item)
+        elif isinstance(item, GenreRecord):
+            self.genre_id(item.name, item.id)
         elif isinstance(item, UserRecord):
             try:
                 self.user_id(item.name, item.id)
@@ -272,15 +275,23 @@ class Loader:
         self._add_external_ids(movie_id, record.external_ids)
         return movie_id
 
+    def genre_id(self, name: str, preferred_id: int | None = None) -> int:
+        """The genre's id, creating it (with `preferred_id` when that is free)."""
+        genre_id = self.genres.get(name.casefold())
+        if genre_id is not None:
+            return genre_id
+        if preferred_id is not None and not self._id_taken("genres", preferred_id):
+            self.db.execute("INSERT INTO genres (id, name) VALUES (?, ?)", (preferred_id, name))
+            genre_id = preferred_id
+        else:
+            cursor = self.db.execute("INSERT INTO genres (name) VALUES (?)", (name,))
+            assert cursor.lastrowid is not None
+            genre_id = cursor.lastrowid
+        self.genres[name.casefold()] = genre_id
+        return genre_id
+
     def _add_genres(self, movie_id: int, names: Iterable[str]) -> None:
-        rows = []
-        for name in names:
-            genre_id = self.genres.get(name.casefold())
-            if genre_id is None:
-                cursor = self.db.execute("INSERT INTO genres (name) VALUES (?)", (name,))
-                assert cursor.lastrowid is not None
-                genre_id = self.genres[name.casefold()] = cursor.lastrowid
-            rows.append((movie_id, genre_id))
+        rows = [(movie_id, self.genre_id(name)) for name in names]
         self.db.executemany(
             "INSERT INTO movie_genres (movie_id, genre_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             rows,

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from moviecli.errors import ImportFormatError
 from moviecli.importers.csvfiles import CsvInput, check_width, column_index
 from moviecli.importers.records import (
+    GenreRecord,
     ImportSource,
     Item,
     MovieRecord,
@@ -332,6 +333,8 @@ def _records(lines: Iterator[tuple[int, int, str | None, Any]], size: int) -> It
 
 
 def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str]) -> Item | None:
+    if section == "genres":
+        return GenreRecord(name=str(value["name"]), id=int(value["id"]), line=line)
     if section == "users":
         users[int(value["id"])] = str(value["name"])
         return UserRecord(name=str(value["name"]), id=int(value["id"]), line=line)
@@ -374,7 +377,7 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
             tagged_at=stored(value["tagged_at"]),
             line=line,
         )
-    return None  # genres: created by name with their movies
+    return None
 
 
 def _csv_items(source: CsvInput) -> Iterator[Item]:

@@ -54,6 +54,15 @@ class RatingRecord:
 
 
 @dataclass(slots=True)
+class GenreRecord:
+    """A genre as moviecli's own export lists them (with the id to keep when free)."""
+
+    name: str
+    id: int | None
+    line: int
+
+
+@dataclass(slots=True)
 class UserRecord:
     """A user as moviecli's own export lists them (with the id to keep when free)."""
 
@@ -105,7 +114,17 @@ class Progress:
     total: int
 
 
-Item = MovieRecord | RatingRecord | UserRecord | TagRecord | RawRatings | Skip | Reject | Progress
+Item = (
+    MovieRecord
+    | RatingRecord
+    | GenreRecord
+    | UserRecord
+    | TagRecord
+    | RawRatings
+    | Skip
+    | Reject
+    | Progress
+)
 
 
 @dataclass
