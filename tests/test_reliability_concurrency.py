@@ -1,4 +1,4 @@
-"""Many terminals on one catalog: 8 real processes rate, unrate and add at once.
+"""Many terminals on one catalog: 8 real processes rate, unrate, add and import at once.
 
 Nothing may fail with "database is locked", no rating may be lost or doubled,
 and the stored aggregates must equal a recomputation afterwards. A write lock
@@ -41,6 +41,7 @@ def seeded(seeded_template: Path, db_path: Path) -> Path:
 PROCESSES = 8
 SHARED_MOVIES = 6
 OWN_MOVIES = 3
+IMPORTED_MOVIES = 4
 STEPS = 20
 HALF_STARS = [n / 2 for n in range(1, 11)]
 BUSY_LINE = "Error: the catalog is busy (another moviecli is writing); try again"
@@ -77,14 +78,27 @@ Path(out).write_text(json.dumps(results))
 class Plan:
     """One process's commands, and what the catalog must hold because of them."""
 
-    def __init__(self, process: int, shared_ids: list[int], rng: random.Random) -> None:
+    def __init__(self, process: int, shared_ids: list[int], rng: random.Random, work: Path) -> None:
         self.user = f"u{process}"
         self.commands: list[list[str]] = []
         self.own_last: dict[str, float] = {}  # movie ref -> last score of self.user
         self.everyone_scores: dict[int, set[float]] = {}
+        # A Letterboxd export of this terminal's own, imported twice (the second time
+        # must change nothing) in the middle of everyone else's writes.
+        self.importer = f"lb{process}"
+        self.imported = {f"P{process} Import {k}": (k % 10 + 1) / 2 for k in range(IMPORTED_MOVIES)}
+        export = work / f"letterboxd{process}.csv"
+        export.write_text(
+            "Date,Name,Year,Letterboxd URI,Rating\n"
+            + "".join(
+                f"2024-01-0{k + 1},{title},2010,https://boxd.it/p{process}k{k},{score}\n"
+                for k, (title, score) in enumerate(self.imported.items())
+            )
+        )
         own_titles = [f"P{process} Film {k}" for k in range(OWN_MOVIES)]
         for title in own_titles:
             self.commands.append(["add", title, "--year", "2001", "--genre", "drama"])
+        self.commands.append(["import", str(export), "--user", self.importer])
         # Every process adds the same movie: exactly one add may win.
         self.commands.append(["add", "Contested", "--year", "1999"])
         self.rate("Contested", rng.choice(HALF_STARS))
@@ -102,8 +116,10 @@ class Plan:
                 ref = rng.choice(sorted(self.own_last))
                 del self.own_last[ref]
                 self.commands.append(["unrate", ref, "--user", self.user])
-            elif roll < 0.90:
+            elif roll < 0.85:
                 self.commands.append(["top", "--format", "json"])
+            elif roll < 0.90:
+                self.commands.append(["import", str(export), "--user", self.importer])
             else:
                 self.commands.append(["show", rng.choice(refs), "--format", "json"])
 
@@ -118,9 +134,9 @@ def test_eight_terminals_lose_nothing(cli: Invoke, catalog: Path, tmp_path: Path
         for n in range(SHARED_MOVIES)
     ]
     rng = random.Random(20240604)
-    plans = [Plan(p, shared_ids, rng) for p in range(PROCESSES)]
     work = tmp_path / "terminals"
     work.mkdir()
+    plans = [Plan(p, shared_ids, rng, work) for p in range(PROCESSES)]
     driver = work / "driver.py"
     driver.write_text(DRIVER)
     go = work / "go"
@@ -171,7 +187,8 @@ def test_eight_terminals_lose_nothing(cli: Invoke, catalog: Path, tmp_path: Path
 
     with sqlite3.connect(catalog) as db:
         ids = {title: movie_id for movie_id, title in db.execute("SELECT id, title FROM movies")}
-        assert len(ids) == SHARED_MOVIES + PROCESSES * OWN_MOVIES + 1  # no doubled add
+        # No doubled add, and no movie imported twice.
+        assert len(ids) == SHARED_MOVIES + PROCESSES * (OWN_MOVIES + IMPORTED_MOVIES) + 1
         rows = db.execute(
             "SELECT r.movie_id, u.name, r.score FROM ratings r JOIN users u ON u.id = r.user_id"
         ).fetchall()
@@ -187,6 +204,9 @@ def test_eight_terminals_lose_nothing(cli: Invoke, catalog: Path, tmp_path: Path
             everyone.setdefault(movie, set()).update(scores)
     for movie, scores in everyone.items():
         expected[(movie, "everyone")] = scores
+    for plan in plans:
+        for title, score in plan.imported.items():
+            expected[(ids[title], plan.importer)] = score
 
     actual = {(movie, user): score for movie, user, score in rows}
     assert len(actual) == len(rows)  # one row per (movie, user): nothing doubled
