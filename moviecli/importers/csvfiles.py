@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from moviecli.errors import ImportFormatError
+from moviecli.importers.records import Progress, Reject
 
 # Titles, reviews and tag lists can be long; the default limit (128 KiB) is the only cap.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -208,3 +209,37 @@ def check_width(row: Sequence[str], width: int) -> str | None:
         if "\x00" in cell:
             return "contains a NUL byte"
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One readable row: its line number, its cells, and where each named column is."""
+
+    line: int
+    cells: list[str]
+    index: dict[str, int]
+
+
+def checked_rows(
+    source: CsvInput,
+    *,
+    required: dict[str, Sequence[str]],
+    optional: dict[str, Sequence[str]] | None = None,
+    what: str,
+    file: str = "",
+    progress_every: int = 1000,
+) -> Iterator[CsvRow | Reject | Progress]:
+    """A headed CSV file read by column name: each row of the right width without NUL
+    bytes as a CsvRow, any other as a Reject; a Progress every `progress_every` rows
+    and one at the end."""
+    with source.reader() as reader:
+        header = reader.read_header()
+        index = column_index(
+            header, required=required, optional=optional, name=source.name, what=what
+        )
+        for count, (line, row) in enumerate(reader.rows(), start=1):
+            problem = check_width(row, len(header))
+            yield CsvRow(line, row, index) if problem is None else Reject(line, problem, file)
+            if count % progress_every == 0:
+                yield Progress(reader.position, source.size)
+    yield Progress(source.size, source.size)

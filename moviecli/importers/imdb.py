@@ -14,12 +14,11 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from moviecli.importers.csvfiles import CsvInput, check_width, column_index
+from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
 from moviecli.importers.records import (
     ImportSource,
     Item,
     MovieRecord,
-    Progress,
     RatingRecord,
     Reject,
     Skip,
@@ -63,27 +62,16 @@ def open_file(path: Path, user: str) -> ImportSource:
 
 
 def _items(source: CsvInput, user: str) -> Iterator[Item]:
-    with source.reader() as reader:
-        header = reader.read_header()
-        index = column_index(
-            header,
-            required=REQUIRED,
-            optional=OPTIONAL,
-            name=source.name,
-            what="an IMDb ratings export",
-        )
-        for count, (line, row) in enumerate(reader.rows(), start=1):
-            problem = check_width(row, len(header))
-            if problem is not None:
-                yield Reject(line, problem)
-                continue
-            try:
-                yield from _parse(row, index, line, user)
-            except ValueError as error:
-                yield Reject(line, str(error))
-            if count % 1000 == 0:
-                yield Progress(reader.position, source.size)
-    yield Progress(source.size, source.size)
+    for row in checked_rows(
+        source, required=REQUIRED, optional=OPTIONAL, what="an IMDb ratings export"
+    ):
+        if not isinstance(row, CsvRow):
+            yield row
+            continue
+        try:
+            yield from _parse(row.cells, row.index, row.line, user)
+        except ValueError as error:
+            yield Reject(row.line, str(error))
 
 
 def _cell(row: list[str], index: dict[str, int], field: str) -> str:

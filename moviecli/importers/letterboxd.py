@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from moviecli.errors import ImportFormatError
-from moviecli.importers.csvfiles import CsvInput, check_width, column_index
+from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
 from moviecli.importers.records import (
     ImportSource,
     Item,
@@ -176,24 +176,20 @@ class _Row:
 
 
 def _rows(source: CsvInput, kind: str) -> Iterator[_Row | Reject]:
-    with source.reader() as reader:
-        header = reader.read_header()
-        index = column_index(
-            header,
-            required=BASE_COLUMNS,
-            optional=OPTIONAL_COLUMNS,
-            name=source.name,
-            what="a Letterboxd export file",
-        )
-        for line, row in reader.rows():
-            problem = check_width(row, len(header))
-            if problem is not None:
-                yield Reject(line, problem, kind)
-                continue
+    for row in checked_rows(
+        source,
+        required=BASE_COLUMNS,
+        optional=OPTIONAL_COLUMNS,
+        what="a Letterboxd export file",
+        file=kind,
+    ):
+        if isinstance(row, Reject):
+            yield row
+        elif isinstance(row, CsvRow):
             try:
-                yield _parse(row, index, line, kind)
+                yield _parse(row.cells, row.index, row.line, kind)
             except ValueError as error:
-                yield Reject(line, str(error), kind)
+                yield Reject(row.line, str(error), kind)
 
 
 def _parse(row: list[str], index: dict[str, int], line: int, kind: str) -> _Row:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from moviecli.errors import ImportFormatError
-from moviecli.importers.csvfiles import CsvInput, check_width, column_index
+from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
 from moviecli.importers.records import (
     GenreRecord,
     ImportSource,
@@ -382,43 +382,36 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
 
 def _csv_items(source: CsvInput) -> Iterator[Item]:
     seen: set[int] = set()
-    with source.reader() as reader:
-        header = reader.read_header()
-        index = column_index(
-            header,
-            required={name: [name] for name in CSV_FIELDS},
-            name=source.name,
-            what="a moviecli CSV export",
+    for row in checked_rows(
+        source,
+        required={name: [name] for name in CSV_FIELDS},
+        what="a moviecli CSV export",
+        progress_every=10_000,
+    ):
+        if not isinstance(row, CsvRow):
+            yield row
+            continue
+        line = row.line
+        try:
+            cells = {name: unneutralise(row.cells[row.index[name]]) for name in CSV_FIELDS}
+            movie_id = int(cells["movie_id"])
+            title = cells["title"].strip()
+            year = int(cells["year"]) if cells["year"].strip() else None
+            score = float(cells["score"])
+            if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
+                raise ValueError(f"score must be 0.5 to 5 in half stars (got {cells['score']!r})")
+            rated_at = stored(cells["rated_at"])
+        except ValueError as error:
+            yield Reject(line, str(error))
+            continue
+        if movie_id not in seen:
+            seen.add(movie_id)
+            yield MovieRecord(key=movie_id, id=movie_id, line=line, title=title, year=year)
+        yield RatingRecord(
+            movie_key=movie_id,
+            user=cells["user"].strip(),
+            score=score,
+            rated_at=rated_at,
+            review=cells["review"] or None,
+            line=line,
         )
-        for count, (line, row) in enumerate(reader.rows(), start=1):
-            problem = check_width(row, len(header))
-            if problem is not None:
-                yield Reject(line, problem)
-                continue
-            try:
-                cells = {name: unneutralise(row[index[name]]) for name in CSV_FIELDS}
-                movie_id = int(cells["movie_id"])
-                title = cells["title"].strip()
-                year = int(cells["year"]) if cells["year"].strip() else None
-                score = float(cells["score"])
-                if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
-                    raise ValueError(
-                        f"score must be 0.5 to 5 in half stars (got {cells['score']!r})"
-                    )
-                rated_at = stored(cells["rated_at"])
-            except ValueError as error:
-                yield Reject(line, str(error))
-                continue
-            if movie_id not in seen:
-                seen.add(movie_id)
-                yield MovieRecord(key=movie_id, id=movie_id, line=line, title=title, year=year)
-            yield RatingRecord(
-                movie_key=movie_id,
-                user=cells["user"].strip(),
-                score=score,
-                rated_at=rated_at,
-                review=cells["review"] or None,
-                line=line,
-            )
-            if count % 10_000 == 0:
-                yield Progress(reader.position, source.size)
