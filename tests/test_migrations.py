@@ -383,7 +383,9 @@ ORDINARY_COMMANDS = [
     ("top",),
     ("stats",),
     ("seed",),
+    ("export",),
 ]
+LETTERBOXD = "Date,Name,Year,Letterboxd URI,Rating\n2023-02-01,Heat,1995,https://boxd.it/x,4.5\n"
 
 
 @pytest.mark.parametrize("revision", OLDER)
@@ -391,8 +393,10 @@ def test_a_command_on_a_catalog_behind_head_is_refused_untouched(
     cli: Invoke, at_revision: Any, db_path: Path, revision: str
 ) -> None:
     at_revision(revision)
+    export = db_path.parent.parent / "letterboxd-ratings.csv"
+    export.write_text(LETTERBOXD)
     state = folder_state(db_path.parent)
-    for args in ORDINARY_COMMANDS:
+    for args in [*ORDINARY_COMMANDS, ("import", str(export), "--user", "ana")]:
         line = one_error_line(cli(*args))
         assert line == (
             f"Error: database schema is at revision {revision}, this moviecli needs "
