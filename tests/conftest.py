@@ -48,36 +48,59 @@ def cli(db_path: Path) -> Invoke:
     return invoke
 
 
+def copy_catalog(template: Path, target: Path) -> Path:
+    """A consistent copy of a template catalog (SQLite's backup), owner-only like a real one."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    source = sqlite3.connect(template)
+    destination = sqlite3.connect(target)
+    try:
+        source.backup(destination)
+    finally:
+        destination.close()
+        source.close()
+    target.chmod(0o600)
+    return target
+
+
+def _template(factory: pytest.TempPathFactory, *args: str) -> Path:
+    path = factory.mktemp("template") / "movies.db"
+    result = CliRunner().invoke(app, ["--db", str(path), *args])
+    assert result.exit_code == 0, result.output
+    return path
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One catalog migrated to head by `moviecli db upgrade`, copied for each test
     (running Alembic once per test would dominate the suite's time)."""
-    path = tmp_path_factory.mktemp("template") / "movies.db"
-    result = CliRunner().invoke(app, ["--db", str(path), "db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
-    return path
+    return _template(tmp_path_factory, "db", "upgrade")
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One catalog filled by `moviecli seed`, copied for each test that needs it."""
+    return _template(tmp_path_factory, "seed")
 
 
 @pytest.fixture
 def catalog(cli: Invoke, db_path: Path, migrated_template: Path) -> Path:
     """A fresh catalog at head, the test's own."""
-    source = sqlite3.connect(migrated_template)
-    target = sqlite3.connect(db_path)
-    try:
-        source.backup(target)
-    finally:
-        target.close()
-        source.close()
-    db_path.chmod(0o600)
-    return db_path
+    return copy_catalog(migrated_template, db_path)
 
 
 @pytest.fixture
-def seeded(cli: Invoke, catalog: Path) -> Path:
-    result = cli("seed")
-    assert result.exit_code == 0, result.output
-    return catalog
+def seeded(cli: Invoke, db_path: Path, seeded_template: Path) -> Path:
+    """A fresh copy of the seeded catalog, the test's own."""
+    return copy_catalog(seeded_template, db_path)
+
+
+def revision_of(path: Path) -> str | None:
+    connection = sqlite3.connect(path)
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    finally:
+        connection.close()
 
 
 def json_out(result: Result) -> Any:

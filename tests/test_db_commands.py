@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from moviecli import schema_version
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, dump_tables, json_out, revision_of
 
 HEAD = schema_version.HEAD
 FIRST = schema_version.REVISIONS[0]
@@ -40,15 +40,6 @@ def sql(path: Path, *statements: str) -> None:
         for statement in statements:
             connection.execute(statement)
         connection.commit()
-    finally:
-        connection.close()
-
-
-def revision_of(path: Path) -> str | None:
-    connection = sqlite3.connect(path)
-    try:
-        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        return row[0] if row else None
     finally:
         connection.close()
 

@@ -21,7 +21,7 @@ from sqlalchemy import Column, MetaData, String
 from moviecli import migrate, models, schema_version
 from moviecli.config import resolve_location
 from moviecli.db import make_engine
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, dump_tables, json_out, revision_of
 
 OLDER = schema_version.REVISIONS[:-1]
 HEAD = schema_version.HEAD
@@ -30,15 +30,6 @@ NOW = "2024-01-02 03:04:05.000000"
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def revision_of(path: Path) -> str | None:
-    connection = sqlite3.connect(path)
-    try:
-        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        return row[0] if row else None
-    finally:
-        connection.close()
 
 
 def add_sample_rows(path: Path) -> None:

@@ -20,23 +20,9 @@ import pytest
 
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.reliability_support import (
-    copy_catalog,
-    make_seeded_template,
     subprocess_env,
     wait_for,
 )
-
-
-@pytest.fixture(scope="module")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_seeded_template(tmp_path_factory)
-
-
-@pytest.fixture
-def seeded(seeded_template: Path, db_path: Path) -> Path:
-    """conftest's `seeded`, copied from a template instead of seeded anew."""
-    return copy_catalog(seeded_template, db_path)
-
 
 PROCESSES = 8
 SHARED_MOVIES = 6

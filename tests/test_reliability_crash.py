@@ -11,25 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, dump_tables
+from tests.conftest import Invoke, copy_catalog, dump_tables
 from tests.reliability_support import (
-    copy_catalog,
-    make_seeded_template,
     subprocess_env,
     wait_for,
 )
-
-
-@pytest.fixture(scope="module")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_seeded_template(tmp_path_factory)
-
-
-@pytest.fixture
-def seeded(seeded_template: Path, db_path: Path) -> Path:
-    """conftest's `seeded`, copied from a template instead of seeded anew."""
-    return copy_catalog(seeded_template, db_path)
-
 
 # A long write transaction made of real repository calls: sixty new movies with
 # ratings, then every movie retitled (a long `edit`), rated and re-genred. A tiny page

@@ -10,19 +10,6 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Invoke, dump_tables, json_out
-from tests.reliability_support import copy_catalog, make_seeded_template
-
-
-@pytest.fixture(scope="module")
-def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_seeded_template(tmp_path_factory)
-
-
-@pytest.fixture
-def seeded(seeded_template: Path, db_path: Path) -> Path:
-    """conftest's `seeded`, copied from a template instead of seeded anew."""
-    return copy_catalog(seeded_template, db_path)
-
 
 LONG = "x" * 301
 
