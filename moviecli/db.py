@@ -65,8 +65,11 @@ def make_engine(location: DatabaseLocation, *, busy_timeout: float | None = None
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        immediate = conn.get_execution_options().get("immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = conn.get_execution_options()
+        # The pragma is a no-op inside a transaction, so it is set here, every time.
+        checks = "ON" if options.get("foreign_keys", True) else "OFF"
+        conn.exec_driver_sql(f"PRAGMA foreign_keys = {checks}")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("immediate", False) else "BEGIN")
 
     return engine
 
@@ -200,12 +203,15 @@ class Catalog:
         return self._engine
 
     @contextmanager
-    def session(self, *, write: bool, check_schema: bool = True) -> Iterator[Session]:
+    def session(
+        self, *, write: bool, check_schema: bool = True, foreign_keys: bool = True
+    ) -> Iterator[Session]:
         """One transaction for one command: commit at the end, roll back on any error.
-        Writers begin with BEGIN IMMEDIATE."""
+        Writers begin with BEGIN IMMEDIATE. `foreign_keys=False` turns SQLite's per-row
+        reference checks off for a writer that checks its references itself (import)."""
         if check_schema:
             ensure_schema(self.engine, self.location)
-        bind = self.engine.execution_options(immediate=write)
+        bind = self.engine.execution_options(immediate=write, foreign_keys=foreign_keys)
         with Session(bind, expire_on_commit=False, autoflush=True) as session:
             try:
                 yield session

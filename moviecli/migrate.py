@@ -62,14 +62,13 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         is_sqlite = engine.dialect.name == "sqlite"
-        if is_sqlite:
-            # Both must happen outside a transaction. WAL is set here, when a catalog is
-            # created or migrated, and never by a command that might be refused.
-            raw.execute("PRAGMA foreign_keys = OFF")
-            if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                raw.execute("PRAGMA journal_mode = WAL")
+        # WAL must be set outside a transaction (foreign keys too: the engine's begin
+        # hook turns them off below). WAL is set here, when a catalog is created or
+        # migrated, and never by a command that might be refused.
+        if is_sqlite and raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            raw.execute("PRAGMA journal_mode = WAL")
         try:
-            with conn.execution_options(immediate=True).begin():
+            with conn.execution_options(immediate=True, foreign_keys=False).begin():
                 yield conn
                 if is_sqlite:
                     problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

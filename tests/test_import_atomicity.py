@@ -127,3 +127,48 @@ def test_ctrl_c_mid_import_exits_130_and_changes_nothing(
     assert integrity(seeded) == ("ok", [])
     # The catalog is free again for the next command.
     assert cli("stats").exit_code == 0
+
+
+def test_an_import_that_would_break_a_reference_changes_nothing(
+    cli: Invoke, seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Imports run with SQLite's per-row foreign key checks off and check the ids they
+    wrote themselves: an id that points at nothing fails the import."""
+    from moviecli.importers.loader import Loader
+
+    checked = Loader.check_references
+
+    def with_a_missing_movie(self: Loader) -> None:
+        self._movie_ids["ghost"] = 999_999
+        checked(self)
+
+    monkeypatch.setattr(Loader, "check_references", with_a_missing_movie)
+    file = tmp_path / "ratings.csv"
+    file.write_text(
+        "Date,Name,Year,Letterboxd URI,Rating\n2024-01-02,Heat,1995,https://boxd.it/x,4\n",
+        encoding="utf-8",
+    )
+    before = dump_tables(seeded)
+    result = cli("import", str(file))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: import would leave ratings or tags without their movies"
+    assert dump_tables(seeded) == before
+
+
+def test_foreign_keys_are_back_on_after_an_import(seeded: Path) -> None:
+    from sqlalchemy import text
+
+    from moviecli.config import resolve_location
+    from moviecli.db import Catalog
+
+    target = Catalog(resolve_location(str(seeded)))
+    try:
+        states = []
+        for foreign_keys in (False, True):
+            with target.session(write=True, foreign_keys=foreign_keys) as session:
+                states.append(session.execute(text("PRAGMA foreign_keys")).scalar_one())
+        with target.session(write=False) as session:
+            states.append(session.execute(text("PRAGMA foreign_keys")).scalar_one())
+    finally:
+        target.dispose()
+    assert states == [0, 1, 1]

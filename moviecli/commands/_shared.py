@@ -33,11 +33,11 @@ def catalog(ctx: typer.Context) -> Catalog:
 
 
 @contextmanager
-def session(ctx: typer.Context, *, write: bool) -> Iterator[Session]:
+def session(ctx: typer.Context, *, write: bool, foreign_keys: bool = True) -> Iterator[Session]:
     """One transaction for the command; writers take the write lock first."""
     target = catalog(ctx)
     try:
-        with target.session(write=write) as s:
+        with target.session(write=write, foreign_keys=foreign_keys) as s:
             yield s
     finally:
         target.dispose()

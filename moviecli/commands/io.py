@@ -61,7 +61,8 @@ def import_(
     from moviecli.importers.loader import Loader, connection_of
 
     source = open_source(path, fmt=from_.value if from_ else None, user=user_name(user))
-    with render.import_progress() as progress, session(ctx, write=True) as s:
+    with render.import_progress() as progress, session(ctx, write=True, foreign_keys=False) as s:
+        # The loader checks the references it writes (Loader.check_references).
         loader = Loader(connection_of(s), source, strict=strict, progress=progress)
         summary = loader.run()
         if dry_run:

@@ -145,6 +145,7 @@ class Loader:
         with _interruptible(db):
             self._merge_ratings()
         self._flush_tags()
+        self.check_references()
         db.execute("DROP TABLE temp.import_ratings")
         self.summary.seconds = (datetime.now() - started).total_seconds()
         return self.summary
@@ -480,8 +481,14 @@ class Loader:
             "FROM temp.import_ratings WHERE true ORDER BY user_id, movie_id, rated_at, rowid "
             + self._LATEST_WINS
         )
+        # Let SQLite sort each index on every core (it sorts on one by default). Each
+        # sorting thread takes as much memory as the page cache may: a smaller cache
+        # keeps a 25M-row load under 300 MiB and was no slower.
+        db.execute("PRAGMA cache_size = -16384")
+        db.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 8)}")
         for _name, sql in self._rating_indexes:
             db.execute(sql)
+        db.execute("PRAGMA threads = 0")
         if not self._staged:
             return
         added = db.execute("SELECT count(*) FROM ratings").fetchone()[0]
@@ -537,6 +544,28 @@ class Loader:
             "GROUP BY movie_id) AS agg WHERE movies.id = agg.movie_id "
             "AND (movies.rating_count <> agg.n OR movies.rating_sum <> agg.s)"
         )
+
+    # ------------------------------------------------------------ references
+
+    def check_references(self) -> None:
+        """The import runs with SQLite's per-row foreign key checks off: on a 25M-row
+        load they were a third of the time. Every movie, user and genre id it writes
+        comes from this loader's maps, so the maps are checked against their tables,
+        and the small tables it writes are checked whole."""
+        if self.db.execute("PRAGMA foreign_keys").fetchone()[0]:
+            return
+        for table, ids in (
+            ("movies", self._movie_ids.values()),
+            ("users", self.users.values()),
+            ("genres", self.genres.values()),
+        ):
+            existing = {row_id for (row_id,) in self.db.execute(f"SELECT id FROM {table}")}
+            if not existing.issuperset(ids):
+                raise MoviecliError(f"import would leave ratings or tags without their {table}")
+        for table in ("movie_genres", "external_ids", "tags"):
+            problem = self.db.execute(f"PRAGMA foreign_key_check({table})").fetchone()
+            if problem is not None:
+                raise MoviecliError(f"import would leave {table} rows pointing at nothing")
 
     # ------------------------------------------------------------ tags
 
