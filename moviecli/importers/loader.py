@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from operator import itemgetter
+from itertools import chain
+from typing import cast
 
 from moviecli.errors import ImportFormatError, MoviecliError
 from moviecli.importers.records import (
@@ -44,6 +45,8 @@ from moviecli.models import (
 )
 
 FLUSH_ROWS = 50_000
+# 4 values a row: 800 stays under the 999 variables older SQLite builds allow.
+ROWS_PER_INSERT = 200
 SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 for n in range(1, 11)}
 # Unix seconds accepted for a rating: 1970 up to the end of 2099.
 TIMESTAMP_MAX = 4_102_444_799
@@ -360,37 +363,68 @@ class Loader:
     # ------------------------------------------------------------ ratings
 
     def _raw_ratings(self, chunk: RawRatings) -> None:
-        """The fast path: map a whole chunk in one comprehension; on any surprise,
-        go through it again row by row to say which line and why."""
-        movies = self._movie_ids
+        """The fast path: check and map the whole chunk column by column; on any
+        surprise, go through it again row by row to say which line and why."""
         users = self._raw_users.get(chunk.user_name)
         if users is None:
             users = self._raw_users[chunk.user_name] = _UserIds(self, chunk.user_name)
-        scores = SCORES
         self.summary.rows += len(chunk.rows)
         try:
-            rows = [(movies[m], scores[s], int(t), users[u]) for u, m, s, t in chunk.rows]
-            stamps = list(map(itemgetter(2), rows))
-            if rows and (min(stamps) < 0 or max(stamps) > TIMESTAMP_MAX):
-                raise ValueError("timestamp out of range")
+            flat = self._mapped_columns(chunk.rows, users)
         except (KeyError, ValueError, TypeError):
-            rows = list(self._raw_rows_one_by_one(chunk, users))
-        if rows:
-            if self.ratings_were_empty:
-                # A first load goes straight into the table (in key order, indexes off):
-                # staging 25M rows first would write and read them all once more.
-                self.db.executemany(self._DIRECT_INSERT, rows)
-            else:
-                self.db.executemany(
-                    "INSERT INTO temp.import_ratings (movie_id, score, rated_at, user_id) "
-                    "VALUES (?, ?, ?, ?)",
-                    rows,
-                )
-            self._staged += len(rows)
+            flat = list(chain.from_iterable(self._raw_rows_one_by_one(chunk, users)))
+        if flat:
+            self._insert_flat(flat)
+
+    def _mapped_columns(self, rows: list[list[str]], users: _UserIds) -> list[object]:
+        """The chunk as one flat list [user_id, movie_id, score, seconds, user_id, ...].
+        Each column is mapped by one `map` over its slice, so no Python code runs per
+        row (at 25M rows a tuple built per row cost more than SQLite's insert).
+        Users last: one is only created once every other column of the chunk passed."""
+        if set(map(len, rows)) != {4}:
+            raise ValueError("a row without exactly 4 fields")
+        flat: list[object] = list(chain.from_iterable(rows))
+        flat[1::4] = map(self._movie_ids.__getitem__, flat[1::4])
+        flat[2::4] = map(SCORES.__getitem__, flat[2::4])
+        stamps = cast("list[str]", flat[3::4])
+        if not "".join(stamps).isdigit():
+            raise ValueError("a timestamp that is not digits")
+        seconds = list(map(int, stamps))
+        if max(seconds) > TIMESTAMP_MAX:
+            raise ValueError("timestamp out of range")
+        flat[3::4] = seconds
+        flat[0::4] = map(users.__getitem__, flat[0::4])
+        return flat
+
+    def _insert_flat(self, flat: list[object]) -> None:
+        """Rows in groups of ROWS_PER_INSERT per statement: binding a whole group at
+        once halves the driver's per-row cost."""
+        width = 4 * ROWS_PER_INSERT
+        whole = len(flat) - len(flat) % width
+        self.db.executemany(
+            self._insert_sql(ROWS_PER_INSERT), [flat[i : i + width] for i in range(0, whole, width)]
+        )
+        if whole < len(flat):
+            self.db.execute(self._insert_sql((len(flat) - whole) // 4), flat[whole:])
+        self._staged += len(flat) // 4
+
+    def _insert_sql(self, rows: int) -> str:
+        if self.ratings_were_empty:
+            # A first load goes straight into the table (in key order, indexes off):
+            # staging 25M rows first would write and read them all once more.
+            values = ", ".join(["(?, ?, ?, ? * 1000)"] * rows)
+            return (
+                f"INSERT INTO ratings (user_id, movie_id, score, rated_at) VALUES {values} "
+                + self._LATEST_WINS
+            )
+        values = ", ".join(["(?, ?, ?, ?)"] * rows)
+        return (
+            f"INSERT INTO temp.import_ratings (user_id, movie_id, score, rated_at) VALUES {values}"
+        )
 
     def _raw_rows_one_by_one(
         self, chunk: RawRatings, users: _UserIds
-    ) -> Iterable[tuple[int, float, int, int]]:
+    ) -> Iterable[tuple[int, int, float, int]]:
         for offset, row in enumerate(chunk.rows):
             line = chunk.first_line + offset
             try:
@@ -403,7 +437,7 @@ class Loader:
                 value = _score(score)
                 if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
                     raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
-                yield movie_id, value, int(stamp), users[user]
+                yield users[user], movie_id, value, int(stamp)
             except ValueError as error:
                 self._reject(Reject(line, str(error), "ratings.csv"))
 
@@ -446,10 +480,6 @@ class Loader:
         "ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score, "
         "rated_at = excluded.rated_at, review = excluded.review "
         "WHERE excluded.rated_at >= ratings.rated_at"
-    )
-    _DIRECT_INSERT = (
-        "INSERT INTO ratings (movie_id, score, rated_at, user_id) "
-        "VALUES (?, ?, ? * 1000, ?) " + _LATEST_WINS
     )
 
     def _drop_rating_indexes(self) -> list[tuple[str, str]]:
