@@ -23,6 +23,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,7 @@ class Outcome:
     case: str
     measured: float
     reference: float
-    goal: float
+    goal: float | None  # None: shown for context, not a target
     unit: str = "s"
     note: str = ""
 
@@ -48,7 +49,7 @@ class Outcome:
 
     @property
     def met(self) -> bool:
-        return self.ratio <= self.goal
+        return self.goal is None or self.ratio <= self.goal
 
 
 @dataclass
@@ -265,13 +266,16 @@ def import_cases(work: Path, cache: Path, data: Path, runs: int, keep_as: Path) 
             pass
     bare = work / "bare.db"
     scratch = cache / "big-import.db"
+    floors: list[Run] = []
 
     def reference() -> Run:
         fresh_catalog(bare)
         try:
-            return run(
+            result = run(
                 ["sqlite3", str(bare), "-cmd", ".mode csv", f".import {ratings_csv} ratings"]
             )
+            floors.append(sqlite_floor(work, bare))
+            return result
         finally:
             fresh_catalog(bare)
 
@@ -295,8 +299,55 @@ def import_cases(work: Path, cache: Path, data: Path, runs: int, keep_as: Path) 
             2.0,
             note="vs sqlite3 .import of ratings.csv",
         ),
+        Outcome(
+            "25m: import, SQLite's part",
+            statistics.median(r.seconds for r in floors),
+            reference_seconds,
+            None,
+            note="sqlite3 alone: bare table -> catalog's ratings + indexes (no Python)",
+        ),
         Outcome("25m: import (peak RSS)", peak, 300, 1.0, unit="MiB", note="limit 300 MiB"),
     ]
+
+
+def sqlite_floor(work: Path, bare: Path) -> Run:
+    """What SQLite alone needs for the ratings part of an import, as moviecli runs it
+    (foreign key checks off, indexes dropped and rebuilt by sorting on every core,
+    newest rating wins, one transaction in WAL): the bare table that `.import` made
+    goes into a new catalog's ratings table in the sqlite3 shell, without Python."""
+    catalog = fresh_catalog(work / "floor.db")
+    run([MOVIECLI, "--db", str(catalog), "db", "upgrade"])
+    with closing(sqlite3.connect(catalog)) as connection:
+        indexes = [
+            sql
+            for (sql,) in connection.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' "
+                "AND sql IS NOT NULL"
+            )
+        ]
+    script = "\n".join(
+        [
+            "PRAGMA foreign_keys = OFF;",
+            f"PRAGMA threads = {min(os.cpu_count() or 1, 8)};",
+            "PRAGMA cache_size = -16384;",
+            f"ATTACH '{bare}' AS bare;",
+            "BEGIN IMMEDIATE;",
+            *(f"DROP INDEX {sql.split()[2]};" for sql in indexes),
+            "INSERT INTO ratings (user_id, movie_id, score, rated_at) "
+            "SELECT CAST(userId AS INTEGER), CAST(movieId AS INTEGER), CAST(rating AS REAL), "
+            "CAST(timestamp AS INTEGER) * 1000 FROM bare.ratings WHERE true "
+            "ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score, "
+            "rated_at = excluded.rated_at WHERE excluded.rated_at >= ratings.rated_at;",
+            *(f"{sql};" for sql in indexes),
+            "SELECT count(*) FROM (SELECT movie_id, count(*), sum(score) FROM ratings "
+            "GROUP BY movie_id);",
+            "COMMIT;",
+        ]
+    )
+    try:
+        return run(["sqlite3", "-bail", str(catalog), script])
+    finally:
+        fresh_catalog(catalog)
 
 
 def big_catalog_cases(work: Path, cache: Path, runs: int, import_runs: int) -> list[Outcome]:
@@ -371,12 +422,13 @@ def report(outcomes: list[Outcome], runs: int, load_before: str, skipped: list[s
     ]
     for o in outcomes:
         fmt = (lambda v: f"{v:.3f} s") if o.unit == "s" else (lambda v: f"{v:.0f} MiB")
+        goal, met = (f"{o.goal:5.1f}", "yes" if o.met else "NO ") if o.goal else ("    -", " - ")
         lines.append(
             f"{o.case:<30} {fmt(o.measured):>10} {fmt(o.reference):>10} {o.ratio:6.2f} "
-            f"{o.goal:5.1f}  {'yes' if o.met else 'NO ':<3}  {o.note}"
+            f"{goal}  {met:<3}  {o.note}"
         )
-    met = sum(o.met for o in outcomes)
-    lines += ["", f"{met} of {len(outcomes)} targets met"]
+    targets = [o for o in outcomes if o.goal is not None]
+    lines += ["", f"{sum(o.met for o in targets)} of {len(targets)} targets met"]
     if skipped:
         lines.append("not measured in this run: " + "; ".join(skipped))
     return "\n".join(lines)
