@@ -103,3 +103,21 @@ def test_wrong_delimiter_is_refused(cli: Invoke, catalog: Path, tmp_path: Path) 
     unknown = cli("import", str(path))
     assert unknown.exit_code == 1
     assert "cannot tell what" in unknown.stderr and "--from" in unknown.stderr
+
+
+def test_a_file_without_a_date_column_is_refused_whole(
+    cli: Invoke, seeded: Path, tmp_path: Path
+) -> None:
+    """Rather than adding the movies and rejecting every rating for its missing date."""
+    header, *rows = OLD.splitlines()
+    drop = header.split(",").index("Date Added")
+    undated = "\n".join(
+        ",".join(c for i, c in enumerate(line.split(",")) if i != drop)
+        for line in [header, rows[0]]
+    )
+    before = dump_tables(seeded)
+    result = cli("import", str(write(tmp_path / "ratings.csv", undated + "\n")))
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1
+    assert "no column 'Date Rated'" in result.stderr
+    assert dump_tables(seeded) == before

@@ -26,13 +26,15 @@ from moviecli.importers.records import (
 )
 from moviecli.models import RUNTIME_MAX, RUNTIME_MIN, TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_name
 
+# Every IMDb export has a date column; a file without one would lose every rating,
+# so it is refused whole rather than rejected row by row.
 REQUIRED = {
     "const": ["Const"],
     "rating": ["Your Rating", "You rated"],
     "title": ["Title"],
+    "date": ["Date Rated", "Date Added", "created"],
 }
 OPTIONAL = {
-    "date": ["Date Rated", "Date Added", "created"],
     "original": ["Original Title"],
     "type": ["Title Type"],
     "runtime": ["Runtime (mins)"],
