@@ -174,6 +174,35 @@ def test_rejected_rows_are_reported_with_line_numbers(cli: Invoke, catalog: Path
     assert "ratings.csv, line 14: timestamp must be Unix seconds (got 'soon')" in out
 
 
+def test_blank_lines_crlf_and_quotes_in_ratings(cli: Invoke, catalog: Path, ml: Path) -> None:
+    """Blank lines are left out (not rejected) and later line numbers stay right;
+    Windows line ends and quoted cells read like any other."""
+    header, *rows = RATINGS.splitlines()
+    quoted = '"' + rows[0].replace(",", '","') + '"'
+    lines = [header, quoted, "", *rows[1:4], "   ", *rows[4:], "4,404,3.0,1300000000", ""]
+    write(ml / "ratings.csv", "\r\n".join(lines))
+    result = cli("import", str(ml))
+    assert result.exit_code == 0, result.output
+    assert counts(result, "ratings")["added"] == 8  # two listings of Heat (1995) merge
+    assert "rejected 1 row" in result.stdout
+    assert "ratings.csv, line 13: movieId '404' is not in movies.csv" in result.stdout
+    plain = fresh_import(cli, ml, RATINGS)
+    assert json_out(cli("ratings", "--limit", "0", "--format", "json")) == plain
+
+
+def fresh_import(cli: Invoke, ml: Path, ratings: str) -> list[object]:
+    """The ratings a catalog gets from `ratings` alone, in a catalog of its own."""
+    other = ml.parent / "other.db"
+    folder = ml.parent / "plain"
+    folder.mkdir()
+    for name in ("movies.csv", "links.csv", "tags.csv"):
+        if (ml / name).exists():
+            (folder / name).write_bytes((ml / name).read_bytes())
+    write(folder / "ratings.csv", ratings)
+    assert cli("--db", str(other), "import", str(folder)).exit_code == 0
+    return json_out(cli("--db", str(other), "ratings", "--limit", "0", "--format", "json"))
+
+
 def test_more_than_twenty_rejects_are_counted(cli: Invoke, catalog: Path, ml: Path) -> None:
     bad = "".join(f"5,1,9,{1300000000 + i}\n" for i in range(25))
     write(ml / "ratings.csv", RATINGS + bad)

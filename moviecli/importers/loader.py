@@ -368,9 +368,9 @@ class Loader:
         users = self._raw_users.get(chunk.user_name)
         if users is None:
             users = self._raw_users[chunk.user_name] = _UserIds(self, chunk.user_name)
-        self.summary.rows += len(chunk.rows)
         try:
             flat = self._mapped_columns(chunk.rows, users)
+            self.summary.rows += len(chunk.rows)
         except (KeyError, ValueError, TypeError):
             flat = list(chain.from_iterable(self._raw_rows_one_by_one(chunk, users)))
         if flat:
@@ -426,6 +426,9 @@ class Loader:
         self, chunk: RawRatings, users: _UserIds
     ) -> Iterable[tuple[int, int, float, int]]:
         for offset, row in enumerate(chunk.rows):
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines are left out, as in every other file
+            self.summary.rows += 1
             line = chunk.first_line + offset
             try:
                 if len(row) != 4:
