@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
@@ -201,6 +202,53 @@ def fresh_import(cli: Invoke, ml: Path, ratings: str) -> list[object]:
     write(folder / "ratings.csv", ratings)
     assert cli("--db", str(other), "import", str(folder)).exit_code == 0
     return json_out(cli("--db", str(other), "ratings", "--limit", "0", "--format", "json"))
+
+
+def test_big_and_small_merges_into_a_rated_catalog_agree(
+    cli: Invoke, seeded: Path, ml: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import into a catalog that has ratings either inserts into the ratings
+    indexes or, when it brings more ratings than the catalog holds, drops and rebuilds
+    them; both end in the same tables, the same indexes and the same summary."""
+    from moviecli.importers import loader
+
+    template = seeded.read_bytes()
+    results = []
+    for rebuild in (False, True):
+        seeded.write_bytes(template)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{seeded}{suffix}").unlink(missing_ok=True)
+        asked: list[bool] = []
+
+        def forced(*_: int, rebuild: bool = rebuild, asked: list[bool] = asked) -> bool:
+            asked.append(rebuild)
+            return rebuild
+
+        monkeypatch.setattr(loader, "rebuild_pays_off", forced)
+        result = cli("import", str(ml))
+        assert result.exit_code == 0, result.output
+        assert asked == [rebuild]
+        with sqlite3.connect(seeded) as db:
+            schema = db.execute(
+                "SELECT type, name, sql FROM sqlite_master ORDER BY name"
+            ).fetchall()
+        heat = movies_by_title(cli)[("Heat", 1995)]
+        results.append((result.stdout.split("\n", 1)[1], schema, heat, dump_tables(seeded)))
+        assert skipped(result) == {
+            "duplicate ratings of one movie by one user in this import (kept the latest)": 1
+        }
+        kept = json_out(
+            cli("ratings", "--user", "ml-1", "--movie", str(heat["id"]), "--format", "json")
+        )
+        assert [r["score"] for r in kept] == [3.0]  # the later of user 1's two Heat ratings
+        assert cli("db", "check").exit_code == 0
+    assert results[0][:3] == results[1][:3]
+    assert strip_times(results[0][3]) == strip_times(results[1][3])
+
+
+def strip_times(tables: dict[str, list[tuple[object, ...]]]) -> dict[str, list[tuple[object, ...]]]:
+    """Tables without the movies' created/updated times, which say when the import ran."""
+    return {name: rows for name, rows in tables.items() if name != "movies"}
 
 
 def test_more_than_twenty_rejects_are_counted(cli: Invoke, catalog: Path, ml: Path) -> None:
