@@ -107,6 +107,7 @@ class Loader:
         self._pending: list[tuple[int, float, object, int, str | None]] = []
         self._tags: list[tuple[int, int, str, str]] = []
         self._staged = 0
+        self._text_times_staged = False
 
     # ------------------------------------------------------------ setup
 
@@ -419,15 +420,15 @@ class Loader:
         self._staged += len(flat) // 4
 
     def _insert_sql(self, rows: int) -> str:
+        """Rows of (user_id, movie_id, score, Unix seconds), stored with milliseconds."""
+        values = ", ".join(["(?, ?, ?, ? * 1000)"] * rows)
         if self.ratings_were_empty:
             # A first load goes straight into the table (in key order, indexes off):
             # staging 25M rows first would write and read them all once more.
-            values = ", ".join(["(?, ?, ?, ? * 1000)"] * rows)
             return (
                 f"INSERT INTO ratings (user_id, movie_id, score, rated_at) VALUES {values} "
                 + self._LATEST_WINS
             )
-        values = ", ".join(["(?, ?, ?, ?)"] * rows)
         return (
             f"INSERT INTO temp.import_ratings (user_id, movie_id, score, rated_at) VALUES {values}"
         )
@@ -472,6 +473,7 @@ class Loader:
 
     def _flush_ratings(self) -> None:
         if self._pending:
+            self._text_times_staged = True
             self.db.executemany(
                 "INSERT INTO temp.import_ratings (movie_id, score, rated_at, user_id, review) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -480,10 +482,11 @@ class Loader:
             self._staged += len(self._pending)
             self._pending.clear()
 
-    # rated_at is stored as milliseconds since 1970: MovieLens stamps are Unix seconds
-    # (integers here), the per-row formats give text timestamps; SQLite converts both.
+    # rated_at is stored as milliseconds since 1970. MovieLens chunks are staged as
+    # milliseconds already (integers); the per-row formats stage text timestamps,
+    # which SQLite converts here.
     _RATED_AT = (
-        "CASE typeof(rated_at) WHEN 'integer' THEN rated_at * 1000 "
+        "CASE typeof(rated_at) WHEN 'integer' THEN rated_at "
         "ELSE CAST(strftime('%s', rated_at) AS INTEGER) * 1000 "
         "+ CAST(substr(strftime('%f', rated_at), 4, 3) AS INTEGER) END"
     )
@@ -549,7 +552,11 @@ class Loader:
 
     def _merge_into_existing(self) -> None:
         db = self.db
-        db.execute(f"UPDATE temp.import_ratings SET rated_at = {self._RATED_AT}")
+        if self._text_times_staged:
+            db.execute(
+                f"UPDATE temp.import_ratings SET rated_at = {self._RATED_AT} "
+                "WHERE typeof(rated_at) = 'text'"
+            )
         db.execute("CREATE INDEX temp.import_ratings_key ON import_ratings (movie_id, user_id)")
         # The EXISTS runs only for pairs listed more than once (a few in a big file).
         duplicates = db.execute(
