@@ -4,11 +4,18 @@ polling."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def default_ctrl_c() -> None:
+    """preexec_fn for a process a test will send SIGINT: a test run started in the
+    background (`&` in a script, nohup) ignores SIGINT, and children inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def subprocess_env(**extra: str) -> dict[str, str]:

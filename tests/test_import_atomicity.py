@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import Invoke, dump_tables
 from tests.import_files import integrity
+from tests.reliability_support import default_ctrl_c
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR = REPO.parent / "shared" / "data" / "make_movielens.py"
@@ -67,6 +68,7 @@ def start_import(db: Path, folder: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_ctrl_c,
     )
 
 

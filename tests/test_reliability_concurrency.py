@@ -20,6 +20,7 @@ import pytest
 
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.reliability_support import (
+    default_ctrl_c,
     subprocess_env,
     wait_for,
 )
@@ -322,6 +323,7 @@ class Prompted:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            preexec_fn=default_ctrl_c,
         )
         self.err = bytearray()
         self._reader = threading.Thread(target=self._read, daemon=True)

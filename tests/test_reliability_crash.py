@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import Invoke, copy_catalog, dump_tables
 from tests.reliability_support import (
+    default_ctrl_c,
     subprocess_env,
     wait_for,
 )
@@ -146,6 +147,7 @@ def test_ctrl_c_during_a_write_says_so_and_changes_nothing(seeded: Path, tmp_pat
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=default_ctrl_c,
         ))  # fmt: skip
     try:
         for function, (_, ready, proc) in runs.items():
