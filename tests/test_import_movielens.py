@@ -378,3 +378,23 @@ def test_top_equals_a_computation_from_ratings_csv(
     for score, count, mean, film in actual:
         assert (count, mean) == want[film][1:3], film
         assert score == pytest.approx(want[film][0], abs=1.5e-4), film
+
+
+def test_progress_moves_while_movies_are_read(tmp_path: Path) -> None:
+    """A 62k-movie movies.csv takes seconds: the bar must not sit at 0 rows meanwhile."""
+    from moviecli.importers.movielens import PROGRESS_LINES, open_folder
+    from moviecli.importers.records import MovieRecord, Progress
+
+    folder = tmp_path / "ml"
+    count = 2 * PROGRESS_LINES + 7
+    write(
+        folder / "movies.csv",
+        "movieId,title,genres\n" + "".join(f"{i},Film {i} (2000),Drama\n" for i in range(count)),
+    )
+    items = list(open_folder(folder).items())
+    kinds = [type(item) for item in items]
+    last_movie = len(kinds) - 1 - kinds[::-1].index(MovieRecord)
+    during = [item.done for item in items[:last_movie] if isinstance(item, Progress)]
+    assert len(during) == 2
+    assert during == sorted(during) and 0 < during[0] < during[1]
+    assert items[-1] == Progress(items[-1].total, items[-1].total)

@@ -34,6 +34,7 @@ from moviecli.importers.records import (
 from moviecli.models import TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_name
 
 CHUNK_ROWS = 50_000
+PROGRESS_LINES = 2_000
 NO_GENRES = "(no genres listed)"
 
 _YEAR_AT_END = re.compile(r"^(?P<title>.*?)\s*\((?P<year>\d{4})(?:\s*[-–]\s*\d{0,4})?\)\s*$")
@@ -133,16 +134,12 @@ def open_folder(folder: Path) -> ImportSource:
         if links is not None:
             yield from _read_links(links, link_map)
             done += links.size
-        yield from _read_movies(movies, link_map)
+        yield from _shifted(_read_movies(movies, link_map), done, total)
         link_map.clear()
         done += movies.size
         yield Progress(done, total)
         if ratings is not None:
-            for item in _read_ratings(ratings):
-                if isinstance(item, Progress):
-                    yield Progress(done + item.done, total)
-                else:
-                    yield item
+            yield from _shifted(_read_ratings(ratings), done, total)
             done += ratings.size
         if tags is not None:
             yield from _read_tags(tags)
@@ -151,6 +148,12 @@ def open_folder(folder: Path) -> ImportSource:
     return ImportSource(
         format="movielens", description=f"MovieLens folder {folder}", items=items, total_bytes=total
     )
+
+
+def _shifted(items: Iterator[Item], done: int, total: int) -> Iterator[Item]:
+    """One file's items, its progress counted from the bytes of the files before it."""
+    for item in items:
+        yield Progress(done + item.done, total) if isinstance(item, Progress) else item
 
 
 def _read_links(source: CsvInput, links: dict[str, tuple[str, str]]) -> Iterator[Item]:
@@ -189,6 +192,8 @@ def _read_movies(source: CsvInput, links: dict[str, tuple[str, str]]) -> Iterato
         )
         order = [index["movie"], index["title"], index["genres"]]
         for line, row in reader.rows():
+            if line % PROGRESS_LINES == 0:
+                yield Progress(reader.position, source.size)
             problem = check_width(row, len(header))
             if problem is not None:
                 yield Reject(line, problem, "movies.csv")
