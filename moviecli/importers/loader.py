@@ -108,6 +108,7 @@ class Loader:
         self._tags: list[tuple[int, int, str, str]] = []
         self._staged = 0
         self._text_times_staged = False
+        self._touched_most = False
 
     # ------------------------------------------------------------ setup
 
@@ -559,11 +560,11 @@ class Loader:
                 f"UPDATE temp.import_ratings SET rated_at = {self._RATED_AT} "
                 "WHERE typeof(rated_at) = 'text'"
             )
-        db.execute("CREATE INDEX temp.import_ratings_key ON import_ratings (movie_id, user_id)")
+        db.execute("CREATE INDEX temp.import_ratings_key ON import_ratings (user_id, movie_id)")
         # The EXISTS runs only for pairs listed more than once (a few in a big file).
         duplicates = db.execute(
             "DELETE FROM temp.import_ratings AS a WHERE (a.movie_id, a.user_id) IN "
-            "(SELECT movie_id, user_id FROM temp.import_ratings GROUP BY movie_id, user_id "
+            "(SELECT movie_id, user_id FROM temp.import_ratings GROUP BY user_id, movie_id "
             "HAVING count(*) > 1) AND EXISTS (SELECT 1 FROM "
             "temp.import_ratings AS b WHERE b.movie_id = a.movie_id AND b.user_id = a.user_id "
             "AND (b.rated_at > a.rated_at OR (b.rated_at = a.rated_at AND b.rowid > a.rowid)))"
@@ -596,12 +597,15 @@ class Loader:
             "OR coalesce(excluded.review, ratings.review) IS NOT ratings.review)"
         )
         self._build_rating_indexes(indexes)
+        self._touched_most = bool(indexes)
 
     def _recompute_aggregates(self) -> None:
-        """One GROUP BY over the ratings of the movies this import touched."""
+        """One GROUP BY over the ratings of the movies this import touched (of every
+        movie, when it brought most of the catalog's ratings: cheaper than finding
+        which)."""
         touched = (
             ""
-            if self.ratings_were_empty
+            if self.ratings_were_empty or self._touched_most
             else ("WHERE movie_id IN (SELECT movie_id FROM temp.import_ratings)")
         )
         self.db.execute(
