@@ -6,11 +6,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO
 
 from moviecli.errors import ImportFormatError
 from moviecli.importers.records import Progress, Reject
@@ -19,7 +21,6 @@ from moviecli.importers.records import Progress, Reject
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 SNIFF_BYTES = 64 * 1024
-T = TypeVar("T")
 
 
 @dataclass
@@ -118,10 +119,11 @@ class CsvReader:
         self.header = [cell.strip().lstrip("\ufeff") for cell in row]
         return self.header
 
-    def raw(self) -> Iterator[list[str]]:
-        """The csv reader itself (the fast path); decoding problems become one clear error."""
+    @contextmanager
+    def _readable(self) -> Iterator[None]:
+        """Decoding and CSV problems met while reading rows, as one clear error."""
         try:
-            yield from self._csv
+            yield
         except UnicodeDecodeError:
             raise self._not_utf8() from None
         except csv.Error as error:
@@ -129,36 +131,32 @@ class CsvReader:
                 f"{self.source.name}, line {self.line_num}: unreadable CSV ({error})"
             ) from None
 
-    def fast_rows(self) -> Iterator[list[str]]:
-        """The csv reader itself, for the fast path: read it inside `guard`."""
-        return self._csv
-
-    def guard(self, read: Callable[[], T]) -> T:
-        """Run `read` with decoding problems turned into one clear error."""
-        try:
-            return read()
-        except UnicodeDecodeError:
-            raise self._not_utf8() from None
-        except csv.Error as error:
-            raise ImportFormatError(
-                f"{self.source.name}, line {self.line_num}: unreadable CSV ({error})"
-            ) from None
+    def chunk(self, size: int) -> list[list[str]]:
+        """The next `size` rows as the csv module reads them, blank ones included
+        ([] at the end): the fast path, which keeps one line per row."""
+        with self._readable():
+            return list(itertools.islice(self._csv, size))
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line number where the row starts, cells); blank lines are left out."""
         start = self.line_num + 1
-        for row in self.raw():
-            line = start
-            start = self.line_num + 1
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            yield line, row
+        with self._readable():
+            for row in self._csv:
+                line = start
+                start = self.line_num + 1
+                if not is_blank(row):
+                    yield line, row
 
     def _not_utf8(self) -> ImportFormatError:
         return ImportFormatError(
             f"{self.source.name}, near line {self.line_num + 1}: not UTF-8 text; "
             "save it as UTF-8 and try again"
         )
+
+
+def is_blank(row: Sequence[str]) -> bool:
+    """A blank line as the csv module reads it: no cells, or one of spaces."""
+    return not row or (len(row) == 1 and not row[0].strip())
 
 
 def column_index(

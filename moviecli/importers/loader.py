@@ -19,6 +19,7 @@ from itertools import chain
 from typing import cast
 
 from moviecli.errors import ImportFormatError, MoviecliError
+from moviecli.importers.csvfiles import is_blank
 from moviecli.importers.records import (
     GenreRecord,
     ImportSource,
@@ -441,8 +442,8 @@ class Loader:
         self, chunk: RawRatings, users: _UserIds
     ) -> Iterable[tuple[int, int, float, int]]:
         for offset, row in enumerate(chunk.rows):
-            if not any(cell.strip() for cell in row):
-                continue  # blank lines are left out, as in every other file
+            if is_blank(row):
+                continue  # left out, as in every other file
             self.summary.rows += 1
             line = chunk.first_line + offset
             try:

@@ -12,7 +12,6 @@ database does."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -220,9 +219,8 @@ def _read_ratings(source: CsvInput) -> Iterator[Item]:
             raise ImportFormatError(
                 f"{source.name}: expected the columns {','.join(RATINGS_HEADER)} in that order"
             )
-        rows = reader.fast_rows()
         line = 2
-        while chunk := reader.guard(lambda: list(itertools.islice(rows, CHUNK_ROWS))):
+        while chunk := reader.chunk(CHUNK_ROWS):
             yield RawRatings(chunk, line, user_name)
             line += len(chunk)
             yield Progress(reader.position, source.size)
