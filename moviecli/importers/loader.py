@@ -109,7 +109,6 @@ class Loader:
         self._tags: list[tuple[int, int, str, str]] = []
         self._staged = 0
         self._text_times_staged = False
-        self._touched_most = False
 
     # ------------------------------------------------------------ setup
 
@@ -217,16 +216,24 @@ class Loader:
             return user_id
         if not name.strip() or len(name) > USER_NAME_MAX:
             raise ValueError(f"user name must be 1 to {USER_NAME_MAX} characters")
-        if preferred_id is not None and not self._id_taken("users", preferred_id):
-            self.db.execute("INSERT INTO users (id, name) VALUES (?, ?)", (preferred_id, name))
-            user_id = preferred_id
-        else:
-            cursor = self.db.execute("INSERT INTO users (name) VALUES (?)", (name,))
-            assert cursor.lastrowid is not None
-            user_id = cursor.lastrowid
+        user_id = self._insert("users", {"name": name}, preferred_id)
         self.users[name] = user_id
         self.summary.users_added += 1
         return user_id
+
+    def _insert(self, table: str, values: dict[str, object], preferred_id: int | None) -> int:
+        """Insert one row, with `preferred_id` as its id when no row holds that id yet
+        (an export keeps its ids); the new row's id."""
+        if preferred_id is not None and not self._id_taken(table, preferred_id):
+            values = {"id": preferred_id, **values}
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        cursor = self.db.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values())
+        )
+        row_id = values.get("id", cursor.lastrowid)
+        assert isinstance(row_id, int)
+        return row_id
 
     def _id_taken(self, table: str, row_id: int) -> bool:
         return (
@@ -265,30 +272,22 @@ class Loader:
         return None
 
     def _add_movie(self, record: MovieRecord) -> int:
-        columns = (
-            "title, title_key, year, original_title, runtime_minutes, director, "
-            "created_at, updated_at, rating_count, rating_sum"
+        movie_id = self._insert(
+            "movies",
+            {
+                "title": record.title,
+                "title_key": title_key(record.title),
+                "year": record.year,
+                "original_title": record.original_title,
+                "runtime_minutes": record.runtime_minutes,
+                "director": record.director,
+                "created_at": record.created_at or self.now,
+                "updated_at": record.updated_at or record.created_at or self.now,
+                "rating_count": 0,
+                "rating_sum": 0.0,
+            },
+            record.id,
         )
-        values: tuple[object, ...] = (
-            record.title,
-            title_key(record.title),
-            record.year,
-            record.original_title,
-            record.runtime_minutes,
-            record.director,
-            record.created_at or self.now,
-            record.updated_at or record.created_at or self.now,
-            0,
-            0.0,
-        )
-        if record.id is not None and not self._id_taken("movies", record.id):
-            columns = "id, " + columns
-            values = (record.id, *values)
-        marks = ", ".join("?" * len(values))
-        cursor = self.db.execute(f"INSERT INTO movies ({columns}) VALUES ({marks})", values)
-        assert cursor.lastrowid is not None
-        movie_id = record.id if columns.startswith("id,") else cursor.lastrowid
-        assert movie_id is not None
         self._created.add(movie_id)
         self.by_title.setdefault((title_key(record.title), record.year), []).append(movie_id)
         self._add_genres(movie_id, record.genres)
@@ -300,13 +299,7 @@ class Loader:
         genre_id = self.genres.get(name.casefold())
         if genre_id is not None:
             return genre_id
-        if preferred_id is not None and not self._id_taken("genres", preferred_id):
-            self.db.execute("INSERT INTO genres (id, name) VALUES (?, ?)", (preferred_id, name))
-            genre_id = preferred_id
-        else:
-            cursor = self.db.execute("INSERT INTO genres (name) VALUES (?)", (name,))
-            assert cursor.lastrowid is not None
-            genre_id = cursor.lastrowid
+        genre_id = self._insert("genres", {"name": name}, preferred_id)
         self.genres[name.casefold()] = genre_id
         return genre_id
 
@@ -516,12 +509,13 @@ class Loader:
         return indexes
 
     def _merge_ratings(self) -> None:
+        every_movie = True
         if self.ratings_were_empty:
             self._merge_into_empty()
         elif self._staged:
-            self._merge_into_existing()
+            every_movie = self._merge_into_existing()
         if self._staged:
-            self._recompute_aggregates()
+            self._recompute_aggregates(every_movie=every_movie)
 
     def _build_rating_indexes(self, indexes: list[tuple[str, str]]) -> None:
         """Build dropped indexes again, each by one sort of the whole table."""
@@ -554,7 +548,9 @@ class Loader:
         if self._staged > added:
             self.summary.skip(DUPLICATE_REASON, self._staged - added)
 
-    def _merge_into_existing(self) -> None:
+    def _merge_into_existing(self) -> bool:
+        """Merge the staged ratings; True when it touched most of the catalog (and
+        rebuilt the indexes), so that every movie's aggregates are worth recomputing."""
         db = self.db
         if self._text_times_staged:
             db.execute(
@@ -598,16 +594,13 @@ class Loader:
             "OR coalesce(excluded.review, ratings.review) IS NOT ratings.review)"
         )
         self._build_rating_indexes(indexes)
-        self._touched_most = bool(indexes)
+        return bool(indexes)
 
-    def _recompute_aggregates(self) -> None:
-        """One GROUP BY over the ratings of the movies this import touched (of every
-        movie, when it brought most of the catalog's ratings: cheaper than finding
-        which)."""
+    def _recompute_aggregates(self, *, every_movie: bool) -> None:
+        """One GROUP BY over the ratings of the movies this import touched, or of every
+        movie when it touched most of them (cheaper than finding which)."""
         touched = (
-            ""
-            if self.ratings_were_empty or self._touched_most
-            else ("WHERE movie_id IN (SELECT movie_id FROM temp.import_ratings)")
+            "" if every_movie else "WHERE movie_id IN (SELECT movie_id FROM temp.import_ratings)"
         )
         self.db.execute(
             "UPDATE movies SET rating_count = agg.n, rating_sum = agg.s FROM "
