@@ -10,6 +10,8 @@ from typer.testing import Result
 
 from tests.conftest import Invoke, json_out
 
+# The JSON shapes from the SPEC, spelled out rather than imported from moviecli.render:
+# a field renamed or dropped there must fail a test.
 MOVIE_KEYS = [
     "id",
     "title",

@@ -11,21 +11,12 @@ from typing import Any
 import pytest
 
 from moviecli import schema_version
+from tests.checks import refused
 from tests.conftest import Invoke, dump_tables, json_out, revision_of
 
 HEAD = schema_version.HEAD
 FIRST = schema_version.REVISIONS[0]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def one_error_line(result: Any) -> str:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    assert result.stdout == ""
-    return lines[0]
 
 
 def folder_state(folder: Path) -> dict[str, bytes]:
@@ -92,7 +83,7 @@ def test_current_behind_head(cli: Invoke, db_path: Path) -> None:
 
 
 def test_current_on_a_missing_catalog_creates_nothing(cli: Invoke, db_path: Path) -> None:
-    line = one_error_line(cli("db", "current"))
+    line = refused(cli("db", "current"))
     assert line == f"Error: there is no catalog at {db_path} yet"
     assert not db_path.exists()
 
@@ -163,7 +154,7 @@ def test_check_reports_a_catalog_behind_head(cli: Invoke, db_path: Path) -> None
 
 
 def test_check_on_a_missing_catalog(cli: Invoke, db_path: Path) -> None:
-    one_error_line(cli("db", "check"))
+    refused(cli("db", "check"))
     assert not db_path.exists()
 
 
@@ -188,19 +179,19 @@ def test_backup_copies_every_row(cli: Invoke, seeded: Path, tmp_path: Path) -> N
 def test_backup_refuses_an_existing_target(cli: Invoke, seeded: Path, tmp_path: Path) -> None:
     target = tmp_path / "precious.txt"
     target.write_text("do not overwrite me")
-    line = one_error_line(cli("db", "backup", str(target)))
+    line = refused(cli("db", "backup", str(target)))
     assert str(target) in line and "already exists" in line
     assert target.read_text() == "do not overwrite me"
 
 
 def test_backup_into_a_missing_folder(cli: Invoke, seeded: Path, tmp_path: Path) -> None:
-    line = one_error_line(cli("db", "backup", str(tmp_path / "nope" / "copy.db")))
+    line = refused(cli("db", "backup", str(tmp_path / "nope" / "copy.db")))
     assert "does not exist" in line
     assert not (tmp_path / "nope").exists()
 
 
 def test_backup_of_a_missing_catalog(cli: Invoke, db_path: Path, tmp_path: Path) -> None:
-    one_error_line(cli("db", "backup", str(tmp_path / "copy.db")))
+    refused(cli("db", "backup", str(tmp_path / "copy.db")))
     assert not (tmp_path / "copy.db").exists()
     assert not db_path.exists()
 
@@ -218,7 +209,7 @@ def test_downgrade_to_an_older_revision(cli: Invoke, seeded: Path) -> None:
     assert ".bak" in result.stderr  # a copy was made first
     assert cli("db", "current").stdout == f"{FIRST}\n"
     # And ordinary commands now ask for an upgrade.
-    assert "run 'moviecli db upgrade'" in one_error_line(cli("list"))
+    assert "run 'moviecli db upgrade'" in refused(cli("list"))
 
 
 def test_downgrade_to_base_then_upgrade(cli: Invoke, catalog: Path) -> None:
@@ -229,7 +220,7 @@ def test_downgrade_to_base_then_upgrade(cli: Invoke, catalog: Path) -> None:
 
 
 def test_downgrade_of_a_missing_catalog(cli: Invoke, db_path: Path) -> None:
-    one_error_line(cli("db", "downgrade", FIRST))
+    refused(cli("db", "downgrade", FIRST))
     assert not db_path.exists()
 
 
@@ -246,22 +237,22 @@ def test_unknown_or_wrong_way_revision_is_refused(
     cli: Invoke, seeded: Path, args: tuple[str, ...]
 ) -> None:
     state = folder_state(seeded.parent)
-    one_error_line(cli(*args))
+    refused(cli(*args))
     assert folder_state(seeded.parent) == state  # not even a backup copy
 
 
 def test_downgrade_to_a_newer_revision_points_at_upgrade(cli: Invoke, db_path: Path) -> None:
     assert cli("db", "upgrade", FIRST).exit_code == 0
     state = folder_state(db_path.parent)
-    assert "db upgrade" in one_error_line(cli("db", "downgrade", HEAD))
+    assert "db upgrade" in refused(cli("db", "downgrade", HEAD))
     assert folder_state(db_path.parent) == state
 
 
 def test_unknown_revision_on_an_empty_catalog(cli: Invoke, catalog: Path) -> None:
     assert cli("db", "downgrade", "base").exit_code == 0
     state = folder_state(catalog.parent)
-    assert "unknown revision 'zzzz'" in one_error_line(cli("db", "downgrade", "zzzz"))
-    assert "unknown revision 'zzzz'" in one_error_line(cli("db", "upgrade", "zzzz"))
+    assert "unknown revision 'zzzz'" in refused(cli("db", "downgrade", "zzzz"))
+    assert "unknown revision 'zzzz'" in refused(cli("db", "upgrade", "zzzz"))
     assert folder_state(catalog.parent) == state
 
 
@@ -287,7 +278,7 @@ def refused_untouched(cli: Invoke, path: Path, expect: str) -> None:
     for args in COMMANDS:
         copy = path.parent / "copy.db"
         args = tuple(str(copy) if a == "__COPY__" else a for a in args)
-        line = one_error_line(cli(*args, db=path))
+        line = refused(cli(*args, db=path))
         assert expect in line, (args, line)
         assert folder_state(path.parent) == state, args
 
@@ -318,7 +309,7 @@ def test_a_truncated_catalog(cli: Invoke, seeded: Path) -> None:
 def test_a_path_whose_folder_does_not_exist(cli: Invoke, tmp_path: Path) -> None:
     path = tmp_path / "no" / "such" / "movies.db"
     for args in (("list",), ("add", "Ran", "--year", "1985"), ("db", "upgrade"), ("seed",)):
-        line = one_error_line(cli(*args, db=path))
+        line = refused(cli(*args, db=path))
         assert "does not exist" in line
     assert not (tmp_path / "no").exists()
 
@@ -327,7 +318,7 @@ def test_a_path_that_is_a_folder(cli: Invoke, tmp_path: Path) -> None:
     folder = tmp_path / "movies.db"
     folder.mkdir()
     for args in (("list",), ("db", "upgrade"), ("db", "check"), ("db", "current")):
-        line = one_error_line(cli(*args, db=folder))
+        line = refused(cli(*args, db=folder))
         assert "is a folder" in line
     assert list(folder.iterdir()) == []
 
@@ -339,7 +330,7 @@ def test_a_read_only_folder_for_a_new_catalog(cli: Invoke, tmp_path: Path) -> No
     folder.chmod(0o500)
     try:
         for args in (("list",), ("db", "upgrade")):
-            line = one_error_line(cli(*args, db=folder / "movies.db"))
+            line = refused(cli(*args, db=folder / "movies.db"))
             assert "cannot create the catalog" in line
         assert list(folder.iterdir()) == []
     finally:
@@ -361,7 +352,7 @@ def test_a_folder_that_refuses_new_files(
 
     monkeypatch.setattr(os, "open", refusing_open)
     for args in (("list",), ("db", "upgrade"), ("add", "Ran", "--year", "1985")):
-        line = one_error_line(cli(*args, db=folder / "movies.db"))
+        line = refused(cli(*args, db=folder / "movies.db"))
         assert line == (
             f"Error: cannot create the catalog at {folder / 'movies.db'}: Permission denied"
         )
@@ -373,7 +364,7 @@ def test_a_read_only_catalog_refuses_writes(cli: Invoke, seeded: Path) -> None:
     before = dump_tables(seeded)
     seeded.chmod(0o400)
     try:
-        line = one_error_line(cli("add", "Ran", "--year", "1985"))
+        line = refused(cli("add", "Ran", "--year", "1985"))
         assert "read-only" in line or "cannot open" in line
     finally:
         seeded.chmod(0o600)

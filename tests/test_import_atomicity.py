@@ -7,15 +7,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import Invoke, dump_tables
 from tests.import_files import integrity
-from tests.reliability_support import default_ctrl_c
+from tests.reliability_support import default_ctrl_c, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR = REPO.parent / "shared" / "data" / "make_movielens.py"
@@ -32,14 +30,6 @@ def larger_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return folder
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.01)
 
 
 def write_lock_held(db: Path) -> bool:

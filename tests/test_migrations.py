@@ -21,6 +21,7 @@ from sqlalchemy import Column, MetaData, String
 from moviecli import migrate, models, schema_version
 from moviecli.config import resolve_location
 from moviecli.db import make_engine
+from tests.checks import refused
 from tests.conftest import Invoke, dump_tables, json_out, revision_of
 
 OLDER = schema_version.REVISIONS[:-1]
@@ -111,15 +112,6 @@ def assert_sample_rows_intact(cli: Invoke, path: Path) -> None:
     assert movies["Heat"]["genres"] == ["Crime"]
     check = cli("db", "check")
     assert check.exit_code == 0, check.output
-
-
-def one_error_line(result: Any) -> str:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    return lines[0]
 
 
 def folder_state(folder: Path) -> dict[str, bytes]:
@@ -336,7 +328,7 @@ def test_a_migration_failing_half_way_leaves_the_catalog_as_it_was(
     extra_migration(HALF_WAY_FAILURE)
     rows, schema, data = dump_tables(db_path), schema_of(db_path), db_path.read_bytes()
     result = cli("db", "upgrade")
-    line = one_error_line(result)
+    line = refused(result)
     assert "boom half-way" in line
     assert "rolled back" in line
     assert db_path.read_bytes() == data
@@ -353,7 +345,7 @@ def test_a_migration_breaking_a_foreign_key_is_rolled_back(
     at_revision(HEAD)
     extra_migration('op.execute("DELETE FROM users WHERE id = 1")')
     rows = dump_tables(db_path)
-    line = one_error_line(cli("db", "upgrade"))
+    line = refused(cli("db", "upgrade"))
     assert "foreign key" in line
     assert dump_tables(db_path) == rows
     assert revision_of(db_path) == HEAD
@@ -388,7 +380,7 @@ def test_a_command_on_a_catalog_behind_head_is_refused_untouched(
     export.write_text(LETTERBOXD)
     state = folder_state(db_path.parent)
     for args in [*ORDINARY_COMMANDS, ("import", str(export), "--user", "ana")]:
-        line = one_error_line(cli(*args))
+        line = refused(cli(*args))
         assert line == (
             f"Error: database schema is at revision {revision}, this moviecli needs "
             f"{HEAD}; run 'moviecli db upgrade'"
@@ -403,7 +395,7 @@ def test_a_catalog_from_a_newer_moviecli_is_refused_untouched(cli: Invoke, catal
     connection.close()
     state = folder_state(catalog.parent)
     for args in (("list",), ("add", "Ran", "--year", "1985"), ("db", "upgrade")):
-        line = one_error_line(cli(*args))
+        line = refused(cli(*args))
         assert "f00dcafe9999" in line
         assert "does not know" in line
     assert folder_state(catalog.parent) == state  # no backup copy either
@@ -422,7 +414,7 @@ def test_an_sqlite_file_that_is_not_a_catalog_is_refused_untouched(
     connection.close()
     state = folder_state(db_path.parent)
     for args in (("list",), ("db", "upgrade")):
-        line = one_error_line(cli(*args))
+        line = refused(cli(*args))
         assert "not a moviecli catalog" in line
     assert folder_state(db_path.parent) == state
 
@@ -502,6 +494,6 @@ def test_upgrade_at_head_changes_nothing(cli: Invoke, seeded: Path) -> None:
 
 def test_upgrade_to_an_older_revision_points_at_downgrade(cli: Invoke, seeded: Path) -> None:
     state = folder_state(seeded.parent)
-    line = one_error_line(cli("db", "upgrade", OLDER[0] if OLDER else "base"))
+    line = refused(cli("db", "upgrade", OLDER[0] if OLDER else "base"))
     assert "db downgrade" in line
     assert folder_state(seeded.parent) == state
