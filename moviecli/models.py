@@ -8,6 +8,7 @@ schema repeats the limits as CHECK constraints.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -43,6 +44,7 @@ USER_NAME_MAX = 64
 SCORE_MIN, SCORE_MAX = 0.5, 5.0
 EXTERNAL_SOURCES = ("imdb", "tmdb", "movielens", "letterboxd")
 GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}
+GENRE_MAX = 64
 
 
 def utcnow() -> datetime:
@@ -114,17 +116,26 @@ def _clean_optional_text(value: str | None) -> str | None:
     return value or None
 
 
-def _clean_genres(values: list[str]) -> list[str]:
+def genre_names(raws: Iterable[str]) -> list[str]:
+    """Genre names as stored: Title Cased, each once (case-insensitively), blank and
+    over-long ones left out (imports skip those; `add` and `edit` refuse them first)."""
     names: list[str] = []
+    seen: set[str] = set()
+    for raw in raws:
+        name = genre_name(raw)
+        if name and len(name) <= GENRE_MAX and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+def _clean_genres(values: list[str]) -> list[str]:
     for raw in values:
         if not raw.strip():
             raise ValueError("genre must not be blank")
-        if len(raw.strip()) > 64:
-            raise ValueError("genre must be at most 64 characters")
-        name = genre_name(raw)
-        if name.casefold() not in {n.casefold() for n in names}:
-            names.append(name)
-    return names
+        if len(raw.strip()) > GENRE_MAX:
+            raise ValueError(f"genre must be at most {GENRE_MAX} characters")
+    return genre_names(values)
 
 
 def check_score(value: float) -> float:
@@ -229,7 +240,7 @@ class Genre(SQLModel, table=True):
     __tablename__ = "genres"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=GENRE_MAX, unique=True)
 
 
 class MovieGenre(SQLModel, table=True):

@@ -24,7 +24,7 @@ from moviecli.importers.records import (
     Skip,
     canonical_time,
 )
-from moviecli.models import RUNTIME_MAX, RUNTIME_MIN, TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_name
+from moviecli.models import RUNTIME_MAX, RUNTIME_MIN, TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
 
 # Every IMDb export has a date column; a file without one would lose every rating,
 # so it is refused whole rather than rejected row by row.
@@ -98,11 +98,7 @@ def _parse(row: list[str], index: dict[str, int], line: int, user: str) -> Itera
     original = " ".join(_cell(row, index, "original").split()) or None
     if original == title or (original and len(original) > TITLE_MAX):
         original = None
-    genres: list[str] = []
-    for raw in _cell(row, index, "genres").split(","):
-        name = genre_name(raw)
-        if name and name not in genres and len(name) <= 64:
-            genres.append(name)
+    genres = genre_names(_cell(row, index, "genres").split(","))
     directors = ""
     for name in (n.strip() for n in _cell(row, index, "directors").split(",")):
         if name and len(directors) + len(name) + 2 <= TITLE_MAX:

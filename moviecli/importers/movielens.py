@@ -30,7 +30,7 @@ from moviecli.importers.records import (
     TagRecord,
     canonical_time,
 )
-from moviecli.models import TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_name
+from moviecli.models import TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
 
 CHUNK_ROWS = 50_000
 PROGRESS_LINES = 2_000
@@ -84,12 +84,7 @@ def parse_movie(row: list[str], line: int, links: dict[str, tuple[str, str]]) ->
         raise ValueError("title is blank")
     if len(title) > TITLE_MAX:
         raise ValueError(f"title is longer than {TITLE_MAX} characters")
-    genres: list[str] = []
-    if raw_genres and raw_genres != NO_GENRES:
-        for raw in raw_genres.split("|"):
-            name = genre_name(raw)
-            if name and name not in genres and len(name) <= 64:
-                genres.append(name)
+    genres = genre_names(raw_genres.split("|")) if raw_genres != NO_GENRES else []
     external = {"movielens": movie_id}
     imdb, tmdb = links.get(movie_id, ("", ""))
     if imdb:
