@@ -7,8 +7,6 @@ schema repeats the limits as CHECK constraints.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -27,6 +25,26 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from moviecli.rules import (
+    CHECK_HALF_STARS,
+    CHECK_RUNTIME,
+    CHECK_TAG_LENGTH,
+    CHECK_TITLE_LENGTH,
+    CHECK_USER_NAME,
+    CHECK_YEAR,
+    GENRE_MAX,
+    RUNTIME_MAX,
+    RUNTIME_MIN,
+    TAG_MAX,
+    TITLE_MAX,
+    USER_NAME_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    check_score,
+    check_title,
+    genre_names,
+)
+
 # Batch migrations on SQLite can only find and alter constraints that have names.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -36,15 +54,6 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 metadata: MetaData = SQLModel.metadata
-
-TITLE_MAX = 300
-YEAR_MIN, YEAR_MAX = 1888, 2100
-RUNTIME_MIN, RUNTIME_MAX = 1, 1000
-USER_NAME_MAX = 64
-SCORE_MIN, SCORE_MAX = 0.5, 5.0
-EXTERNAL_SOURCES = ("imdb", "tmdb", "movielens", "letterboxd")
-GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}
-GENRE_MAX = 64
 
 
 def utcnow() -> datetime:
@@ -84,49 +93,11 @@ class EpochMillis(TypeDecorator[datetime]):
         return _EPOCH + timedelta(milliseconds=value)
 
 
-def title_key(title: str) -> str:
-    """The case-insensitive form of a title used for matching (works beyond ASCII)."""
-    return " ".join(title.split()).casefold()
-
-
-def genre_name(raw: str) -> str:
-    """Title Case a genre: 'sci-fi' -> 'Sci-Fi', 'film-noir' -> 'Film-Noir', 'imax' -> 'IMAX'."""
-    words = " ".join(raw.split()).split(" ")
-
-    def word_case(word: str) -> str:
-        parts = word.split("-")
-        return "-".join(GENRE_ACRONYMS.get(p.lower(), p[:1].upper() + p[1:].lower()) for p in parts)
-
-    return " ".join(word_case(w) for w in words)
-
-
-def _clean_title(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("title must not be blank")
-    if len(value) > TITLE_MAX:
-        raise ValueError(f"title must be at most {TITLE_MAX} characters (got {len(value)})")
-    return value
-
-
 def _clean_optional_text(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
     return value or None
-
-
-def genre_names(raws: Iterable[str]) -> list[str]:
-    """Genre names as stored: Title Cased, each once (case-insensitively), blank and
-    over-long ones left out (imports skip those; `add` and `edit` refuse them first)."""
-    names: list[str] = []
-    seen: set[str] = set()
-    for raw in raws:
-        name = genre_name(raw)
-        if name and len(name) <= GENRE_MAX and name.casefold() not in seen:
-            seen.add(name.casefold())
-            names.append(name)
-    return names
 
 
 def _clean_genres(values: list[str]) -> list[str]:
@@ -138,15 +109,7 @@ def _clean_genres(values: list[str]) -> list[str]:
     return genre_names(values)
 
 
-def check_score(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError("score must be a number from 0.5 to 5 in half stars")
-    if not (SCORE_MIN <= value <= SCORE_MAX) or value * 2 != int(value * 2):
-        raise ValueError(f"score must be from 0.5 to 5 in steps of 0.5 (got {value:g})")
-    return float(value)
-
-
-Title = Annotated[str, AfterValidator(_clean_title)]
+Title = Annotated[str, AfterValidator(check_title)]
 OptionalText = Annotated[str | None, BeforeValidator(_clean_optional_text)]
 GenreList = Annotated[list[str], AfterValidator(_clean_genres)]
 Score = Annotated[float, AfterValidator(check_score)]
@@ -166,11 +129,9 @@ class MovieBase(SQLModel):
 class Movie(MovieBase, table=True):
     __tablename__ = "movies"
     __table_args__ = (
-        CheckConstraint("length(title) BETWEEN 1 AND 300", name="title_length"),
-        CheckConstraint("year IS NULL OR year BETWEEN 1888 AND 2100", name="year_range"),
-        CheckConstraint(
-            "runtime_minutes IS NULL OR runtime_minutes BETWEEN 1 AND 1000", name="runtime_range"
-        ),
+        CheckConstraint(CHECK_TITLE_LENGTH, name="title_length"),
+        CheckConstraint(CHECK_YEAR, name="year_range"),
+        CheckConstraint(CHECK_RUNTIME, name="runtime_range"),
         CheckConstraint("rating_count >= 0", name="rating_count_positive"),
         Index("ix_movies_title_key_year", "title_key", "year"),
         Index("ix_movies_year", "year"),
@@ -257,7 +218,7 @@ class MovieGenre(SQLModel, table=True):
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("length(name) BETWEEN 1 AND 64", name="name_length"),)
+    __table_args__ = (CheckConstraint(CHECK_USER_NAME, name="name_length"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=USER_NAME_MAX, unique=True)
@@ -280,7 +241,7 @@ class Tag(SQLModel, table=True):
     __tablename__ = "tags"
     __table_args__ = (
         UniqueConstraint("movie_id", "user_id", "tag", name="uq_tags_movie_id_user_id_tag"),
-        CheckConstraint("length(tag) BETWEEN 1 AND 255", name="tag_length"),
+        CheckConstraint(CHECK_TAG_LENGTH, name="tag_length"),
         Index("ix_tags_user_id", "user_id"),
     )
 
@@ -291,7 +252,7 @@ class Tag(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
-    tag: str = Field(max_length=255)
+    tag: str = Field(max_length=TAG_MAX)
     tagged_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
 
 
@@ -311,10 +272,7 @@ class Rating(SQLModel, table=True):
     __tablename__ = "ratings"
     __table_args__ = (
         PrimaryKeyConstraint("user_id", "movie_id", name="pk_ratings"),
-        CheckConstraint(
-            "score BETWEEN 0.5 AND 5.0 AND score * 2 = CAST(score * 2 AS INTEGER)",
-            name="score_half_stars",
-        ),
+        CheckConstraint(CHECK_HALF_STARS, name="score_half_stars"),
         Index("ix_ratings_movie_id_rated_at_score", "movie_id", "rated_at", "score"),
         Index("ix_ratings_rated_at", "rated_at"),
         {"sqlite_with_rowid": False},

@@ -28,11 +28,10 @@ from moviecli.models import (
     RatingPublic,
     TopRow,
     User,
-    genre_name,
-    title_key,
     utcnow,
     utcnow_millis,
 )
+from moviecli.rules import genre_name, title_key
 
 MovieSort = Literal["title", "year", "rating", "ratings", "added"]
 RatingSort = Literal["date", "score", "title"]

@@ -68,7 +68,7 @@ def parse_score(text: str) -> float:
         value = float(text.strip())
     except ValueError:
         raise InvalidValueError(f"score must be a number from 0.5 to 5 (got '{text}')") from None
-    from moviecli.models import check_score
+    from moviecli.rules import check_score
 
     try:
         return check_score(value)

@@ -24,7 +24,7 @@ from moviecli.importers.records import (
     Skip,
     canonical_time,
 )
-from moviecli.models import RUNTIME_MAX, RUNTIME_MIN, TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
+from moviecli.rules import RUNTIME_MAX, RUNTIME_MIN, TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
 
 # Every IMDb export has a date column; a file without one would lose every rating,
 # so it is refused whole rather than rejected row by row.

@@ -29,7 +29,7 @@ from moviecli.importers.records import (
     Reject,
     TagRecord,
 )
-from moviecli.models import YEAR_MAX, YEAR_MIN, title_key
+from moviecli.rules import TAG_MAX, YEAR_MAX, YEAR_MIN, parse_score, title_key
 
 FILES = ("watched.csv", "ratings.csv", "diary.csv", "reviews.csv")
 BASE_COLUMNS = {"date": ["Date"], "name": ["Name"], "year": ["Year"], "uri": ["Letterboxd URI"]}
@@ -209,18 +209,13 @@ def _parse(row: list[str], index: dict[str, int], line: int, kind: str) -> _Row:
         raise ValueError(f"Date must look like 2024-03-31 (got {when_text!r})") from None
     rating: float | None = None
     if "rating" in index and (text := row[index["rating"]].strip()):
-        try:
-            rating = float(text)
-        except ValueError:
-            rating = -1.0
-        if not (0.5 <= rating <= 5.0) or rating * 2 != int(rating * 2):
-            raise ValueError(f"Rating must be 0.5 to 5 in half stars (got {text!r})")
+        rating = parse_score(text, what="Rating")
     review = row[index["review"]].strip() if "review" in index else ""
     tags = []
     if "tags" in index:
         for raw in row[index["tags"]].split(","):
             tag = " ".join(raw.split())
-            if tag and len(tag) <= 255 and tag not in tags:
+            if tag and len(tag) <= TAG_MAX and tag not in tags:
                 tags.append(tag)
     film_id = ""
     if kind in ("watched.csv", "ratings.csv"):

@@ -34,15 +34,16 @@ from moviecli.importers.records import (
     UserRecord,
     canonical_time,
 )
-from moviecli.models import (
+from moviecli.models import utcnow
+from moviecli.rules import (
     RUNTIME_MAX,
     RUNTIME_MIN,
     TITLE_MAX,
     USER_NAME_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    parse_score,
     title_key,
-    utcnow,
 )
 
 FLUSH_ROWS = 50_000
@@ -446,7 +447,7 @@ class Loader:
                 movie_id = self._movie_ids.get(movie)
                 if movie_id is None:
                     raise ValueError(f"movieId {movie!r} is not in movies.csv")
-                value = _score(score)
+                value = parse_score(score, what="rating")
                 if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
                     raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
                 yield users[user], movie_id, value, int(stamp)
@@ -703,16 +704,6 @@ def _interruptible(db: sqlite3.Connection) -> Iterator[None]:
         watcher.join(timeout=5)
         os.close(read_end)
         os.close(write_end)
-
-
-def _score(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"rating must be a number from 0.5 to 5 (got {text!r})") from None
-    if not (0.5 <= value <= 5.0) or value * 2 != int(value * 2):
-        raise ValueError(f"rating must be 0.5 to 5 in half stars (got {text!r})")
-    return value
 
 
 def _check_movie(record: MovieRecord) -> None:

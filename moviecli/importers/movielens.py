@@ -30,7 +30,7 @@ from moviecli.importers.records import (
     TagRecord,
     canonical_time,
 )
-from moviecli.models import TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
+from moviecli.rules import TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
 
 CHUNK_ROWS = 50_000
 PROGRESS_LINES = 2_000

@@ -1,0 +1,132 @@
+"""Limits and normalisers with no dependencies: the one place each rule is written.
+
+Input models, importers and the schema's CHECK constraints all read these, so a
+limit changed here changes everywhere at once (a migration still has to carry the
+CHECK change: revisions never import this module)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+TITLE_MAX = 300
+YEAR_MIN, YEAR_MAX = 1888, 2100
+RUNTIME_MIN, RUNTIME_MAX = 1, 1000
+USER_NAME_MAX = 64
+SCORE_MIN, SCORE_MAX = 0.5, 5.0
+GENRE_MAX = 64
+TAG_MAX = 255
+EXTERNAL_SOURCES = ("imdb", "tmdb", "movielens", "letterboxd")
+GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}
+
+# C0 controls, DEL and C1 controls: what a terminal may read as a command.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Reviews may hold tabs and line breaks; nothing else from the control ranges.
+_CONTROL_IN_LONG_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def check_text(value: str, *, what: str, multiline: bool = False) -> str:
+    """Refuse control characters (ESC, BEL, CSI, ...) in user text; tab and newline
+    (and CR) are allowed where `multiline` (reviews, notes)."""
+    pattern = _CONTROL_IN_LONG_TEXT if multiline else _CONTROL
+    found = pattern.search(value)
+    if found is not None:
+        code = ord(found.group())
+        raise ValueError(f"{what} contains a control character (U+{code:04X}); remove it")
+    return value
+
+
+def title_key(title: str) -> str:
+    """The case-insensitive form of a title used for matching (full Unicode case folding)."""
+    return " ".join(title.split()).casefold()
+
+
+def check_title(value: str, *, what: str = "title") -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError(f"{what} must not be blank")
+    if len(value) > TITLE_MAX:
+        raise ValueError(f"{what} must be at most {TITLE_MAX} characters (got {len(value)})")
+    return check_text(value, what=what)
+
+
+def check_year(year: int) -> int:
+    if not (YEAR_MIN <= year <= YEAR_MAX):
+        raise ValueError(f"year must be {YEAR_MIN} to {YEAR_MAX} (got {year})")
+    return year
+
+
+def check_runtime(minutes: int) -> int:
+    if not (RUNTIME_MIN <= minutes <= RUNTIME_MAX):
+        raise ValueError(f"runtime must be {RUNTIME_MIN} to {RUNTIME_MAX} minutes (got {minutes})")
+    return minutes
+
+
+def check_user_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise ValueError("user name must not be blank")
+    if len(name) > USER_NAME_MAX:
+        raise ValueError(f"user name must be at most {USER_NAME_MAX} characters")
+    return check_text(name, what="user name")
+
+
+def is_half_star(value: float) -> bool:
+    return SCORE_MIN <= value <= SCORE_MAX and value * 2 == int(value * 2)
+
+
+def check_score(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("score must be a number from 0.5 to 5 in half stars")
+    if not is_half_star(value):
+        raise ValueError(f"score must be from 0.5 to 5 in steps of 0.5 (got {value:g})")
+    return float(value)
+
+
+def parse_score(text: str, *, what: str = "score") -> float:
+    """A score as typed or read from a file: '4', '4.5', '3.0'."""
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise ValueError(f"{what} must be a number from 0.5 to 5 (got {text!r})") from None
+    if not math.isfinite(value) or not is_half_star(value):
+        raise ValueError(f"{what} must be 0.5 to 5 in half stars (got {text!r})")
+    return value
+
+
+def genre_name(raw: str) -> str:
+    """Title Case a genre: 'sci-fi' -> 'Sci-Fi', 'film-noir' -> 'Film-Noir', 'imax' -> 'IMAX'."""
+    words = " ".join(raw.split()).split(" ")
+
+    def word_case(word: str) -> str:
+        parts = word.split("-")
+        return "-".join(GENRE_ACRONYMS.get(p.lower(), p[:1].upper() + p[1:].lower()) for p in parts)
+
+    return " ".join(word_case(w) for w in words)
+
+
+def genre_names(raws: Iterable[str]) -> list[str]:
+    """Genre names as stored: Title Cased, each once (case-insensitively), blank and
+    over-long ones left out (imports skip those; `add` and `edit` refuse them first)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for raw in raws:
+        name = genre_name(raw)
+        if name and len(name) <= GENRE_MAX and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+# CHECK constraints, built from the limits above (migrations spell theirs out).
+CHECK_TITLE_LENGTH = f"length(title) BETWEEN 1 AND {TITLE_MAX}"
+CHECK_YEAR = f"year IS NULL OR year BETWEEN {YEAR_MIN} AND {YEAR_MAX}"
+CHECK_RUNTIME = (
+    f"runtime_minutes IS NULL OR runtime_minutes BETWEEN {RUNTIME_MIN} AND {RUNTIME_MAX}"
+)
+CHECK_USER_NAME = f"length(name) BETWEEN 1 AND {USER_NAME_MAX}"
+CHECK_TAG_LENGTH = f"length(tag) BETWEEN 1 AND {TAG_MAX}"
+CHECK_HALF_STARS = (
+    f"score BETWEEN {SCORE_MIN} AND {SCORE_MAX} AND score * 2 = CAST(score * 2 AS INTEGER)"
+)
