@@ -48,8 +48,8 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     from moviecli.config import resolve_location
-    from moviecli.db import make_engine
-    from moviecli.migrate import migration_connection
+    from moviecli.store.engine import make_engine
+    from moviecli.store.migrate import migration_connection
 
     engine = make_engine(resolve_location(None))
     with migration_connection(engine) as conn:

@@ -31,7 +31,7 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def _database_message(ctx: Any, error: BaseException) -> str:
     from moviecli.config import resolve_location
-    from moviecli.db import translate_error
+    from moviecli.store.engine import translate_error
 
     location = resolve_location((ctx.obj or {}).get("db"))
     return str(translate_error(error, location))

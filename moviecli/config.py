@@ -22,8 +22,38 @@ class DatabaseLocation:
     is_default: bool
 
     @property
+    def password(self) -> str | None:
+        """The password a server URL carries (never shown: see `display`)."""
+        if self.path is not None or "://" not in self.url:
+            return None
+        from urllib.parse import unquote, urlsplit
+
+        try:
+            password = urlsplit(self.url).password
+        except ValueError:
+            return None
+        return unquote(password) if password else None
+
+    @property
     def display(self) -> str:
-        return str(self.path) if self.path is not None else self.url
+        """The file path, or the URL with its password masked."""
+        if self.path is not None:
+            return str(self.path)
+        return mask_password(self.url)
+
+
+def mask_password(url: str) -> str:
+    """postgresql://ann:secret@host/db -> postgresql://ann:***@host/db"""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    authority, slash, tail = rest.partition("/")
+    if "@" not in authority:
+        return url
+    credentials, _, host = authority.rpartition("@")
+    user, colon, _password = credentials.partition(":")
+    masked = f"{user}:***" if colon else user
+    return f"{scheme}://{masked}@{host}{slash}{tail}"
 
 
 def default_data_dir() -> Path:

@@ -19,3 +19,7 @@ def weighted_rating(score_sum: Any, count: Any, m: Any, catalog_mean: Any) -> An
 
 def mean_rating(score_sum: Any, count: Any) -> Any:
     return score_sum / count
+
+
+def average(score_sum: float, count: int) -> float | None:
+    return round(score_sum / count, 2) if count else None

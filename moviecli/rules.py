@@ -16,6 +16,7 @@ RUNTIME_MIN, RUNTIME_MAX = 1, 1000
 USER_NAME_MAX = 64
 SCORE_MIN, SCORE_MAX = 0.5, 5.0
 GENRE_MAX = 64
+HISTOGRAM_KEYS = [f"{n / 2:.1f}" for n in range(1, 11)]  # every half star, as text
 TAG_MAX = 255
 EXTERNAL_SOURCES = ("imdb", "tmdb", "movielens", "letterboxd")
 GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from moviecli import repository
 from moviecli.models import MovieCreate
+from moviecli.store.repo import movies as movies_repo
+from moviecli.store.repo import ratings as ratings_repo
 
 # title, year, genres, runtime, director, original title
 FILMS: list[tuple[str, int, list[str], int, str, str | None]] = [
@@ -89,7 +90,7 @@ DEMO_RATINGS: list[tuple[str, str, float, str | None]] = [
 def seed_catalog(*, session: Session) -> int:
     """Add the starter films and demo ratings to an empty catalog; return how many films
     were added (0 when the catalog already held movies)."""
-    if not repository.is_empty(session=session):
+    if not movies_repo.is_empty(session=session):
         return 0
     movies = {}
     for title, year, genres, runtime, director, original in FILMS:
@@ -103,10 +104,10 @@ def seed_catalog(*, session: Session) -> int:
                 "original_title": original,
             }
         )
-        movies[title] = repository.add_movie(session=session, data=data).id
+        movies[title] = movies_repo.add_movie(session=session, data=data).id
     for user, title, score, review in DEMO_RATINGS:
-        movie = repository.resolve_movie(session=session, ref=str(movies[title]))
-        repository.rate_movie(
+        movie = movies_repo.resolve_movie(session=session, ref=str(movies[title]))
+        ratings_repo.rate_movie(
             session=session, movie=movie, user_name=user, score=score, review=review
         )
     return len(FILMS)

@@ -13,12 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from moviecli import repository
 from moviecli.cli import app
 from moviecli.config import resolve_location
-from moviecli.db import Catalog
 from moviecli.errors import MoviecliError, NotFoundError
 from moviecli.models import MovieUpdate
+from moviecli.store.catalog import Catalog
+from moviecli.store.repo import movies as movies_repo
+from moviecli.store.repo import ratings as ratings_repo
 
 TITLES = ["Heat", "Alien", "Zodiac", "Arrival"]
 USERS = ["ann", "bob", "cy"]
@@ -81,17 +82,17 @@ def stored_and_recomputed(
 def apply(catalog: Catalog, operation: tuple) -> None:  # type: ignore[type-arg]
     kind, movie_id, *rest = operation
     with catalog.session(write=True) as session:
-        movie = repository.resolve_movie(session=session, ref=str(movie_id))
+        movie = movies_repo.resolve_movie(session=session, ref=str(movie_id))
         if kind == "rate":
             user, score = rest
-            repository.rate_movie(session=session, movie=movie, user_name=user, score=score)
+            ratings_repo.rate_movie(session=session, movie=movie, user_name=user, score=score)
         elif kind == "unrate":
-            repository.unrate_movie(session=session, movie=movie, user_name=rest[0])
+            ratings_repo.unrate_movie(session=session, movie=movie, user_name=rest[0])
         elif kind == "edit":
             changes = MovieUpdate.model_validate(rest[0])
-            repository.update_movie(session=session, movie=movie, changes=changes)
+            movies_repo.update_movie(session=session, movie=movie, changes=changes)
         else:
-            repository.delete_movie(session=session, movie=movie)
+            movies_repo.delete_movie(session=session, movie=movie)
 
 
 @settings(max_examples=30, deadline=None)

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from moviecli import schema_version
+from moviecli.store import schema
 from tests.checks import refused
 from tests.conftest import Invoke, dump_tables, json_out, revision_of
 
-HEAD = schema_version.HEAD
-FIRST = schema_version.REVISIONS[0]
+HEAD = schema.head()
+FIRST = schema.revisions()[0]
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -92,7 +92,7 @@ def test_history_marks_head_and_current(cli: Invoke, catalog: Path) -> None:
     result = cli("db", "history")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == list(reversed(schema_version.REVISIONS))
+    assert [line.split()[0] for line in lines] == list(reversed(schema.revisions()))
     assert lines[0].endswith("(head, current)")
     assert all("current" not in line and "head" not in line for line in lines[1:])
 

@@ -151,7 +151,7 @@ def test_foreign_keys_are_back_on_after_an_import(seeded: Path) -> None:
     from sqlalchemy import text
 
     from moviecli.config import resolve_location
-    from moviecli.db import Catalog
+    from moviecli.store.catalog import Catalog
 
     target = Catalog(resolve_location(str(seeded)))
     try:

@@ -27,9 +27,10 @@ LONG_WRITER = """
 import sys, time
 from pathlib import Path
 from sqlmodel import select
-from moviecli import repository
+from moviecli.store.repo import movies as movies_repo
+from moviecli.store.repo import ratings as ratings_repo
 from moviecli.config import resolve_location
-from moviecli.db import Catalog
+from moviecli.store.catalog import Catalog
 from moviecli.models import Movie, MovieCreate, MovieUpdate
 
 db, ready = sys.argv[1:3]
@@ -37,18 +38,18 @@ catalog = Catalog(resolve_location(db))
 with catalog.session(write=True) as s:
     s.connection().exec_driver_sql("PRAGMA cache_size = 5")
     for i in range(60):
-        added = repository.add_movie(
+        added = movies_repo.add_movie(
             session=s, data=MovieCreate(title=f"Crash {i}", year=2000, genres=["crash"])
         )
         movie = s.get(Movie, added.id)
-        repository.rate_movie(session=s, movie=movie, user_name="crasher", score=2.5)
+        ratings_repo.rate_movie(session=s, movie=movie, user_name="crasher", score=2.5)
     for movie in list(s.exec(select(Movie))):
-        repository.update_movie(
+        movies_repo.update_movie(
             session=s,
             movie=movie,
             changes=MovieUpdate(title=f"{movie.title} (edited)", genres=["edited"], director="X"),
         )
-        repository.rate_movie(session=s, movie=movie, user_name="tester", score=0.5)
+        ratings_repo.rate_movie(session=s, movie=movie, user_name="tester", score=0.5)
     s.flush()
     Path(ready).write_text("in the middle")
     while True:
@@ -61,9 +62,11 @@ with catalog.session(write=True) as s:
 BLOCKING_CLI = """
 import sys, time
 from pathlib import Path
-from moviecli import cli, repository
+from moviecli import cli
+from moviecli.store.repo import movies, ratings
 
 ready, function = sys.argv[1:3]
+repository = ratings if function in ("rate_movie", "unrate_movie") else movies
 original = getattr(repository, function)
 
 def blocking(**kwargs):
@@ -175,7 +178,7 @@ def cap_file_size(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
 
     from sqlalchemy import event
 
-    from moviecli import db
+    from moviecli.store import catalog as db
 
     probe = sqlite3.connect(path, isolation_level=None)
     try:

@@ -35,7 +35,7 @@ def umask(request: pytest.FixtureRequest) -> Iterator[int]:
 def files_seen_mid_write(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The modes of the catalog's files while moviecli's own connection has them open
     (SQLite removes -wal and -shm when the last connection closes)."""
-    from moviecli import repository
+    from moviecli.store.repo import movies as repository
 
     seen: dict[str, int] = {}
     original = repository.add_movie

@@ -62,7 +62,7 @@ def test_console_script_collects_garbage_again_once_a_command_opens_its_catalog(
     must run with it on again, or a long import could grow without bound."""
     code = (
         "import gc, sys\n"
-        "from moviecli import cli, db\n"
+        "from moviecli import cli\nfrom moviecli.store import catalog as db\n"
         "states = []\n"
         "original = db.Catalog.session\n"
         "def session(self, **kw):\n"

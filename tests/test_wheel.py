@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import moviecli
-from moviecli import schema_version
+from moviecli.store import schema
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 UV = shutil.which("uv")
@@ -59,7 +59,7 @@ def test_installed_wheel_runs_its_own_migrations_outside_the_checkout(tmp_path: 
     assert "moviecli/alembic.ini" in names
     assert "moviecli/migrations/env.py" in names
     shipped = {n for n in names if n.startswith("moviecli/migrations/versions/")}
-    assert len([n for n in shipped if n.endswith(".py")]) == len(schema_version.REVISIONS)
+    assert len([n for n in shipped if n.endswith(".py")]) == len(schema.revisions())
 
     run([UV, "venv", "--quiet", "--python", sys.executable, str(venv)], cwd=elsewhere, env=env)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
@@ -75,8 +75,8 @@ def test_installed_wheel_runs_its_own_migrations_outside_the_checkout(tmp_path: 
         [
             str(python),
             "-c",
-            "import moviecli, moviecli.migrate as m; "
-            "print(moviecli.__file__); print(m.alembic_ini_path()); "
+            "import moviecli, moviecli.store.migrate as m, moviecli.store.schema as s; "
+            "print(moviecli.__file__); print(s.alembic_ini_path()); "
             "print(m.script_directory().dir)",
         ],
         cwd=elsewhere,
@@ -88,7 +88,7 @@ def test_installed_wheel_runs_its_own_migrations_outside_the_checkout(tmp_path: 
 
     db = str(tmp_path / "x.db")
     upgraded = run([str(exe), "--db", db, "db", "upgrade"], cwd=elsewhere, env=env)
-    assert f"to {schema_version.HEAD}" in upgraded
+    assert f"to {schema.head()}" in upgraded
     assert "Seeded" in run([str(exe), "--db", db, "seed"], cwd=elsewhere, env=env)
     top = json.loads(
         subprocess.run(
@@ -104,11 +104,9 @@ def test_installed_wheel_runs_its_own_migrations_outside_the_checkout(tmp_path: 
     assert top[0]["title"] == "The Godfather"
     assert [row["rank"] for row in top] == list(range(1, len(top) + 1))
     current = run([str(exe), "--db", db, "db", "current"], cwd=elsewhere, env=env)
-    assert current == f"{schema_version.HEAD} (head)\n"
+    assert current == f"{schema.head()} (head)\n"
     history = run([str(exe), "--db", db, "db", "history"], cwd=elsewhere, env=env)
-    assert [line.split()[0] for line in history.splitlines()] == list(
-        reversed(schema_version.REVISIONS)
-    )
+    assert [line.split()[0] for line in history.splitlines()] == list(reversed(schema.revisions()))
     assert "ok:" in run([str(exe), "--db", db, "db", "check"], cwd=elsewhere, env=env)
     version = run([str(exe), "--version"], cwd=elsewhere, env=env)
     assert version == f"moviecli {moviecli.__version__}\n"

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
     from sqlmodel import Session
 
-    from moviecli.db import Catalog
+    from moviecli.store.catalog import Catalog
 
 M = TypeVar("M", bound="BaseModel")
 
 
 def catalog(ctx: typer.Context) -> Catalog:
-    from moviecli.db import Catalog
+    from moviecli.store.catalog import Catalog
 
     # The command's modules are loaded by now: collect garbage again (see startup.py).
     startup.resume()

@@ -58,8 +58,9 @@ def add(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Add a movie to the catalog and print it with its id."""
-    from moviecli import render, repository
+    from moviecli import render
     from moviecli.models import MovieCreate
+    from moviecli.store.repo import movies as movies_repo
 
     data = validated(
         MovieCreate,
@@ -71,7 +72,7 @@ def add(
         original_title=original_title,
     )
     with session(ctx, write=True) as s:
-        movie = repository.add_movie(session=s, data=data, force=force)
+        movie = movies_repo.add_movie(session=s, data=data, force=force)
     render.movie(movie, fmt, action="Added")
 
 
@@ -104,10 +105,11 @@ def list_movies(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List movies with their average rating and number of ratings."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import movies as movies_repo
 
     with session(ctx, write=False) as s:
-        page = repository.list_movies(
+        page = movies_repo.list_movies(
             session=s,
             search=search,
             genre=genre,
@@ -124,11 +126,12 @@ def list_movies(
 
 def show(ctx: typer.Context, movie: MovieRef, fmt: FormatOption = OutputFormat.table) -> None:
     """Show one movie: its fields, genres, ratings histogram and latest ratings."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import movies as movies_repo
 
     with session(ctx, write=False) as s:
-        detail = repository.movie_detail(
-            session=s, movie=repository.resolve_movie(session=s, ref=movie)
+        detail = movies_repo.movie_detail(
+            session=s, movie=movies_repo.resolve_movie(session=s, ref=movie)
         )
     render.movie_detail(detail, fmt)
 
@@ -154,8 +157,9 @@ def edit(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Change only the fields given."""
-    from moviecli import render, repository
+    from moviecli import render
     from moviecli.models import MovieUpdate
+    from moviecli.store.repo import movies as movies_repo
 
     given = {
         "title": title,
@@ -172,8 +176,8 @@ def edit(
             "--runtime, --director, --original-title"
         )
     with session(ctx, write=True) as s:
-        target = repository.resolve_movie(session=s, ref=movie)
-        updated = repository.update_movie(session=s, movie=target, changes=changes)
+        target = movies_repo.resolve_movie(session=s, ref=movie)
+        updated = movies_repo.update_movie(session=s, movie=target, changes=changes)
     render.movie(updated, fmt, action="Updated")
 
 
@@ -184,14 +188,15 @@ def delete(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Delete a movie and its ratings (asks first unless --yes)."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import movies as movies_repo
 
     confirmed_id = None
     if not yes:
         # Ask outside any transaction: a write lock held while a person reads the
         # question would make every other terminal wait, then fail as "busy".
         with session(ctx, write=False) as s:
-            target = repository.resolve_movie(session=s, ref=movie)
+            target = movies_repo.resolve_movie(session=s, ref=movie)
         question = (
             f"Delete #{target.id} {target.title} ({target.year or '?'}) "
             f"and its {target.rating_count} rating(s)?"
@@ -209,23 +214,24 @@ def delete(
             )
         confirmed_id = target.id
     with session(ctx, write=True) as s:
-        target = repository.resolve_movie(session=s, ref=movie)
+        target = movies_repo.resolve_movie(session=s, ref=movie)
         if confirmed_id is not None and target.id != confirmed_id:
             raise MoviecliError(
                 f"'{movie}' changed while you answered (now #{target.id}); nothing was deleted"
             )
-        deleted = repository.delete_movie(session=s, movie=target)
+        deleted = movies_repo.delete_movie(session=s, movie=target)
     render.movie(deleted, fmt, action="Deleted")
 
 
 def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Fill an empty catalog with a starter set of films and a few ratings, then list it."""
-    from moviecli import render, repository
+    from moviecli import render
     from moviecli.seed_data import seed_catalog
+    from moviecli.store.repo import movies as movies_repo
 
     with session(ctx, write=True) as s:
         added = seed_catalog(session=s)
-        page = repository.list_movies(session=s, limit=0)
+        page = movies_repo.list_movies(session=s, limit=0)
     if added:
         render.note(f"Seeded the catalog with {added} movies.")
     else:
@@ -235,10 +241,11 @@ def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
 
 def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Counts, the score histogram and the top genres."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import stats as stats_repo
 
     with session(ctx, write=False) as s:
-        data = repository.catalog_stats(session=s)
+        data = stats_repo.catalog_stats(session=s)
     render.stats(data, fmt)
 
 

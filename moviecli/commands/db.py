@@ -39,7 +39,8 @@ def upgrade(
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the catalog's schema (after a backup copy beside the file)."""
-    from moviecli import migrate, render
+    from moviecli import render
+    from moviecli.store import migrate
 
     target = catalog(ctx)
     try:
@@ -52,8 +53,17 @@ def upgrade(
     render.note(
         f"Upgraded {target.location.display} from {result.before or 'empty'} to {result.after}."
     )
+    _say_backup(result)
+
+
+def _say_backup(result) -> None:  # type: ignore[no-untyped-def]
+    from moviecli import render
+    from moviecli.store.backup import PG_DUMP_ADVICE
+
     if result.backup is not None:
         render.note(f"A copy of the catalog as it was is at {result.backup}")
+    elif result.server:
+        render.note(f"No copy was made: {PG_DUMP_ADVICE}")
 
 
 @app.command()
@@ -62,7 +72,8 @@ def downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision ('base' removes every table).")],
 ) -> None:
     """Downgrade the catalog's schema (after a backup copy beside the file)."""
-    from moviecli import migrate, render
+    from moviecli import render
+    from moviecli.store import migrate
 
     target = _existing_catalog(ctx)
     try:
@@ -73,15 +84,14 @@ def downgrade(
         render.note(f"Already at revision {result.after or 'base'}; nothing to do.")
         return
     render.note(f"Downgraded from {result.before} to {result.after or 'base'}.")
-    if result.backup is not None:
-        render.note(f"A copy of the catalog as it was is at {result.backup}")
+    _say_backup(result)
 
 
 @app.command()
 def current(ctx: typer.Context) -> None:
     """Print the catalog's schema revision."""
-    from moviecli import render, schema_version
-    from moviecli.db import read_revision
+    from moviecli import render
+    from moviecli.store.schema import head, read_revision
 
     target = _existing_catalog(ctx)
     try:
@@ -91,15 +101,16 @@ def current(ctx: typer.Context) -> None:
     if revision is None:
         render.plain("none")
         return
-    mark = " (head)" if revision == schema_version.HEAD else ""
+    mark = " (head)" if revision == head() else ""
     render.plain(f"{revision}{mark}")
 
 
 @app.command()
 def history(ctx: typer.Context) -> None:
     """List the schema revisions, newest first."""
-    from moviecli import migrate, render
-    from moviecli.db import read_revision
+    from moviecli import render
+    from moviecli.store import migrate
+    from moviecli.store.schema import read_revision
 
     current_rev = None
     target = catalog(ctx)
@@ -121,21 +132,21 @@ def history(ctx: typer.Context) -> None:
 @app.command()
 def check(ctx: typer.Context) -> None:
     """Check integrity, foreign keys, rating aggregates and the schema revision."""
-    from moviecli import render, repository, schema_version
-    from moviecli.db import read_revision
+    from moviecli import render
+    from moviecli.store.repo import stats as stats_repo
+    from moviecli.store.schema import head, read_revision, revisions
 
     target = _existing_catalog(ctx)
     try:
         revision, _ = read_revision(target.engine)
         problems: list[str] = []
-        if revision != schema_version.HEAD:
+        if revision != head():
             problems.append(
-                f"schema: at revision {revision or 'none'}, "
-                f"this moviecli expects {schema_version.HEAD}"
+                f"schema: at revision {revision or 'none'}, this moviecli expects {head()}"
             )
-        if revision in schema_version.REVISIONS:
+        if revision in revisions():
             with target.session(write=False, check_schema=False) as s:
-                problems += repository.integrity_problems(session=s)
+                problems += stats_repo.integrity_problems(session=s)
     finally:
         target.dispose()
     if problems:
@@ -154,11 +165,12 @@ def backup(
     file: Annotated[Path, typer.Argument(help="Where to write the copy.", show_default=False)],
 ) -> None:
     """Copy the catalog to FILE with SQLite's online backup (safe while in use)."""
-    from moviecli import migrate, render
+    from moviecli import render
+    from moviecli.store.backup import backup_file
 
     target = _existing_catalog(ctx)
     try:
-        migrate.backup_file(target.engine, file)
+        backup_file(target.engine, file)
     finally:
         target.dispose()
     render.note(f"Backed up {target.location.display} to {file}")

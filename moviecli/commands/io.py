@@ -90,9 +90,10 @@ def export(
     ] = ExportFormat.json,
 ) -> None:
     """Export the catalog: JSON (everything) or CSV (ratings with titles and years)."""
-    from moviecli import render, schema_version
+    from moviecli import render
     from moviecli.importers import moviecli_export
     from moviecli.importers.loader import connection_of
+    from moviecli.store.schema import head
 
     target = catalog(ctx)
     if target.location.path is not None and not target.location.path.exists():
@@ -109,7 +110,7 @@ def export(
             stream = partial.open("w", encoding="utf-8", newline="")
         try:
             if fmt is ExportFormat.json:
-                counts = moviecli_export.write_json(db, stream, revision=schema_version.HEAD)
+                counts = moviecli_export.write_json(db, stream, revision=head())
                 what = f"{counts['movies']:,} movies, {counts['ratings']:,} ratings"
             else:
                 what = f"{moviecli_export.write_csv(db, stream):,} ratings"

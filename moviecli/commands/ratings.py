@@ -42,13 +42,15 @@ def rate(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Record or replace your score for a movie."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import movies as movies_repo
+    from moviecli.store.repo import ratings as ratings_repo
 
     value = parse_score(score)
     name = user_name(user)
     with session(ctx, write=True) as s:
-        target = repository.resolve_movie(session=s, ref=movie)
-        change = repository.rate_movie(
+        target = movies_repo.resolve_movie(session=s, ref=movie)
+        change = ratings_repo.rate_movie(
             session=s, movie=target, user_name=name, score=value, review=review
         )
     render.rating_change(change, fmt)
@@ -61,12 +63,14 @@ def unrate(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Remove your rating of a movie."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import movies as movies_repo
+    from moviecli.store.repo import ratings as ratings_repo
 
     name = user_name(user)
     with session(ctx, write=True) as s:
-        target = repository.resolve_movie(session=s, ref=movie)
-        change = repository.unrate_movie(session=s, movie=target, user_name=name)
+        target = movies_repo.resolve_movie(session=s, ref=movie)
+        change = ratings_repo.unrate_movie(session=s, movie=target, user_name=name)
     render.rating_change(change, fmt, removed=True)
 
 
@@ -95,13 +99,15 @@ def ratings(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List ratings, newest first unless --sort says otherwise."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import movies as movies_repo
+    from moviecli.store.repo import ratings as ratings_repo
 
     if user is not None and not user.strip():
         raise InvalidValueError("user name must not be blank")
     with session(ctx, write=False) as s:
-        movie_id = repository.resolve_movie(session=s, ref=movie).id if movie is not None else None
-        rows = repository.list_ratings(
+        movie_id = movies_repo.resolve_movie(session=s, ref=movie).id if movie is not None else None
+        rows = ratings_repo.list_ratings(
             session=s,
             user_name=user.strip() if user is not None else None,
             movie_id=movie_id,
@@ -140,10 +146,11 @@ def top(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The best rated movies."""
-    from moviecli import render, repository
+    from moviecli import render
+    from moviecli.store.repo import stats as stats_repo
 
     with session(ctx, write=False) as s:
-        rows = repository.top_rated(
+        rows = stats_repo.top_rated(
             session=s,
             limit=limit,
             genre=genre,

@@ -354,7 +354,9 @@ def big_catalog_cases(work: Path, cache: Path, runs: int, import_runs: int) -> l
     """The four commands on the 25m catalog against a freshly seeded one. The 25m
     catalog is built once and kept in the cache (rebuilt when its schema is not at
     this code's head); --import-runs 0 reuses it without timing an import."""
-    from moviecli.schema_version import HEAD
+    from moviecli.store.schema import head
+
+    HEAD = head()
 
     data = dataset(cache, "25m")
     big = cache / "big.db"

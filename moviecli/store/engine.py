@@ -1,22 +1,27 @@
-"""Engine, SQLite pragmas and transaction handling, the session scope, the schema check."""
+"""Engines and per-engine connection set-up: the one place an engine is made.
+
+SQLite: foreign keys, WAL (set by migrations), a busy timeout, and transactions
+begun by us (`BEGIN IMMEDIATE` for writers). PostgreSQL: the psycopg driver, a lock
+timeout equal to the busy timeout, and writers serialised by one transaction-level
+advisory lock, so that both engines give writers the same guarantee: a writer holds
+the catalog's write lock from its first statement to its commit."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc
-from sqlmodel import Session
 
-from moviecli import schema_version
 from moviecli.config import DatabaseLocation
-from moviecli.errors import DatabaseError, InvalidValueError, SchemaError
+from moviecli.errors import DatabaseError, InvalidValueError
 
 BUSY_TIMEOUT_SECONDS = 10.0
 BUSY_TIMEOUT_ENV = "MOVIECLI_BUSY_TIMEOUT"
+# pg_advisory_xact_lock key taken by every PostgreSQL writer ('mcli' in ASCII).
+WRITE_LOCK_KEY = 0x6D636C69
 
 
 def busy_timeout_seconds() -> float:
@@ -36,14 +41,23 @@ def busy_timeout_seconds() -> float:
     return value
 
 
+def is_postgres(location: DatabaseLocation) -> bool:
+    return location.url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
 def make_engine(location: DatabaseLocation, *, busy_timeout: float | None = None) -> Engine:
-    """The one place an engine is made. SQLite gets foreign keys, WAL and a busy timeout,
-    and its transactions are begun by us: `BEGIN IMMEDIATE` when the connection is
-    opened with the `immediate` execution option, so a writer takes the write lock
-    up front instead of failing half-way with "database is locked"."""
     timeout = busy_timeout_seconds() if busy_timeout is None else busy_timeout
+    if is_postgres(location):
+        return _postgres_engine(location, timeout)
     if location.path is None:
-        return create_engine(location.url)
+        raise DatabaseError(
+            f"moviecli works with SQLite files and PostgreSQL servers, not {location.display}"
+        )
+    return _sqlite_engine(location, timeout)
+
+
+def _sqlite_engine(location: DatabaseLocation, timeout: float) -> Engine:
+    assert location.path is not None
     _prepare_file(location.path, location.is_default)
     engine = create_engine(location.url, connect_args={"timeout": timeout})
 
@@ -64,12 +78,48 @@ def make_engine(location: DatabaseLocation, *, busy_timeout: float | None = None
             cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+    def _on_begin(conn: Any) -> None:
         options = conn.get_execution_options()
         # The pragma is a no-op inside a transaction, so it is set here, every time.
         checks = "ON" if options.get("foreign_keys", True) else "OFF"
         conn.exec_driver_sql(f"PRAGMA foreign_keys = {checks}")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("immediate", False) else "BEGIN")
+
+    return engine
+
+
+def postgres_url(url: str) -> str:
+    """postgres:// and postgresql:// both mean psycopg 3 here."""
+    scheme, rest = url.split("://", 1)
+    if scheme in ("postgres", "postgresql"):
+        scheme = "postgresql+psycopg"
+    return f"{scheme}://{rest}"
+
+
+def _postgres_engine(location: DatabaseLocation, timeout: float) -> Engine:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise DatabaseError(
+            "a PostgreSQL catalog needs the psycopg driver: install it with "
+            "'pip install \"moviecli[postgres]\"' (or 'uv add \"psycopg[binary]\"')"
+        ) from None
+    # Shared catalogs hold the same data as files do: make text, dates and numbers come
+    # back exactly as SQLite gives them (UTC, no server-side locale in the way).
+    options = f"-c lock_timeout={int(timeout * 1000)} -c timezone=UTC -c client_encoding=UTF8"
+    try:
+        engine = create_engine(
+            postgres_url(location.url),
+            connect_args={"options": options, "connect_timeout": 10},
+            pool_pre_ping=False,
+        )
+    except exc.ArgumentError as error:
+        raise DatabaseError(f"{location.display} is not a usable database URL: {error}") from None
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("immediate", False):
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
     return engine
 
@@ -98,10 +148,17 @@ def _prepare_file(path: Path, is_default: bool) -> None:
 
 
 def translate_error(error: BaseException, location: DatabaseLocation) -> DatabaseError:
-    """Turn a driver error into one readable sentence."""
-    text = str(getattr(error, "orig", None) or error).lower()
+    """Turn a driver error into one readable sentence (no password ever shown)."""
+    text = " ".join(str(getattr(error, "orig", None) or error).split()).lower()
+    if location.password:
+        text = text.replace(location.password.lower(), "***")
     where = location.display
-    if "database is locked" in text or "database is busy" in text:
+    if (
+        "database is locked" in text
+        or "database is busy" in text
+        or "lock timeout" in text
+        or "canceling statement due to lock timeout" in text
+    ):
         return DatabaseError("the catalog is busy (another moviecli is writing); try again")
     if "file is not a database" in text or "file is encrypted" in text:
         return DatabaseError(f"{where} is not a moviecli catalog (not an SQLite database)")
@@ -116,111 +173,28 @@ def translate_error(error: BaseException, location: DatabaseLocation) -> Databas
         return DatabaseError(
             f"cannot open the catalog at {where}: check the folder exists and is writable"
         )
-    if "disk is full" in text or "database or disk is full" in text:
+    if "disk is full" in text or "database or disk is full" in text or "no space left" in text:
         return DatabaseError(f"the disk holding {where} is full; nothing was changed")
     if "disk i/o" in text:
         return DatabaseError(
             f"the disk holding {where} failed to read or write; nothing was changed"
         )
+    if "password authentication failed" in text or "no password supplied" in text:
+        return DatabaseError(
+            f"the PostgreSQL server refused the login for {where}: check the user and "
+            "password (PGPASSWORD or ~/.pgpass)"
+        )
+    if "does not exist" in text and "database" in text:
+        return DatabaseError(
+            f"the PostgreSQL server has no such database ({where}); create it first (createdb NAME)"
+        )
+    if "connection refused" in text or "could not connect" in text or "connection failed" in text:
+        return DatabaseError(
+            f"cannot reach the PostgreSQL server for {where}: is it running, and are the host "
+            "and port right?"
+        )
+    if "permission denied" in text:
+        return DatabaseError(f"the catalog at {where} refused this user: {text}")
     if isinstance(error, exc.IntegrityError):
         return DatabaseError(f"the catalog refused the change: {text}")
     return DatabaseError(f"database problem with {where}: {text}")
-
-
-def read_revision(engine: Engine) -> tuple[str | None, bool]:
-    """The catalog's revision, and whether it holds any table at all (without Alembic)."""
-    with engine.connect() as conn:
-        tables = (
-            {
-                row[0]
-                for row in conn.exec_driver_sql(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                ).fetchall()
-            }
-            if engine.dialect.name == "sqlite"
-            else set(_inspect_tables(conn))
-        )
-        revision = None
-        if "alembic_version" in tables:
-            revision = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        conn.rollback()
-    return revision, bool(tables - {"alembic_version"})
-
-
-def _inspect_tables(conn) -> list[str]:  # type: ignore[no-untyped-def]
-    from sqlalchemy import inspect
-
-    return inspect(conn).get_table_names()
-
-
-def _use_wal(engine: Engine) -> None:
-    """Put a catalog at head in WAL mode (persistent: a no-op once set)."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            raw.execute("PRAGMA journal_mode = WAL")
-
-
-def ensure_schema(engine: Engine, location: DatabaseLocation) -> None:
-    """Create a new catalog at head; refuse a catalog at another revision."""
-    revision, has_tables = read_revision(engine)
-    if revision == schema_version.HEAD:
-        _use_wal(engine)
-        return
-    if revision is None:
-        if has_tables:
-            raise SchemaError(
-                f"{location.display} is an SQLite database but not a moviecli catalog"
-            )
-        from moviecli.migrate import upgrade
-
-        upgrade(engine, schema_version.HEAD, backup=False)
-        return
-    if revision in schema_version.REVISIONS:
-        raise SchemaError(
-            f"database schema is at revision {revision}, this moviecli needs "
-            f"{schema_version.HEAD}; run 'moviecli db upgrade'"
-        )
-    raise SchemaError(
-        f"database schema is at revision {revision}, which this moviecli does not know "
-        "(made by a newer moviecli?); upgrade moviecli, the catalog was not touched"
-    )
-
-
-class Catalog:
-    """The catalog a command works on: its location and, once opened, its engine."""
-
-    def __init__(self, location: DatabaseLocation) -> None:
-        self.location = location
-        self._engine: Engine | None = None
-
-    @property
-    def engine(self) -> Engine:
-        if self._engine is None:
-            self._engine = make_engine(self.location)
-        return self._engine
-
-    @contextmanager
-    def session(
-        self, *, write: bool, check_schema: bool = True, foreign_keys: bool = True
-    ) -> Iterator[Session]:
-        """One transaction for one command: commit at the end, roll back on any error.
-        Writers begin with BEGIN IMMEDIATE. `foreign_keys=False` turns SQLite's per-row
-        reference checks off for a writer that checks its references itself (import)."""
-        if check_schema:
-            ensure_schema(self.engine, self.location)
-        bind = self.engine.execution_options(immediate=write, foreign_keys=foreign_keys)
-        with Session(bind, expire_on_commit=False, autoflush=True) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    def dispose(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None

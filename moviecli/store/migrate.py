@@ -1,19 +1,17 @@
 """Running Alembic: only the `db` commands and a brand-new catalog come here.
 
-Every upgrade or downgrade runs in one transaction on a connection with foreign
-keys OFF (a batch migration rebuilds tables, and with foreign keys on the
-rebuild would cascade-delete the ratings), and checks the foreign keys itself
-before it commits.
+Every upgrade or downgrade runs in one transaction holding the catalog's write lock
+(SQLite: BEGIN IMMEDIATE; PostgreSQL: the writers' advisory lock, so two upgraders
+never interleave, and DDL is transactional on both). On SQLite the connection has
+foreign keys OFF (a batch migration rebuilds tables, and with foreign keys on the
+rebuild would cascade-delete the ratings) and checks them itself before it commits.
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -23,30 +21,13 @@ from alembic.script.revision import RangeNotAncestorError, RevisionError
 from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 
-import moviecli
-from moviecli import schema_version
-from moviecli.errors import DatabaseError, MoviecliError, SchemaError
-
-
-def alembic_ini_path() -> Path:
-    """The checkout's alembic.ini when running from a checkout, else the wheel's copy.
-
-    A checkout is recognised by pyproject.toml, alembic.ini and migrations/ beside the
-    package: site-packages never holds a pyproject.toml, so an installed wheel always
-    uses its own copy (moviecli/alembic.ini + moviecli/migrations)."""
-    package = Path(moviecli.__file__).resolve().parent
-    checkout = package.parent
-    if (
-        (checkout / "pyproject.toml").is_file()
-        and (checkout / "alembic.ini").is_file()
-        and (checkout / "migrations").is_dir()
-    ):
-        return checkout / "alembic.ini"
-    return package / "alembic.ini"
+from moviecli.errors import MoviecliError, SchemaError
+from moviecli.store import schema
+from moviecli.store.backup import backup_before_change
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    config = Config(str(alembic_ini_path()))
+    config = Config(str(schema.alembic_ini_path()))
     config.attributes["connection"] = connection
     config.attributes["called_from_moviecli"] = True
     return config
@@ -91,21 +72,22 @@ class MigrationResult:
     after: str | None
     steps: tuple[str, ...]
     backup: Path | None
+    server: bool = False  # a server catalog (PostgreSQL): no file copy is made
 
 
 def _known_revisions() -> str:
-    return ", ".join((*schema_version.REVISIONS, "head", "base"))
+    return ", ".join((*schema.revisions(), "head", "base"))
 
 
 def _catalog_revision(engine: Engine) -> str | None:
     """The catalog's revision, refusing a file this code must not migrate: an SQLite
     database that is not a moviecli catalog, or one made by a newer moviecli."""
-    from moviecli.db import read_revision
-
-    revision, has_tables = read_revision(engine)
+    revision, has_tables = schema.read_revision(engine)
     if revision is None and has_tables:
-        raise SchemaError("this SQLite database is not a moviecli catalog; it was not touched")
-    if revision is not None and revision not in schema_version.REVISIONS:
+        raise SchemaError(
+            f"this is {schema.engine_name(engine)} but not a moviecli catalog; it was not touched"
+        )
+    if revision is not None and revision not in schema.revisions():
         raise SchemaError(
             f"database schema is at revision {revision}, which this moviecli does not know "
             "(made by a newer moviecli?); upgrade moviecli, the catalog was not touched"
@@ -128,7 +110,7 @@ def _run(
     backup: bool,
 ) -> MigrationResult:
     if not steps:
-        return MigrationResult(before, before, (), None)
+        return MigrationResult(before, before, (), None, _is_server(engine))
     backup_path = None
     try:
         with migration_connection(engine) as conn:
@@ -150,7 +132,11 @@ def _run(
             f"{direction} to '{revision}' failed and was rolled back, the catalog is as it "
             f"was{kept}: {reason}"
         ) from error
-    return MigrationResult(before, current_revision(engine), steps, backup_path)
+    return MigrationResult(before, current_revision(engine), steps, backup_path, _is_server(engine))
+
+
+def _is_server(engine: Engine) -> bool:
+    return engine.dialect.name != "sqlite"
 
 
 def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> MigrationResult:
@@ -199,59 +185,3 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
-
-
-def database_file(engine: Engine) -> Path | None:
-    if engine.dialect.name != "sqlite" or not engine.url.database:
-        return None
-    return Path(engine.url.database)
-
-
-def backup_before_change(engine: Engine) -> Path | None:
-    """Copy a catalog that holds data beside itself, before a migration touches it."""
-    path = database_file(engine)
-    if path is None or not path.exists() or path.stat().st_size == 0:
-        return None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.{stamp}.bak")
-    n = 1
-    while target.exists():
-        n += 1
-        target = path.with_name(f"{path.name}.{stamp}-{n}.bak")
-    backup_file(engine, target)
-    return target
-
-
-def backup_file(engine: Engine, target: Path) -> None:
-    """SQLite's online backup: a consistent copy even while others use the catalog."""
-    source_path = database_file(engine)
-    if source_path is None:
-        raise MoviecliError("backup works on SQLite catalogs only")
-    if target.exists():
-        raise MoviecliError(f"{target} already exists; choose another file")
-    if not target.parent.is_dir():
-        raise MoviecliError(f"folder {target.parent} does not exist")
-    try:
-        # Owner-only from the first byte: a catalog is personal data.
-        os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-    except FileExistsError:
-        raise MoviecliError(f"{target} already exists; choose another file") from None
-    except OSError as error:
-        raise MoviecliError(f"cannot write {target}: {error.strerror or error}") from None
-    try:
-        source = sqlite3.connect(source_path)
-        try:
-            destination = sqlite3.connect(target)
-            try:
-                source.backup(destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
-    except sqlite3.Error as error:
-        target.unlink(missing_ok=True)
-        from moviecli.config import resolve_location
-        from moviecli.db import translate_error
-
-        reason = translate_error(error, resolve_location(str(source_path)))
-        raise DatabaseError(f"no backup made: {reason}") from error

@@ -1,0 +1,290 @@
+"""Movies: naming one on the command line, adding, editing, deleting, listing, showing."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal
+from sqlmodel import Session, col, select
+
+from moviecli.errors import AmbiguousError, DuplicateError, NotFoundError
+from moviecli.models import (
+    ExternalId,
+    Genre,
+    Movie,
+    MovieCreate,
+    MovieDetail,
+    MovieGenre,
+    MoviePublic,
+    MovieUpdate,
+    Page,
+    Rating,
+    utcnow,
+)
+from moviecli.ranking import average
+from moviecli.rules import HISTOGRAM_KEYS, genre_name, title_key
+from moviecli.store.repo.ratings import list_ratings
+
+MovieSort = Literal["title", "year", "rating", "ratings", "added"]
+
+_TITLE_WITH_YEAR = re.compile(r"^(?P<title>.*\S)\s*\((?P<year>\d{4})\)\s*$")
+_MAX_ID = 2**63 - 1
+# ---------------------------------------------------------------- naming a movie
+
+
+def resolve_movie(*, session: Session, ref: str) -> Movie:
+    """A movie named by id (`42`), exact title (`the matrix`) or title and year (`Heat (1995)`)."""
+    text = ref.strip()
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and within SQLite's INTEGER.
+    if text.isascii() and text.isdigit() and int(text) <= _MAX_ID:
+        movie = session.get(Movie, int(text))
+        if movie is not None:
+            return movie
+        # A title may be a number ("1776", "300"): fall through to title matching.
+    candidates = list(
+        session.exec(
+            select(Movie).where(Movie.title_key == title_key(text)).order_by(Movie.year, Movie.id)
+        )
+    )
+    if not candidates:
+        match = _TITLE_WITH_YEAR.match(text)
+        if match:
+            candidates = list(
+                session.exec(
+                    select(Movie)
+                    .where(
+                        Movie.title_key == title_key(match["title"]),
+                        Movie.year == int(match["year"]),
+                    )
+                    .order_by(Movie.id)
+                )
+            )
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise NotFoundError(f"no movie matches '{ref}'")
+    listing = "; ".join(f"{m.id}  {m.title} ({m.year or '?'})" for m in candidates[:10])
+    more = f" and {len(candidates) - 10} more" if len(candidates) > 10 else ""
+    raise AmbiguousError(f"'{ref}' matches {len(candidates)} movies: {listing}{more}; use an id")
+
+
+def find_duplicate(*, session: Session, title: str, year: int | None) -> Movie | None:
+    return session.exec(
+        select(Movie)
+        .where(Movie.title_key == title_key(title), Movie.year == year)
+        .order_by(Movie.id)
+        .limit(1)
+    ).first()
+
+
+# ---------------------------------------------------------------- movies
+
+
+def add_movie(*, session: Session, data: MovieCreate, force: bool = False) -> MoviePublic:
+    if not force:
+        existing = find_duplicate(session=session, title=data.title, year=data.year)
+        if existing is not None:
+            raise DuplicateError(
+                f"'{existing.title} ({existing.year})' is already in the catalog as id "
+                f"{existing.id}; use --force to add another"
+            )
+    fields = data.model_dump(exclude={"genres"})
+    movie = Movie(**fields, title_key=title_key(data.title))
+    session.add(movie)
+    session.flush()
+    assert movie.id is not None
+    set_genres(session=session, movie_id=movie.id, names=data.genres)
+    return movie_public(session=session, movie=movie)
+
+
+def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> MoviePublic:
+    values = changes.model_dump(exclude_unset=True)
+    genres = values.pop("genres", None)
+    if "title" in values or "year" in values:
+        new_title = values.get("title", movie.title)
+        new_year = values.get("year", movie.year)
+        clash = session.exec(
+            select(Movie).where(
+                Movie.title_key == title_key(new_title),
+                Movie.year == new_year,
+                Movie.id != movie.id,
+            )
+        ).first()
+        if clash is not None:
+            raise DuplicateError(
+                f"'{clash.title} ({clash.year})' is already in the catalog as id {clash.id}"
+            )
+        movie.title_key = title_key(new_title)
+    for key, value in values.items():
+        setattr(movie, key, value)
+    movie.updated_at = utcnow()
+    session.add(movie)
+    session.flush()
+    assert movie.id is not None
+    if genres is not None:
+        set_genres(session=session, movie_id=movie.id, names=genres)
+    return movie_public(session=session, movie=movie)
+
+
+def delete_movie(*, session: Session, movie: Movie) -> MoviePublic:
+    """Delete a movie; its ratings, genre links and external ids go with it (ON DELETE CASCADE)."""
+    public = movie_public(session=session, movie=movie)
+    session.exec(delete(Movie).where(col(Movie.id) == movie.id))  # type: ignore[call-overload]
+    session.expunge(movie)
+    return public
+
+
+def genre_ids(*, session: Session, names: Iterable[str]) -> list[int]:
+    """Ids of these genres (already Title Cased), creating the missing ones."""
+    ids: list[int] = []
+    for name in names:
+        genre = session.exec(select(Genre).where(func.lower(Genre.name) == name.lower())).first()
+        if genre is None:
+            genre = Genre(name=name)
+            session.add(genre)
+            session.flush()
+        assert genre.id is not None
+        ids.append(genre.id)
+    return ids
+
+
+def set_genres(*, session: Session, movie_id: int, names: Sequence[str]) -> None:
+    session.exec(delete(MovieGenre).where(col(MovieGenre.movie_id) == movie_id))  # type: ignore[call-overload]
+    for genre_id in genre_ids(session=session, names=names):
+        session.add(MovieGenre(movie_id=movie_id, genre_id=genre_id))
+    session.flush()
+
+
+def genres_by_movie(*, session: Session, movie_ids: Sequence[int]) -> dict[int, list[str]]:
+    result: dict[int, list[str]] = {movie_id: [] for movie_id in movie_ids}
+    if not movie_ids:
+        return result
+    rows = session.exec(
+        select(MovieGenre.movie_id, Genre.name)
+        .join(Genre, col(Genre.id) == MovieGenre.genre_id)
+        .where(col(MovieGenre.movie_id).in_(movie_ids))
+        .order_by(Genre.name)
+    )
+    for movie_id, name in rows:
+        result[movie_id].append(name)
+    return result
+
+
+def _public(movie: Movie, genres: list[str]) -> MoviePublic:
+    assert movie.id is not None
+    return MoviePublic(
+        id=movie.id,
+        title=movie.title,
+        year=movie.year,
+        genres=genres,
+        original_title=movie.original_title,
+        runtime_minutes=movie.runtime_minutes,
+        director=movie.director,
+        average_rating=average(movie.rating_sum, movie.rating_count),
+        rating_count=movie.rating_count,
+    )
+
+
+def movie_public(*, session: Session, movie: Movie) -> MoviePublic:
+    assert movie.id is not None
+    session.refresh(movie)
+    genres = genres_by_movie(session=session, movie_ids=[movie.id])[movie.id]
+    return _public(movie, genres)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def genre_filter(genre: str) -> ColumnElement[bool]:
+    return exists().where(
+        MovieGenre.movie_id == Movie.id,
+        MovieGenre.genre_id == Genre.id,
+        func.lower(Genre.name) == genre_name(genre).lower(),
+    )
+
+
+def list_movies(
+    *,
+    session: Session,
+    search: str | None = None,
+    genre: str | None = None,
+    year: int | None = None,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    sort: MovieSort = "title",
+    descending: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+) -> Page:
+    conditions: list[ColumnElement[bool]] = []
+    if search:
+        pattern = f"%{_escape_like(title_key(search))}%"
+        conditions.append(col(Movie.title_key).like(pattern, escape="\\"))
+    if genre:
+        conditions.append(genre_filter(genre))
+    if year is not None:
+        conditions.append(col(Movie.year) == year)
+    if from_year is not None:
+        conditions.append(col(Movie.year) >= from_year)
+    if to_year is not None:
+        conditions.append(col(Movie.year) <= to_year)
+    where = and_(literal(True), *conditions)
+
+    total = session.exec(select(func.count()).select_from(Movie).where(where)).one()
+
+    mean = case((col(Movie.rating_count) > 0, Movie.rating_sum / Movie.rating_count), else_=None)
+    keys: dict[str, list[ColumnElement]] = {
+        "title": [col(Movie.title_key), col(Movie.year)],
+        "year": [col(Movie.year), col(Movie.title_key)],
+        "rating": [mean, col(Movie.rating_count)],
+        "ratings": [col(Movie.rating_count), mean],
+        "added": [col(Movie.created_at)],
+    }
+    order: list[ColumnElement] = []
+    for key in [*keys[sort], col(Movie.id)]:
+        order.append(key.desc().nulls_last() if descending else key.asc().nulls_last())
+    query = select(Movie).where(where).order_by(*order).offset(offset)
+    if limit:
+        query = query.limit(limit)
+    movies = list(session.exec(query))
+    genres = genres_by_movie(session=session, movie_ids=[m.id for m in movies if m.id is not None])
+    return Page(
+        items=[_public(m, genres[m.id]) for m in movies if m.id is not None],
+        offset=offset,
+        total=total,
+    )
+
+
+def movie_detail(*, session: Session, movie: Movie, latest: int = 10) -> MovieDetail:
+    public = movie_public(session=session, movie=movie)
+    histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
+    for score, count in session.exec(
+        select(Rating.score, func.count()).where(Rating.movie_id == movie.id).group_by(Rating.score)
+    ):
+        histogram[f"{score:.1f}"] = count
+    latest_ratings = list_ratings(
+        session=session, movie_id=movie.id, sort="date", descending=True, limit=latest
+    )
+    external = {
+        source: value
+        for source, value in session.exec(
+            select(ExternalId.source, ExternalId.value)
+            .where(ExternalId.movie_id == movie.id)
+            .order_by(ExternalId.source)
+        )
+    }
+    return MovieDetail(
+        **public.model_dump(),
+        created_at=movie.created_at,
+        updated_at=movie.updated_at,
+        histogram=histogram,
+        latest_ratings=latest_ratings,
+        external_ids=external,
+    )
+
+
+def is_empty(*, session: Session) -> bool:
+    return session.exec(select(Movie.id).limit(1)).first() is None

@@ -1,0 +1,173 @@
+"""Users and their ratings; every rating change updates the movie's aggregates in the
+same transaction, as `SET n = n + 1` so that concurrent writers never lose one."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from moviecli.errors import NotFoundError
+from moviecli.models import (
+    Movie,
+    Rating,
+    RatingChange,
+    RatingPublic,
+    User,
+    utcnow_millis,
+)
+from moviecli.ranking import average
+
+RatingSort = Literal["date", "score", "title"]
+
+
+# ---------------------------------------------------------------- users and ratings
+
+
+def get_or_create_user(*, session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        user = User(name=name)
+        session.add(user)
+        session.flush()
+    return user
+
+
+def find_user(*, session: Session, name: str) -> User:
+    user = session.exec(select(User).where(User.name == name)).first()
+    if user is None:
+        raise NotFoundError(f"no user named '{name}' has rated anything")
+    return user
+
+
+def _change_aggregates(
+    *, session: Session, movie_id: int, delta_sum: float, delta_count: int
+) -> None:
+    session.exec(
+        update(Movie)  # type: ignore[call-overload]
+        .where(col(Movie.id) == movie_id)
+        .values(
+            rating_sum=col(Movie.rating_sum) + delta_sum,
+            rating_count=col(Movie.rating_count) + delta_count,
+        )
+    )
+
+
+def rate_movie(
+    *, session: Session, movie: Movie, user_name: str, score: float, review: str | None = None
+) -> RatingChange:
+    """Record or replace a user's score; the movie's aggregates change in the same transaction.
+    A new review replaces the old one; without one the old review is kept."""
+    assert movie.id is not None
+    user = get_or_create_user(session=session, name=user_name)
+    rating = session.get(Rating, {"movie_id": movie.id, "user_id": user.id})
+    previous = None
+    if rating is None:
+        assert user.id is not None
+        rating = Rating(movie_id=movie.id, user_id=user.id, score=score, review=review)
+        _change_aggregates(session=session, movie_id=movie.id, delta_sum=score, delta_count=1)
+    else:
+        previous = rating.score
+        _change_aggregates(
+            session=session, movie_id=movie.id, delta_sum=score - rating.score, delta_count=0
+        )
+        rating.score = score
+        rating.rated_at = utcnow_millis()
+        if review is not None:
+            rating.review = review
+    session.add(rating)
+    session.flush()
+    session.refresh(movie)
+    return RatingChange(
+        rating=_rating_public(rating, movie, user.name),
+        replaced=previous,
+        average_rating=average(movie.rating_sum, movie.rating_count),
+        rating_count=movie.rating_count,
+    )
+
+
+def unrate_movie(*, session: Session, movie: Movie, user_name: str) -> RatingChange:
+    assert movie.id is not None
+    user = session.exec(select(User).where(User.name == user_name)).first()
+    rating = (
+        session.get(Rating, {"movie_id": movie.id, "user_id": user.id})
+        if user is not None
+        else None
+    )
+    if rating is None or user is None:
+        raise NotFoundError(f"{user_name} has not rated '{movie.title} ({movie.year or '?'})'")
+    public = _rating_public(rating, movie, user.name)
+    session.delete(rating)
+    _change_aggregates(session=session, movie_id=movie.id, delta_sum=-rating.score, delta_count=-1)
+    session.flush()
+    session.refresh(movie)
+    return RatingChange(
+        rating=public,
+        replaced=None,
+        average_rating=average(movie.rating_sum, movie.rating_count),
+        rating_count=movie.rating_count,
+    )
+
+
+def _rating_public(rating: Rating, movie: Movie, user_name: str) -> RatingPublic:
+    return RatingPublic(
+        movie_id=rating.movie_id,
+        title=movie.title,
+        year=movie.year,
+        user=user_name,
+        score=rating.score,
+        review=rating.review,
+        rated_at=rating.rated_at,
+    )
+
+
+def list_ratings(
+    *,
+    session: Session,
+    user_name: str | None = None,
+    movie_id: int | None = None,
+    sort: RatingSort = "date",
+    descending: bool = True,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[RatingPublic]:
+    query = (
+        select(
+            Rating.movie_id,
+            Movie.title,
+            Movie.year,
+            User.name,
+            Rating.score,
+            Rating.review,
+            Rating.rated_at,
+        )
+        .join(Movie, col(Movie.id) == Rating.movie_id)
+        .join(User, col(User.id) == Rating.user_id)
+    )
+    if user_name is not None:
+        user = find_user(session=session, name=user_name)
+        query = query.where(Rating.user_id == user.id)
+    if movie_id is not None:
+        query = query.where(Rating.movie_id == movie_id)
+    keys = {
+        "date": [col(Rating.rated_at)],
+        "score": [col(Rating.score), col(Rating.rated_at)],
+        "title": [col(Movie.title_key), col(Movie.year)],
+    }[sort]
+    keys = [*keys, col(Rating.movie_id), col(Rating.user_id)]
+    query = query.order_by(*(k.desc() if descending else k.asc() for k in keys)).offset(offset)
+    if limit:
+        query = query.limit(limit)
+    return [
+        RatingPublic(
+            movie_id=row[0],
+            title=row[1],
+            year=row[2],
+            user=row[3],
+            score=row[4],
+            review=row[5],
+            rated_at=row[6],
+        )
+        for row in session.exec(query)
+    ]

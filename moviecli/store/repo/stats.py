@@ -1,0 +1,185 @@
+"""Rankings, catalog statistics and the care of the file (`db check`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlmodel import Session, col, select
+
+from moviecli import ranking
+from moviecli.models import (
+    CatalogStats,
+    Genre,
+    Movie,
+    MovieGenre,
+    Rating,
+    TopRow,
+    User,
+)
+from moviecli.rules import HISTOGRAM_KEYS
+from moviecli.store.repo.movies import genre_filter, genres_by_movie
+
+RankBy = Literal["weighted", "mean"]
+
+
+# ---------------------------------------------------------------- rankings and stats
+
+
+def catalog_mean(*, session: Session) -> float | None:
+    total, count = session.exec(
+        select(
+            func.coalesce(func.sum(Movie.rating_sum), 0),
+            func.coalesce(func.sum(Movie.rating_count), 0),
+        )
+    ).one()
+    return total / count if count else None
+
+
+def top_rated(
+    *,
+    session: Session,
+    limit: int = 10,
+    genre: str | None = None,
+    from_year: int | None = None,
+    to_year: int | None = None,
+    min_ratings: int = 1,
+    by: RankBy = "weighted",
+) -> list[TopRow]:
+    """The best movies by the weighted (Bayesian) or plain mean, from the stored aggregates."""
+    c = catalog_mean(session=session)
+    if c is None:
+        return []
+    score_sum = col(Movie.rating_sum)
+    count = col(Movie.rating_count)
+    if by == "weighted":
+        score = ranking.weighted_rating(score_sum, count, min_ratings, c)
+    else:
+        score = ranking.mean_rating(score_sum, count)
+    conditions: list[ColumnElement[bool]] = [count >= max(min_ratings, 1)]
+    if genre:
+        conditions.append(genre_filter(genre))
+    if from_year is not None:
+        conditions.append(col(Movie.year) >= from_year)
+    if to_year is not None:
+        conditions.append(col(Movie.year) <= to_year)
+    query = (
+        select(Movie, score.label("score"))
+        .where(*conditions)
+        .order_by(score.desc(), count.desc(), col(Movie.title_key), col(Movie.id))
+    )
+    if limit:
+        query = query.limit(limit)
+    rows = list(session.exec(query))
+    genres = genres_by_movie(session=session, movie_ids=[m.id for m, _ in rows if m.id is not None])
+    top: list[TopRow] = []
+    for rank, (movie, value) in enumerate(rows, start=1):
+        assert movie.id is not None
+        top.append(
+            TopRow(
+                rank=rank,
+                id=movie.id,
+                title=movie.title,
+                year=movie.year,
+                genres=genres[movie.id],
+                average_rating=round(movie.rating_sum / movie.rating_count, 2),
+                rating_count=movie.rating_count,
+                score=round(value, 4),
+            )
+        )
+    return top
+
+
+def catalog_stats(*, session: Session, top_genres: int = 10) -> CatalogStats:
+    movies = session.exec(select(func.count()).select_from(Movie)).one()
+    rated = session.exec(
+        select(func.count()).select_from(Movie).where(Movie.rating_count > 0)
+    ).one()
+    users = session.exec(select(func.count()).select_from(User)).one()
+    genres = session.exec(select(func.count()).select_from(Genre)).one()
+    ratings = session.exec(select(func.coalesce(func.sum(Movie.rating_count), 0))).one()
+    histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
+    for score, count in session.exec(select(Rating.score, func.count()).group_by(Rating.score)):
+        histogram[f"{score:.1f}"] = count
+    genre_counts = [
+        (name, count)
+        for name, count in session.exec(
+            select(Genre.name, func.count(col(MovieGenre.movie_id)))
+            .join(MovieGenre, col(MovieGenre.genre_id) == Genre.id)
+            .group_by(Genre.name)
+            .order_by(func.count(col(MovieGenre.movie_id)).desc(), Genre.name)
+            .limit(top_genres)
+        )
+    ]
+    return CatalogStats(
+        movies=movies,
+        ratings=ratings,
+        users=users,
+        genres=genres,
+        rated_movies=rated,
+        average_rating=(lambda m: round(m, 2) if m is not None else None)(
+            catalog_mean(session=session)
+        ),
+        histogram=histogram,
+        top_genres=genre_counts,
+    )
+
+
+# ---------------------------------------------------------------- care of the file
+
+
+def integrity_problems(*, session: Session) -> list[str]:
+    """What `db check` reports: SQLite's own checks, then our aggregates against the ratings."""
+    problems: list[str] = []
+    bind = session.connection()
+    if bind.dialect.name == "sqlite":
+        result = [row[0] for row in bind.exec_driver_sql("PRAGMA integrity_check").fetchall()]
+        if result != ["ok"]:
+            problems.extend(f"integrity: {line}" for line in result[:20])
+        for row in bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()[:20]:
+            problems.append(f"foreign key: table {row[0]} row {row[1]} points to missing {row[2]}")
+    recomputed = (
+        select(
+            Rating.movie_id,
+            func.count().label("n"),
+            func.sum(Rating.score).label("s"),
+        )
+        .group_by(Rating.movie_id)
+        .subquery()
+    )
+    mismatched = session.exec(
+        select(
+            Movie.id,
+            Movie.title,
+            Movie.rating_count,
+            Movie.rating_sum,
+            recomputed.c.n,
+            recomputed.c.s,
+        )
+        .outerjoin(recomputed, recomputed.c.movie_id == Movie.id)
+        .where(
+            or_(
+                Movie.rating_count != func.coalesce(recomputed.c.n, 0),
+                Movie.rating_sum != func.coalesce(recomputed.c.s, 0),
+            )
+        )
+        .limit(20)
+    )
+    for movie_id, title, count, total, n, s in mismatched:
+        problems.append(
+            f"aggregates: movie {movie_id} '{title}' stores {count} ratings summing {total}, "
+            f"its ratings are {n or 0} summing {s or 0}"
+        )
+    return problems
+
+
+def recompute_aggregates(*, session: Session) -> None:
+    """Set every movie's rating count and sum from its ratings (used after bulk imports)."""
+    session.exec(
+        update(Movie).values(  # type: ignore[call-overload]
+            rating_count=select(func.count()).where(Rating.movie_id == Movie.id).scalar_subquery(),
+            rating_sum=select(func.coalesce(func.sum(Rating.score), 0))
+            .where(Rating.movie_id == Movie.id)
+            .scalar_subquery(),
+        )
+    )
