@@ -126,15 +126,14 @@ def test_an_import_that_would_break_a_reference_changes_nothing(
 ) -> None:
     """Imports run with SQLite's per-row foreign key checks off and check the ids they
     wrote themselves: an id that points at nothing fails the import."""
-    from moviecli.importers.loader import Loader
+    from moviecli.store.bulk.sqlite import SqliteBulk
 
-    checked = Loader.check_references
+    checked = SqliteBulk.check_references
 
-    def with_a_missing_movie(self: Loader) -> None:
-        self._movie_ids["ghost"] = 999_999
-        checked(self)
+    def with_a_missing_movie(self: SqliteBulk, *, movies, users, genres) -> None:  # type: ignore[no-untyped-def]
+        checked(self, movies=[*movies, 999_999], users=users, genres=genres)
 
-    monkeypatch.setattr(Loader, "check_references", with_a_missing_movie)
+    monkeypatch.setattr(SqliteBulk, "check_references", with_a_missing_movie)
     file = tmp_path / "ratings.csv"
     file.write_text(
         "Date,Name,Year,Letterboxd URI,Rating\n2024-01-02,Heat,1995,https://boxd.it/x,4\n",

@@ -210,7 +210,7 @@ def test_big_and_small_merges_into_a_rated_catalog_agree(
     """An import into a catalog that has ratings either inserts into the ratings
     indexes or, when it brings more ratings than the catalog holds, drops and rebuilds
     them; both end in the same tables, the same indexes and the same summary."""
-    from moviecli.importers import loader
+    from moviecli.store.bulk import sqlite as loader
 
     template = seeded.read_bytes()
     results = []

@@ -58,12 +58,12 @@ def import_(
     """Import movies and ratings from MovieLens, Letterboxd, IMDb or a moviecli export."""
     from moviecli import render
     from moviecli.importers.detect import open_source
-    from moviecli.importers.loader import Loader, connection_of
+    from moviecli.importers.load import Loader
 
     source = open_source(path, fmt=from_.value if from_ else None, user=user_name(user))
     with render.import_progress() as progress, session(ctx, write=True, foreign_keys=False) as s:
         # The loader checks the references it writes (Loader.check_references).
-        loader = Loader(connection_of(s), source, strict=strict, progress=progress)
+        loader = Loader(s, source, strict=strict, progress=progress)
         summary = loader.run()
         if dry_run:
             s.rollback()
@@ -92,7 +92,6 @@ def export(
     """Export the catalog: JSON (everything) or CSV (ratings with titles and years)."""
     from moviecli import render
     from moviecli.importers import moviecli_export
-    from moviecli.importers.loader import connection_of
     from moviecli.store.schema import head
 
     target = catalog(ctx)
@@ -102,7 +101,6 @@ def export(
         raise NotFoundError(f"there is no catalog at {target.location.path} yet")
     partial: Path | None = None
     with session(ctx, write=False) as s:
-        db = connection_of(s)
         if output is None:
             stream = sys.stdout
         else:
@@ -110,10 +108,10 @@ def export(
             stream = partial.open("w", encoding="utf-8", newline="")
         try:
             if fmt is ExportFormat.json:
-                counts = moviecli_export.write_json(db, stream, revision=head())
+                counts = moviecli_export.write_json(s, stream, revision=head())
                 what = f"{counts['movies']:,} movies, {counts['ratings']:,} ratings"
             else:
-                what = f"{moviecli_export.write_csv(db, stream):,} ratings"
+                what = f"{moviecli_export.write_csv(s, stream):,} ratings"
             stream.flush()
             if partial is not None and output is not None:
                 stream.close()

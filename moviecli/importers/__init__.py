@@ -1,4 +1,4 @@
-"""Importers: one module per format, each yielding validated records; `loader` writes them.
+"""Importers: one module per format, each yielding validated records; `load` writes them.
 
 detect.py           which format a path holds (the header, the folder's files, a .zip)
 movielens.py        a GroupLens MovieLens folder (movies, ratings, links, tags)
@@ -6,7 +6,7 @@ letterboxd.py       a Letterboxd export: one CSV, the unzipped folder or the .zi
 imdb.py             an IMDb "Your ratings" CSV (columns read by name, UTF-8 or cp1252)
 moviecli_export.py  moviecli's own JSON and CSV export (reading and writing)
 records.py          the records they yield and the summary the loader returns
-loader.py           the one place that writes an import: one transaction, bulk SQL
+load.py             matches and counts an import; writes through store/bulk, one transaction
 """
 
 FORMATS = ("movielens", "letterboxd", "imdb", "moviecli")

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+
+from sqlmodel import Session
 
 from moviecli.errors import ImportFormatError
 from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
@@ -46,12 +47,14 @@ SECTIONS = ("genres", "users", "movies", "ratings", "tags")
 # ---------------------------------------------------------------- timestamps
 
 
-def iso(stored: str | int | None) -> str | None:
-    """A stored timestamp ('2024-03-31 20:15:00.000000', or milliseconds since 1970)
-    as ISO 8601 UTC."""
+def iso(stored: str | int | datetime | None) -> str | None:
+    """A stored timestamp ('2024-03-31 20:15:00.000000', a naive UTC datetime, or
+    milliseconds since 1970) as ISO 8601 UTC."""
     if stored is None:
         return None
-    if isinstance(stored, int):
+    if isinstance(stored, datetime):
+        moment = stored.replace(tzinfo=None)
+    elif isinstance(stored, int):
         moment = datetime(1970, 1, 1) + timedelta(milliseconds=stored)
     else:
         moment = datetime.fromisoformat(stored)
@@ -92,7 +95,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write_json(db: sqlite3.Connection, out: TextIO, *, revision: str | None) -> dict[str, int]:
+def write_json(session: Session, out: TextIO, *, revision: str | None) -> dict[str, int]:
     """Every table, one record per line; returns how many records of each kind."""
     counts = dict.fromkeys(SECTIONS, 0)
     head = {
@@ -104,7 +107,7 @@ def write_json(db: sqlite3.Connection, out: TextIO, *, revision: str | None) -> 
     for position, section in enumerate(SECTIONS):
         out.write(f'"{section}": [\n')
         first = True
-        for record in _section(db, section):
+        for record in _section(session, section):
             out.write(("" if first else ",\n") + _dumps(record))
             first = False
             counts[section] += 1
@@ -115,20 +118,19 @@ def write_json(db: sqlite3.Connection, out: TextIO, *, revision: str | None) -> 
     return counts
 
 
-def _section(db: sqlite3.Connection, section: str) -> Iterator[dict[str, Any]]:
+def _section(session: Session, section: str) -> Iterator[dict[str, Any]]:
+    from moviecli.store.repo.dump import stream
+
     if section == "genres":
-        for genre_id, name in db.execute("SELECT id, name FROM genres ORDER BY id"):
+        for genre_id, name in stream(session=session, name="genres"):
             yield {"id": genre_id, "name": name}
     elif section == "users":
-        for user_id, name in db.execute("SELECT id, name FROM users ORDER BY id"):
+        for user_id, name in stream(session=session, name="users"):
             yield {"id": user_id, "name": name}
     elif section == "movies":
-        yield from _movies(db)
+        yield from _movies(session)
     elif section == "ratings":
-        for movie_id, user_id, score, review, rated_at in db.execute(
-            "SELECT movie_id, user_id, score, review, rated_at FROM ratings "
-            "ORDER BY movie_id, user_id"
-        ):
+        for movie_id, user_id, score, review, rated_at in stream(session=session, name="ratings"):
             yield {
                 "movie_id": movie_id,
                 "user_id": user_id,
@@ -137,9 +139,7 @@ def _section(db: sqlite3.Connection, section: str) -> Iterator[dict[str, Any]]:
                 "rated_at": iso(rated_at),
             }
     elif section == "tags":
-        for movie_id, user_id, tag, tagged_at in db.execute(
-            "SELECT movie_id, user_id, tag, tagged_at FROM tags ORDER BY id"
-        ):
+        for movie_id, user_id, tag, tagged_at in stream(session=session, name="tags"):
             yield {
                 "movie_id": movie_id,
                 "user_id": user_id,
@@ -148,20 +148,14 @@ def _section(db: sqlite3.Connection, section: str) -> Iterator[dict[str, Any]]:
             }
 
 
-def _movies(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    genres = db.execute(
-        "SELECT mg.movie_id, g.name FROM movie_genres AS mg JOIN genres AS g ON g.id = mg.genre_id "
-        "ORDER BY mg.movie_id, g.name"
-    )
-    external = db.execute(
-        "SELECT movie_id, source, value FROM external_ids ORDER BY movie_id, source, value"
-    )
+def _movies(session: Session) -> Iterator[dict[str, Any]]:
+    from moviecli.store.repo.dump import stream
+
+    genres = stream(session=session, name="movie_genres")
+    external = stream(session=session, name="external_ids")
     next_genre = next(genres, None)
     next_external = next(external, None)
-    for row in db.execute(
-        "SELECT id, title, year, original_title, runtime_minutes, director, created_at, "
-        "updated_at FROM movies ORDER BY id"
-    ):
+    for row in stream(session=session, name="movies"):
         movie_id = row[0]
         names: list[str] = []
         while next_genre is not None and next_genre[0] <= movie_id:
@@ -187,15 +181,14 @@ def _movies(db: sqlite3.Connection) -> Iterator[dict[str, Any]]:
         }
 
 
-def write_csv(db: sqlite3.Connection, out: TextIO) -> int:
+def write_csv(session: Session, out: TextIO) -> int:
+    from moviecli.store.repo.dump import stream
+
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
     count = 0
-    for movie_id, title, year, user, score, review, rated_at in db.execute(
-        "SELECT r.movie_id, m.title, m.year, u.name, r.score, r.review, r.rated_at "
-        "FROM ratings AS r JOIN movies AS m ON m.id = r.movie_id "
-        "JOIN users AS u ON u.id = r.user_id "
-        "ORDER BY m.title_key, m.year, r.movie_id, u.name"
+    for movie_id, title, year, user, score, review, rated_at in stream(
+        session=session, name="ratings_with_titles"
     ):
         writer.writerow(
             [

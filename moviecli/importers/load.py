@@ -1,0 +1,416 @@
+"""The one place an import is matched and counted: movies matched or added one by one
+(there are at most tens of thousands), ratings mapped to ids in chunks and handed to
+the storage layer's bulk writer (moviecli/store/bulk), which stages and merges them
+its engine's fastest way. Everything happens inside the command's single transaction,
+so an error, Ctrl-C or a kill leaves the catalog as it was. No SQL here."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Hashable, Iterable
+from datetime import datetime
+from itertools import chain
+from typing import Any, cast
+
+from moviecli.errors import MoviecliError
+from moviecli.importers.csvfiles import is_blank
+from moviecli.importers.records import (
+    GenreRecord,
+    ImportSource,
+    ImportSummary,
+    MovieRecord,
+    Progress,
+    RatingRecord,
+    RawRatings,
+    Reject,
+    Skip,
+    TagRecord,
+    UserRecord,
+    canonical_time,
+)
+from moviecli.models import utcnow
+from moviecli.rules import (
+    RUNTIME_MAX,
+    RUNTIME_MIN,
+    TITLE_MAX,
+    USER_NAME_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    parse_score,
+    title_key,
+)
+from moviecli.store.bulk import MergeCounts
+
+FLUSH_ROWS = 50_000
+SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 for n in range(1, 11)}
+# Unix seconds accepted for a rating: 1970 up to the end of 2099.
+TIMESTAMP_MAX = 4_102_444_799
+DUPLICATE_REASON = "duplicate ratings of one movie by one user in this import (kept the latest)"
+OLDER_REASON = "ratings older than the one already in the catalog (kept the catalog's)"
+
+ProgressCallback = Callable[[int, int, int, str], None]
+
+
+class RejectedRowError(MoviecliError):
+    """--strict: the first rejected row fails the whole import."""
+
+
+class _UserIds(dict[str, int]):
+    """Raw user key -> user id, creating the user on first sight (dict speed on hits)."""
+
+    def __init__(self, loader: Loader, name: Callable[[str], str]) -> None:
+        super().__init__()
+        self._loader = loader
+        self._name = name
+
+    def __missing__(self, key: str) -> int:
+        if not key.isdigit():
+            raise ValueError(f"userId must be a whole number (got {key!r})")
+        user_id = self._loader.user_id(self._name(key))
+        self[key] = user_id
+        return user_id
+
+
+class Loader:
+    def __init__(
+        self,
+        session: Any,
+        source: ImportSource,
+        *,
+        strict: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        from moviecli.store.bulk import bulk_writer
+
+        self.bulk = bulk_writer(session)
+        self.source = source
+        self.strict = strict
+        self.progress = progress
+        self.summary = ImportSummary(format=source.format, source=source.description)
+        self.now = canonical_time(utcnow())
+        self._movie_ids: dict[Hashable, int] = {}
+        self._created: set[int] = set()
+        self._raw_users: dict[Callable[[str], str], _UserIds] = {}
+        self._pending: list[tuple[int, float, object, int, str | None]] = []
+        self._tags: list[tuple[int, int, str, str]] = []
+
+    # ------------------------------------------------------------ setup
+
+    def run(self) -> ImportSummary:
+        # Millions of short-lived rows and tuples, none in a reference cycle: the cyclic
+        # garbage collector would only walk them again and again (it doubled the time).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._run()
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _run(self) -> ImportSummary:
+        started = datetime.now()
+        bulk = self.bulk
+        maps = bulk.begin()
+        self.external = maps.external
+        self.by_title = maps.by_title
+        self.users = maps.users
+        self.genres = maps.genres
+        for item in self.source.items():
+            self._handle(item)
+        self._flush_ratings()
+        self._phase("writing")
+        with bulk.interruptible():
+            self._record_merge(bulk.merge_ratings())
+        self._flush_tags()
+        bulk.check_references(
+            movies=self._movie_ids.values(), users=self.users.values(), genres=self.genres.values()
+        )
+        bulk.finish()
+        self.summary.seconds = (datetime.now() - started).total_seconds()
+        return self.summary
+
+    def _handle(self, item: object) -> None:
+        if isinstance(item, RawRatings):
+            self._raw_ratings(item)
+        elif isinstance(item, RatingRecord):
+            self._rating(item)
+        elif isinstance(item, MovieRecord):
+            self.summary.rows += 1
+            try:
+                self._movie(item)
+            except ValueError as error:
+                self._reject(Reject(item.line, str(error)))
+        elif isinstance(item, TagRecord):
+            self._tag(item)
+        elif isinstance(item, GenreRecord):
+            self.genre_id(item.name, item.id)
+        elif isinstance(item, UserRecord):
+            try:
+                self.user_id(item.name, item.id)
+            except ValueError as error:
+                self._reject(Reject(item.line, str(error)))
+        elif isinstance(item, Reject):
+            self.summary.rows += 1
+            self._reject(item)
+        elif isinstance(item, Skip):
+            self.summary.rows += item.count
+            self.summary.skip(item.reason, item.count)
+        elif isinstance(item, Progress) and self.progress is not None:
+            self.progress(item.done, item.total, self.summary.rows, "reading")
+
+    def _phase(self, name: str) -> None:
+        if self.progress is not None:
+            total = self.source.total_bytes
+            self.progress(total, total, self.summary.rows, name)
+
+    def _reject(self, reject: Reject) -> None:
+        self.summary.reject(reject)
+        if self.strict:
+            where = f"{reject.file}, line {reject.line}" if reject.file else f"line {reject.line}"
+            raise RejectedRowError(f"{where}: {reject.reason} (--strict: nothing was imported)")
+
+    # ------------------------------------------------------------ users
+
+    def user_id(self, name: str, preferred_id: int | None = None) -> int:
+        user_id = self.users.get(name)
+        if user_id is not None:
+            return user_id
+        if not name.strip() or len(name) > USER_NAME_MAX:
+            raise ValueError(f"user name must be 1 to {USER_NAME_MAX} characters")
+        user_id = self.bulk.insert("users", {"name": name}, preferred_id)
+        self.users[name] = user_id
+        self.summary.users_added += 1
+        return user_id
+
+    # ------------------------------------------------------------ movies
+
+    def _movie(self, record: MovieRecord) -> None:
+        _check_movie(record)
+        movie_id = self._match(record)
+        if movie_id is None:
+            movie_id = self._add_movie(record)
+            self.summary.movies_added += 1
+        else:
+            self.summary.movies_matched += 1
+            if self._complete(movie_id, record):
+                self.summary.movies_updated += 1
+        self._movie_ids[record.key] = movie_id
+
+    def _match(self, record: MovieRecord) -> int | None:
+        key = (title_key(record.title), record.year)
+        if record.id is not None and self.bulk.movie_key(record.id) == key:
+            return record.id
+        for source, value in record.external_ids.items():
+            movie_id = self.external.get(source, {}).get(value)
+            if movie_id is not None:
+                return movie_id
+        for movie_id in self.by_title.get(key, ()):
+            if self.source.merge_same_title or movie_id not in self._created:
+                return movie_id
+        return None
+
+    def _add_movie(self, record: MovieRecord) -> int:
+        movie_id = self.bulk.insert(
+            "movies",
+            {
+                "title": record.title,
+                "title_key": title_key(record.title),
+                "year": record.year,
+                "original_title": record.original_title,
+                "runtime_minutes": record.runtime_minutes,
+                "director": record.director,
+                "created_at": record.created_at or self.now,
+                "updated_at": record.updated_at or record.created_at or self.now,
+                "rating_count": 0,
+                "rating_sum": 0.0,
+            },
+            record.id,
+        )
+        self._created.add(movie_id)
+        self.by_title.setdefault((title_key(record.title), record.year), []).append(movie_id)
+        self._add_genres(movie_id, record.genres)
+        self._add_external_ids(movie_id, record.external_ids)
+        return movie_id
+
+    def genre_id(self, name: str, preferred_id: int | None = None) -> int:
+        """The genre's id, creating it (with `preferred_id` when that is free)."""
+        genre_id = self.genres.get(name.casefold())
+        if genre_id is not None:
+            return genre_id
+        genre_id = self.bulk.insert("genres", {"name": name}, preferred_id)
+        self.genres[name.casefold()] = genre_id
+        return genre_id
+
+    def _add_genres(self, movie_id: int, names: Iterable[str]) -> None:
+        self.bulk.link_genres([(movie_id, self.genre_id(name)) for name in names])
+
+    def _add_external_ids(self, movie_id: int, ids: dict[str, str]) -> bool:
+        """Record the ids no other movie holds yet; True when one was added."""
+        added = False
+        for source, value in ids.items():
+            known = self.external.setdefault(source, {})
+            if value in known:
+                continue
+            self.bulk.add_external_id(source, value, movie_id)
+            known[value] = movie_id
+            added = True
+        return added
+
+    def _complete(self, movie_id: int, record: MovieRecord) -> bool:
+        """Fill what a matched movie lacks (never overwrite); True when something changed."""
+        if movie_id in self._created and self.source.merge_same_title:
+            # The same film listed twice in one file (MovieLens has a few): keep its
+            # other ids so that both listings find it next time; it was not "completed".
+            self._add_external_ids(movie_id, record.external_ids)
+            return False
+        gaps = self.bulk.movie_gaps(movie_id)
+        changes: dict[str, object] = {}
+        if gaps.original_title is None and record.original_title is not None:
+            changes["original_title"] = record.original_title
+        if gaps.runtime_minutes is None and record.runtime_minutes is not None:
+            changes["runtime_minutes"] = record.runtime_minutes
+        if gaps.director is None and record.director is not None:
+            changes["director"] = record.director
+        changed = bool(changes)
+        if not gaps.has_genres and record.genres:
+            self._add_genres(movie_id, record.genres)
+            changed = True
+        if self._add_external_ids(
+            movie_id, {s: v for s, v in record.external_ids.items() if s not in gaps.sources}
+        ):
+            changed = True
+        if changed:
+            self.bulk.update_movie(movie_id, changes, self.now)
+        return changed
+
+    # ------------------------------------------------------------ ratings
+
+    def _raw_ratings(self, chunk: RawRatings) -> None:
+        """The fast path: check and map the whole chunk column by column; on any
+        surprise, go through it again row by row to say which line and why."""
+        users = self._raw_users.get(chunk.user_name)
+        if users is None:
+            users = self._raw_users[chunk.user_name] = _UserIds(self, chunk.user_name)
+        try:
+            flat = self._mapped_columns(chunk.rows, users)
+            self.summary.rows += len(chunk.rows)
+        except (KeyError, ValueError, TypeError):
+            flat = list(chain.from_iterable(self._raw_rows_one_by_one(chunk, users)))
+        if flat:
+            self.bulk.stage_raw(flat)
+
+    def _mapped_columns(self, rows: list[list[str]], users: _UserIds) -> list[object]:
+        """The chunk as one flat list [user_id, movie_id, score, seconds, user_id, ...].
+        Each column is mapped by one `map` over its slice, so no Python code runs per
+        row (at 25M rows a tuple built per row cost more than SQLite's insert).
+        Users last: one is only created once every other column of the chunk passed."""
+        if set(map(len, rows)) != {4}:
+            raise ValueError("a row without exactly 4 fields")
+        flat: list[object] = list(chain.from_iterable(rows))
+        flat[1::4] = map(self._movie_ids.__getitem__, flat[1::4])
+        flat[2::4] = map(SCORES.__getitem__, flat[2::4])
+        stamps = cast("list[str]", flat[3::4])
+        if not "".join(stamps).isdigit():
+            raise ValueError("a timestamp that is not digits")
+        seconds = list(map(int, stamps))
+        if max(seconds) > TIMESTAMP_MAX:
+            raise ValueError("timestamp out of range")
+        flat[3::4] = seconds
+        flat[0::4] = map(users.__getitem__, flat[0::4])
+        return flat
+
+    def _raw_rows_one_by_one(
+        self, chunk: RawRatings, users: _UserIds
+    ) -> Iterable[tuple[int, int, float, int]]:
+        for offset, row in enumerate(chunk.rows):
+            if is_blank(row):
+                continue  # left out, as in every other file
+            self.summary.rows += 1
+            line = chunk.first_line + offset
+            try:
+                if len(row) != 4:
+                    raise ValueError(f"expected 4 fields, found {len(row)}")
+                user, movie, score, stamp = (cell.strip() for cell in row)
+                movie_id = self._movie_ids.get(movie)
+                if movie_id is None:
+                    raise ValueError(f"movieId {movie!r} is not in movies.csv")
+                value = parse_score(score, what="rating")
+                if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
+                    raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
+                yield users[user], movie_id, value, int(stamp)
+            except ValueError as error:
+                self._reject(Reject(line, str(error), "ratings.csv"))
+
+    def _rating(self, record: RatingRecord) -> None:
+        self.summary.rows += 1
+        movie_id = self._movie_ids.get(record.movie_key)
+        if movie_id is None:
+            # Its movie was rejected (reported already) or skipped.
+            self.summary.skip("ratings of movies that were not imported")
+            return
+        try:
+            user_id = self.user_id(record.user, record.user_id)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error)))
+            return
+        self._pending.append((movie_id, record.score, record.rated_at, user_id, record.review))
+        if len(self._pending) >= FLUSH_ROWS:
+            self._flush_ratings()
+
+    def _flush_ratings(self) -> None:
+        if self._pending:
+            self.bulk.stage_rows(self._pending)  # type: ignore[arg-type]
+            self._pending.clear()
+
+    def _record_merge(self, counts: MergeCounts) -> None:
+        summary = self.summary
+        summary.ratings_added = counts.added
+        summary.ratings_replaced = counts.replaced
+        summary.ratings_unchanged = counts.unchanged
+        if counts.duplicates:
+            summary.skip(DUPLICATE_REASON, counts.duplicates)
+        if counts.older:
+            summary.skip(OLDER_REASON, counts.older)
+
+    # ------------------------------------------------------------ tags
+
+    def _tag(self, record: TagRecord) -> None:
+        self.summary.rows += 1
+        movie_id = self._movie_ids.get(record.movie_key)
+        if movie_id is None:
+            self._reject(
+                Reject(record.line, f"tag of an unknown movie {record.movie_key!r}", "tags")
+            )
+            return
+        try:
+            user_id = self.user_id(record.user)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), "tags"))
+            return
+        self._tags.append((movie_id, user_id, record.tag, record.tagged_at))
+
+    def _flush_tags(self) -> None:
+        if not self._tags:
+            return
+        added = self.bulk.add_tags(self._tags)
+        self.summary.tags_added = added
+        self.summary.tags_unchanged = len(self._tags) - added
+        self._tags.clear()
+
+
+def _check_movie(record: MovieRecord) -> None:
+    title = record.title
+    if not title.strip():
+        raise ValueError("title is blank")
+    if len(title) > TITLE_MAX:
+        raise ValueError(f"title is longer than {TITLE_MAX} characters")
+    if "\x00" in title:
+        raise ValueError("title contains a NUL byte")
+    if record.year is not None and not (YEAR_MIN <= record.year <= YEAR_MAX):
+        raise ValueError(f"year must be {YEAR_MIN} to {YEAR_MAX} (got {record.year})")
+    runtime = record.runtime_minutes
+    if runtime is not None and not (RUNTIME_MIN <= runtime <= RUNTIME_MAX):
+        raise ValueError(f"runtime must be {RUNTIME_MIN} to {RUNTIME_MAX} minutes (got {runtime})")
+    for text in (record.original_title, record.director):
+        if text is not None and len(text) > TITLE_MAX:
+            raise ValueError(f"'{text[:40]}...' is longer than {TITLE_MAX} characters")

@@ -1,0 +1,151 @@
+"""Bulk import into PostgreSQL: ratings go to a temporary staging table with COPY
+(executemany is ~40x slower there), then into the catalog with one
+INSERT ... SELECT DISTINCT ON ... ON CONFLICT, and the aggregates of the touched
+movies are recomputed by one GROUP BY. Foreign keys stay on (PostgreSQL checks them
+per row; there is no session switch for that short of superuser rights).
+
+A first load into an empty ratings table drops the secondary indexes and builds them
+again afterwards, as on SQLite: one sort each instead of 25M random inserts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from moviecli.store.bulk import BulkWriter, MergeCounts
+
+_EPOCH = datetime(1970, 1, 1)
+# Tables whose rows an import may insert with explicit ids (a moviecli export).
+_SEQUENCED = ("movies", "users", "genres", "tags")
+
+_STAGED_COLUMNS = "user_id, movie_id, score, rated_at, review"
+
+
+def _millis(canonical: str) -> int:
+    """'2024-03-31 20:15:00.123456' (naive UTC) -> milliseconds since 1970."""
+    return (datetime.fromisoformat(canonical) - _EPOCH) // _MILLISECOND
+
+
+_MILLISECOND = datetime(1970, 1, 1, 0, 0, 0, 1000) - _EPOCH
+
+
+class PostgresBulk(BulkWriter):
+    placeholder = "%s"
+
+    def prepare(self, *, first_load: bool) -> None:
+        self.execute("DROP TABLE IF EXISTS pg_temp.import_ratings")
+        # `seq` keeps the order rows arrived in: of two ratings of one film by one user
+        # with the same time, the later line wins, as on SQLite.
+        self.execute(
+            "CREATE TEMP TABLE import_ratings (seq bigserial, user_id integer, "
+            "movie_id integer, score double precision, rated_at bigint, review text) "
+            "ON COMMIT DROP"
+        )
+        self.first_load = first_load
+
+    def finish(self) -> None:
+        self.execute("DROP TABLE IF EXISTS pg_temp.import_ratings")
+        if self.explicit_ids:
+            for table in _SEQUENCED:
+                # Rows that brought their own ids leave the sequence behind: the next
+                # `add` would collide with them.
+                self.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"coalesce(max(id), 0) + 1, false) FROM {table}"
+                )
+
+    # ------------------------------------------------------------ staging
+
+    def stage_raw(self, flat: list[Any]) -> None:
+        # Every value is an int or a float from our own mapping: no escaping needed.
+        lines = [
+            f"{flat[i]}\t{flat[i + 1]}\t{flat[i + 2]!r}\t{flat[i + 3]}000\t\\N\n"
+            for i in range(0, len(flat), 4)
+        ]
+        with self.cursor.copy(f"COPY import_ratings ({_STAGED_COLUMNS}) FROM STDIN") as copy:
+            copy.write("".join(lines))
+        self.staged += len(lines)
+
+    def stage_rows(self, rows: list[tuple[int, float, str, int, str | None]]) -> None:
+        if not rows:
+            return
+        with self.cursor.copy(f"COPY import_ratings ({_STAGED_COLUMNS}) FROM STDIN") as copy:
+            for movie_id, score, rated_at, user_id, review in rows:
+                copy.write_row((user_id, movie_id, score, _millis(rated_at), review))
+        self.staged += len(rows)
+
+    # ------------------------------------------------------------ merging
+
+    def merge_ratings(self) -> MergeCounts:
+        if not self.staged:
+            return MergeCounts()
+        self.execute("ANALYZE import_ratings")
+        duplicates = self._drop_duplicates()
+        counts = self._merge_into_empty() if self.first_load else self._merge_into_existing()
+        counts.duplicates = duplicates
+        self.recompute_aggregates(
+            touched=""
+            if self.first_load
+            else "WHERE movie_id IN (SELECT movie_id FROM import_ratings)"
+        )
+        return counts
+
+    def _drop_duplicates(self) -> int:
+        """Keep the latest of several staged ratings of one film by one user."""
+        self.execute("CREATE INDEX ON import_ratings (user_id, movie_id)")
+        return int(
+            self.execute(
+                "DELETE FROM import_ratings AS a USING (SELECT user_id, movie_id FROM "
+                "import_ratings GROUP BY user_id, movie_id HAVING count(*) > 1) AS d "
+                "WHERE a.user_id = d.user_id AND a.movie_id = d.movie_id AND EXISTS "
+                "(SELECT 1 FROM import_ratings AS b WHERE b.user_id = a.user_id "
+                "AND b.movie_id = a.movie_id AND (b.rated_at > a.rated_at "
+                "OR (b.rated_at = a.rated_at AND b.seq > a.seq)))"
+            ).rowcount
+        )
+
+    def _secondary_indexes(self) -> list[tuple[str, str]]:
+        return self.rows(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index AS x "
+            "JOIN pg_class AS i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = 'ratings'::regclass AND NOT x.indisprimary"
+        )
+
+    def _merge_into_empty(self) -> MergeCounts:
+        indexes = self._secondary_indexes()
+        for name, _definition in indexes:
+            self.execute(f'DROP INDEX "{name}"')
+        added = self.execute(
+            "INSERT INTO ratings (movie_id, user_id, score, rated_at, review) "
+            "SELECT movie_id, user_id, score, rated_at, review FROM import_ratings "
+            "ORDER BY user_id, movie_id"
+        ).rowcount
+        for _name, definition in indexes:
+            self.execute(definition)
+        return MergeCounts(added=int(added))
+
+    def _merge_into_existing(self) -> MergeCounts:
+        staged, existing, unchanged, older = self.execute(
+            "SELECT (SELECT count(*) FROM import_ratings), count(r.movie_id), "
+            "count(*) FILTER (WHERE r.score = s.score AND r.rated_at = s.rated_at "
+            "AND coalesce(s.review, r.review) IS NOT DISTINCT FROM r.review), "
+            "count(*) FILTER (WHERE r.rated_at > s.rated_at) "
+            "FROM import_ratings AS s JOIN ratings AS r "
+            "ON r.movie_id = s.movie_id AND r.user_id = s.user_id"
+        ).fetchone()
+        self.execute(
+            "INSERT INTO ratings AS r (movie_id, user_id, score, rated_at, review) "
+            "SELECT movie_id, user_id, score, rated_at, review FROM import_ratings "
+            "ORDER BY user_id, movie_id "
+            "ON CONFLICT (user_id, movie_id) DO UPDATE SET score = excluded.score, "
+            "rated_at = excluded.rated_at, review = coalesce(excluded.review, r.review) "
+            "WHERE excluded.rated_at >= r.rated_at AND (r.score <> excluded.score "
+            "OR r.rated_at <> excluded.rated_at "
+            "OR coalesce(excluded.review, r.review) IS DISTINCT FROM r.review)"
+        )
+        return MergeCounts(
+            added=staged - existing,
+            unchanged=unchanged,
+            replaced=existing - unchanged - older,
+            older=older,
+        )

@@ -1,0 +1,45 @@
+"""Every row of the catalog, streamed in a stable order, for the exports.
+
+Rows come back as the driver gives them (timestamps as stored: milliseconds since
+1970 for ratings; text on SQLite and datetimes on PostgreSQL for the others), a
+few thousand at a time, so a 25-million-rating catalog never sits in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlmodel import Session
+
+QUERIES = {
+    "genres": "SELECT id, name FROM genres ORDER BY id",
+    "users": "SELECT id, name FROM users ORDER BY id",
+    "movies": (
+        "SELECT id, title, year, original_title, runtime_minutes, director, created_at, "
+        "updated_at FROM movies ORDER BY id"
+    ),
+    "movie_genres": (
+        "SELECT mg.movie_id, g.name FROM movie_genres AS mg JOIN genres AS g "
+        "ON g.id = mg.genre_id ORDER BY mg.movie_id, g.name"
+    ),
+    "external_ids": (
+        "SELECT movie_id, source, value FROM external_ids ORDER BY movie_id, source, value"
+    ),
+    "ratings": (
+        "SELECT movie_id, user_id, score, review, rated_at FROM ratings ORDER BY movie_id, user_id"
+    ),
+    "tags": "SELECT movie_id, user_id, tag, tagged_at FROM tags ORDER BY id",
+    "ratings_with_titles": (
+        "SELECT r.movie_id, m.title, m.year, u.name, r.score, r.review, r.rated_at "
+        "FROM ratings AS r JOIN movies AS m ON m.id = r.movie_id "
+        "JOIN users AS u ON u.id = r.user_id "
+        "ORDER BY m.title_key, m.year, r.movie_id, u.name"
+    ),
+}
+
+
+def stream(*, session: Session, name: str) -> Iterator[tuple[Any, ...]]:
+    """The rows of one of QUERIES, streamed (a server-side cursor on PostgreSQL)."""
+    connection = session.connection().execution_options(stream_results=True, yield_per=5000)
+    for row in connection.exec_driver_sql(QUERIES[name]):
+        yield tuple(row)
