@@ -101,8 +101,8 @@ def _postgres_engine(location: DatabaseLocation, timeout: float) -> Engine:
         import psycopg  # noqa: F401
     except ImportError:
         raise DatabaseError(
-            "a PostgreSQL catalog needs the psycopg driver: install it with "
-            "'pip install \"moviecli[postgres]\"' (or 'uv add \"psycopg[binary]\"')"
+            "a PostgreSQL catalog needs the psycopg driver, which this installation lacks: "
+            "install it with 'pip install \"psycopg[binary]\"' in moviecli's environment"
         ) from None
     # Shared catalogs hold the same data as files do: make text, dates and numbers come
     # back exactly as SQLite gives them (UTC, no server-side locale in the way).
