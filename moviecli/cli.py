@@ -106,11 +106,12 @@ def main_options(
 
 
 def _register() -> None:
-    from moviecli.commands import catalog, db, io, ratings
+    from moviecli.commands import catalog, db, io, ratings, recommend
 
     catalog.register(app)
     ratings.register(app)
     io.register(app)
+    recommend.register(app)
     app.add_typer(db.app, name="db")
 
 

@@ -327,6 +327,16 @@ class TopRow(SQLModel):
     score: float
 
 
+class TopExplainedRow(TopRow):
+    """`top --explain`: the parts of WR = v/(v+m)·R + m/(v+m)·C."""
+
+    R: float
+    v: int
+    m: int
+    C: float
+    weighted: float
+
+
 class CatalogStats(SQLModel):
     movies: int
     ratings: int

@@ -27,6 +27,7 @@ from moviecli.models import (
     Page,
     RatingChange,
     RatingPublic,
+    TopExplainedRow,
     TopRow,
 )
 from moviecli.options import OutputFormat
@@ -47,6 +48,7 @@ MOVIE_FIELDS = [
 ]
 RATING_FIELDS = ["movie_id", "title", "year", "user", "score", "review", "rated_at"]
 TOP_FIELDS = ["rank", "id", "title", "year", "genres", "average_rating", "rating_count", "score"]
+TOP_EXPLAIN_FIELDS = ["R", "v", "m", "C", "weighted"]
 
 
 def stdout_console() -> Console:
@@ -319,12 +321,49 @@ def rating_change(change: RatingChange, fmt: OutputFormat, *, removed: bool = Fa
 # ---------------------------------------------------------------- top and stats
 
 
-def top(rows: Sequence[TopRow], fmt: OutputFormat, *, by: str, min_ratings: int) -> None:
+def _explained(row: TopRow, by: str, m: int, c: float) -> TopExplainedRow:
+    from moviecli import ranking
+
+    weighted = (
+        row.score
+        if by == "weighted"
+        else round(
+            ranking.weighted_rating(row.average_rating * row.rating_count, row.rating_count, m, c),
+            4,
+        )
+    )
+    return TopExplainedRow(
+        **row.model_dump(),
+        R=row.average_rating,
+        v=row.rating_count,
+        m=m,
+        C=round(c, 4),
+        weighted=weighted,
+    )
+
+
+def top(
+    rows: Sequence[TopRow],
+    fmt: OutputFormat,
+    *,
+    by: str,
+    min_ratings: int,
+    catalog_mean: float | None = None,
+) -> None:
+    """`catalog_mean` given (`--explain`): each row also shows R, v, m, C and its weighted score."""
+    explained = (
+        [_explained(row, by, min_ratings, catalog_mean) for row in rows]
+        if catalog_mean is not None
+        else None
+    )
     if fmt is OutputFormat.json:
-        write_json(rows)
+        write_json(explained if explained is not None else rows)
         return
     if fmt is OutputFormat.csv:
-        write_csv(TOP_FIELDS, rows)
+        if explained is not None:
+            write_csv(TOP_FIELDS + TOP_EXPLAIN_FIELDS, explained)
+        else:
+            write_csv(TOP_FIELDS, rows)
         return
     console = stdout_console()
     if not rows:
@@ -335,24 +374,50 @@ def top(rows: Sequence[TopRow], fmt: OutputFormat, *, by: str, min_ratings: int)
     table.add_column("id", justify="right", style="cyan")
     table.add_column("title", overflow="fold")
     table.add_column("year", justify="right")
-    table.add_column("average", no_wrap=True)
-    table.add_column("ratings", justify="right")
-    table.add_column("score" if by == "weighted" else "mean", justify="right")
-    for row in rows:
-        table.add_row(
-            str(row.rank),
-            str(row.id),
-            Text(row.title),
-            _year(row.year),
-            Text.assemble(
-                (stars(round(row.average_rating * 2) / 2), "yellow"), f" {row.average_rating:.2f}"
-            ),
-            str(row.rating_count),
-            f"{row.score:.3f}",
-        )
+    if explained is not None:
+        # R is the average, v the count and (ranked by weight) the score the weighted one.
+        for name in TOP_EXPLAIN_FIELDS:
+            table.add_column(name, justify="right")
+        for row in explained:
+            table.add_row(
+                str(row.rank),
+                str(row.id),
+                Text(row.title),
+                _year(row.year),
+                f"{row.R:.2f}",
+                str(row.v),
+                str(row.m),
+                f"{row.C:.3f}",
+                f"{row.weighted:.3f}",
+            )
+    else:
+        table.add_column("average", no_wrap=True)
+        table.add_column("ratings", justify="right")
+        table.add_column("score" if by == "weighted" else "mean", justify="right")
+        for row in rows:
+            table.add_row(
+                str(row.rank),
+                str(row.id),
+                Text(row.title),
+                _year(row.year),
+                Text.assemble(
+                    (stars(round(row.average_rating * 2) / 2), "yellow"),
+                    f" {row.average_rating:.2f}",
+                ),
+                str(row.rating_count),
+                f"{row.score:.3f}",
+            )
     console.print(table)
     how = "weighted rating" if by == "weighted" else "mean rating"
     console.print(Text(f"ranked by {how}, at least {min_ratings} rating(s)", style="dim"))
+    if explained is not None:
+        console.print(
+            Text(
+                "weighted = v/(v+m)·R + m/(v+m)·C: R the film's mean, v its ratings, "
+                "m the minimum ratings (--min-ratings), C the mean of every rating",
+                style="dim",
+            )
+        )
 
 
 def stats(data: CatalogStats, fmt: OutputFormat) -> None:

@@ -131,3 +131,31 @@ CHECK_TAG_LENGTH = f"length(tag) BETWEEN 1 AND {TAG_MAX}"
 CHECK_HALF_STARS = (
     f"score BETWEEN {SCORE_MIN} AND {SCORE_MAX} AND score * 2 = CAST(score * 2 AS INTEGER)"
 )
+
+
+# ---------------------------------------------------------------- recommend
+
+RECOMMEND_LIMIT_MAX = 1000
+HOLDOUT_MAX = 100
+
+
+def check_recommend_limit(limit: int) -> int:
+    if not (1 <= limit <= RECOMMEND_LIMIT_MAX):
+        raise ValueError(f"--limit must be from 1 to {RECOMMEND_LIMIT_MAX} (got {limit})")
+    return limit
+
+
+def check_holdout(holdout: int) -> int:
+    if not (1 <= holdout <= HOLDOUT_MAX):
+        raise ValueError(f"--holdout must be from 1 to {HOLDOUT_MAX} (got {holdout})")
+    return holdout
+
+
+def user_name_list(text: str) -> list[str]:
+    """'alice, bob' -> ['alice', 'bob']: each name checked, each once."""
+    names: list[str] = []
+    for part in text.split(","):
+        name = check_user_name(part)
+        if name not in names:
+            names.append(name)
+    return names

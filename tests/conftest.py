@@ -16,9 +16,10 @@ from moviecli.cli import app
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the per-user data folder at a temp dir and fix the user and terminal width."""
+    """Point the per-user data and cache folders at temp dirs; fix the user and the width."""
     data_home = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.delenv("MOVIECLI_DB", raising=False)
     monkeypatch.delenv("MOVIECLI_DEBUG", raising=False)
     monkeypatch.setenv("MOVIECLI_USER", "tester")

@@ -90,3 +90,20 @@ def test_app_called_directly_keeps_pythons_gc_settings() -> None:
     assert gc.isenabled()
     startup.resume()  # nothing was paused: nothing changes
     assert gc.isenabled()
+
+
+NUMERICAL_MODULES = ("numpy", "scipy")
+
+
+def test_only_recommend_and_taste_import_numerical_libraries(tmp_path: Path) -> None:
+    db = tmp_path / "movies.db"
+    seeded = subprocess.run(
+        [sys.executable, "-m", "moviecli", "--db", str(db), "seed"], capture_output=True, text=True
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for args in (["--help"], ["list"], ["top"], ["show", "1"], ["stats"], ["recommend", "--help"]):
+        loaded = imported_modules("--db", str(db), *args, env=env)
+        assert not loaded & set(NUMERICAL_MODULES), (args, sorted(loaded & set(NUMERICAL_MODULES)))
+    for args in (["recommend", "-u", "x"], ["taste", "-u", "x"]):
+        assert "numpy" in imported_modules("--db", str(db), *args, env=env), args

@@ -143,6 +143,10 @@ def top(
             "--by", help="Weighted (Bayesian) average or plain mean.", case_sensitive=False
         ),
     ] = RankMethod.weighted,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="Show R, v, m, C and the weighted score of each row."),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The best rated movies."""
@@ -150,6 +154,7 @@ def top(
     from moviecli.store.repo import stats as stats_repo
 
     with session(ctx, write=False) as s:
+        mean = stats_repo.catalog_mean(session=s) if explain else None
         rows = stats_repo.top_rated(
             session=s,
             limit=limit,
@@ -159,7 +164,7 @@ def top(
             min_ratings=min_ratings,
             by=by.value,
         )
-    render.top(rows, fmt, by=by.value, min_ratings=min_ratings)
+    render.top(rows, fmt, by=by.value, min_ratings=min_ratings, catalog_mean=mean)
 
 
 def register(app: typer.Typer) -> None:

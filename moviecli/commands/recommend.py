@@ -1,0 +1,112 @@
+"""recommend (and recommend --evaluate), taste."""
+
+# No `from __future__ import annotations`: Typer reads these signatures on every run.
+
+from typing import Annotated
+
+import typer
+
+from moviecli.commands._shared import session, user_name
+from moviecli.errors import InvalidValueError
+from moviecli.options import (
+    FormatOption,
+    FromYearOption,
+    GenreFilter,
+    OutputFormat,
+    ToYearOption,
+    UserOption,
+)
+
+
+def _checked(rule, value):  # type: ignore[no-untyped-def]
+    try:
+        return rule(value)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
+
+
+def recommend(
+    ctx: typer.Context,
+    user: UserOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many films (1 to 1000).")] = 10,
+    genre: GenreFilter = None,
+    from_year: FromYearOption = None,
+    to_year: ToYearOption = None,
+    group: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            metavar="U1,U2,...",
+            help="Films for a group: none of them has seen it; ranked by the least happy.",
+            show_default=False,
+        ),
+    ] = None,
+    evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--evaluate",
+            help="Hide each user's newest ratings of 4+, train on the rest, and print "
+            "HitRate@10 and NDCG@10 for the model and for popularity.",
+        ),
+    ] = False,
+    holdout: Annotated[
+        int | None,
+        typer.Option(
+            "--holdout",
+            help="With --evaluate: ratings held out per user (default 3).",
+            show_default=False,
+        ),
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """What to watch next: films you have not rated, learned from everyone's ratings."""
+    from moviecli import render_recommend
+    from moviecli.rules import check_holdout, check_recommend_limit, user_name_list
+
+    if evaluate:
+        k = _checked(check_holdout, 3 if holdout is None else holdout)
+        from moviecli.recommend import service
+
+        with session(ctx, write=False) as s:
+            result = service.evaluate(
+                session=s, holdout=k, progress=render_recommend.training_progress
+            )
+        render_recommend.evaluation(result, fmt)
+        return
+    if holdout is not None:
+        raise InvalidValueError("--holdout goes with --evaluate")
+    if group is not None and user is not None:
+        raise InvalidValueError("give either --user or --for, not both")
+    count = _checked(check_recommend_limit, limit)
+    names = _checked(user_name_list, group) if group is not None else [user_name(user)]
+    from moviecli.recommend import service
+
+    with session(ctx, write=False) as s:
+        result = service.recommend(
+            session=s,
+            names=names,
+            limit=count,
+            genre=genre,
+            from_year=from_year,
+            to_year=to_year,
+            progress=render_recommend.training_progress,
+        )
+    render_recommend.recommendations(result, fmt)
+
+
+def taste(
+    ctx: typer.Context, user: UserOption = None, fmt: FormatOption = OutputFormat.table
+) -> None:
+    """Your scale against the crowd, the films you see differently, your taste twins."""
+    from moviecli import render_recommend
+    from moviecli.recommend import service
+
+    name = user_name(user)
+    with session(ctx, write=False) as s:
+        profile = service.taste(session=s, name=name)
+    render_recommend.taste(profile, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(recommend)
+    app.command()(taste)

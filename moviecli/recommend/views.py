@@ -1,0 +1,77 @@
+"""What `recommend`, `taste` and `recommend --evaluate` hand to the renderer.
+No numerical library here: the renderer imports this module."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class RecommendRow(BaseModel):
+    rank: int
+    id: int
+    title: str
+    year: int | None
+    genres: list[str]
+    score: float
+    because: list[str]
+    on_watchlist: bool
+
+
+class Recommendations(BaseModel):
+    users: list[str]
+    method: str  # "model", "crowd" (cold start) or "model+crowd" for a mixed group
+    trained: bool  # the model was (re)trained by this run
+    rows: list[RecommendRow]
+
+
+class EvaluationRow(BaseModel):
+    method: str
+    hit_rate: float
+    ndcg: float
+
+
+class Evaluation(BaseModel):
+    holdout: int
+    users: int
+    train_ratings: int
+    held_out: int
+    fit_seconds: float
+    rows: list[EvaluationRow]
+
+
+class ScaleRow(BaseModel):
+    score: float
+    count: int
+    your_percentile: float
+    crowd_percentile: float
+    crowd_equivalent: float
+
+
+class DifferenceRow(BaseModel):
+    id: int
+    title: str
+    year: int | None
+    score: float
+    crowd_mean: float
+    crowd_count: int
+    difference: float
+
+
+class TwinRow(BaseModel):
+    user: str
+    shared: int
+    agreement: float
+    mean_difference: float
+
+
+class TasteProfile(BaseModel):
+    user: str
+    ratings: int
+    mean: float
+    spread: float
+    crowd_ratings: int
+    crowd_mean: float
+    crowd_spread: float
+    scale: list[ScaleRow]
+    differences: list[DifferenceRow]
+    twins: list[TwinRow]

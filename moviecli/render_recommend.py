@@ -1,0 +1,196 @@
+"""How `recommend`, `recommend --evaluate` and `taste` are printed (JSON and CSV through
+render's one writer of each). User text reaches Rich only as `Text`."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.table import Table
+from rich.text import Text
+
+from moviecli.options import OutputFormat
+from moviecli.recommend.views import Evaluation, Recommendations, TasteProfile
+from moviecli.render import _csv_cell, stderr_console, stdout_console, write_csv, write_json
+
+RECOMMEND_FIELDS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
+EVALUATION_FIELDS = ["method", "hit_rate", "ndcg"]
+
+
+@contextmanager
+def training_progress(phase: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr while the model trains, only when stderr is a terminal."""
+    console = stderr_console()
+    if not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("iterations"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(phase, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _year(year: int | None) -> str:
+    return str(year) if year is not None else "?"
+
+
+def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(result.rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(RECOMMEND_FIELDS, result.rows)
+        return
+    console = stdout_console()
+    who = ", ".join(result.users)
+    if not result.rows:
+        console.print(Text(f"nothing left to recommend to {who}", style="dim"))
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("#", justify="right")
+    table.add_column("id", justify="right", style="cyan")
+    table.add_column("title", overflow="fold")
+    table.add_column("year", justify="right")
+    table.add_column("genres", overflow="fold")
+    table.add_column("score", justify="right")
+    table.add_column("because you rated", overflow="fold", style="dim")
+    marked = any(row.on_watchlist for row in result.rows)
+    for row in result.rows:
+        title = Text(row.title)
+        if marked and row.on_watchlist:
+            title.append(" (watchlist)", style="green")
+        table.add_row(
+            str(row.rank),
+            str(row.id),
+            title,
+            _year(row.year),
+            Text(", ".join(row.genres)),
+            f"{row.score:.3f}",
+            Text("; ".join(row.because)),
+        )
+    console.print(table)
+    how = {
+        "model": "learned from every user's ratings",
+        "crowd": "the crowd's best in the genres and people rated highly "
+        "(too few ratings to learn from)",
+        "model+crowd": "learned from ratings, the crowd's best for members with few ratings",
+    }[result.method]
+    group = " (ranked by the least happy member)" if len(result.users) > 1 else ""
+    console.print(Text(f"for {who}{group}: {how}", style="dim"))
+
+
+def evaluation(result: Evaluation, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(result)
+        return
+    if fmt is OutputFormat.csv:
+        fields = [*EVALUATION_FIELDS, "fit_seconds", "users", "holdout"]
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(fields)
+        for row in result.rows:
+            values = [row.method, row.hit_rate, row.ndcg, result.fit_seconds]
+            writer.writerow([_csv_cell(v) for v in [*values, result.users, result.holdout]])
+        return
+    console = stdout_console()
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("method")
+    table.add_column("HitRate@10", justify="right")
+    table.add_column("NDCG@10", justify="right")
+    for row in result.rows:
+        table.add_row(row.method, f"{row.hit_rate:.4f}", f"{row.ndcg:.4f}")
+    console.print(table)
+    console.print(
+        Text(
+            f"{result.users:,} users, each one's {result.holdout} newest rating(s) of 4+ held out "
+            f"({result.held_out:,} held out, {result.train_ratings:,} trained on); "
+            f"fit in {result.fit_seconds:.1f} s",
+            style="dim",
+        )
+    )
+
+
+def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(profile)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(
+            ["score", "count", "your_percentile", "crowd_percentile", "crowd_equivalent"],
+            profile.scale,
+        )
+        return
+    console = stdout_console()
+    head = Text(profile.user, style="bold")
+    head.append(f"  {profile.ratings:,} ratings, mean {profile.mean:.2f} ± {profile.spread:.2f}")
+    head.append(
+        f"   crowd: {profile.crowd_ratings:,} ratings, mean {profile.crowd_mean:.2f} "
+        f"± {profile.crowd_spread:.2f}",
+        style="dim",
+    )
+    console.print(head)
+    console.print()
+    scale = Table(show_edge=False, pad_edge=False, title=None)
+    scale.add_column("your score", justify="right")
+    scale.add_column("times", justify="right")
+    scale.add_column("your percentile", justify="right")
+    scale.add_column("crowd percentile", justify="right")
+    scale.add_column("crowd's equivalent", justify="right")
+    for row in profile.scale:
+        scale.add_row(
+            f"{row.score:.1f}",
+            str(row.count),
+            f"{row.your_percentile:.0f}",
+            f"{row.crowd_percentile:.0f}",
+            f"{row.crowd_equivalent:.1f}",
+        )
+    console.print(Text("your scale", style="bold"))
+    console.print(scale)
+    if profile.differences:
+        console.print()
+        console.print(Text("rated most differently from the crowd", style="bold"))
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("id", justify="right", style="cyan")
+        table.add_column("title", overflow="fold")
+        table.add_column("year", justify="right")
+        table.add_column("you", justify="right")
+        table.add_column("crowd", justify="right")
+        table.add_column("raters", justify="right")
+        for d in profile.differences:
+            table.add_row(
+                str(d.id),
+                Text(d.title),
+                _year(d.year),
+                f"{d.score:.1f}",
+                f"{d.crowd_mean:.2f}",
+                str(d.crowd_count),
+            )
+        console.print(table)
+    console.print()
+    if profile.twins:
+        console.print(Text("taste twins", style="bold"))
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("user", overflow="fold")
+        table.add_column("shared films", justify="right")
+        table.add_column("agreement", justify="right")
+        table.add_column("mean gap", justify="right")
+        for t in profile.twins:
+            table.add_row(
+                Text(t.user), str(t.shared), f"{t.agreement:+.2f}", f"{t.mean_difference:.2f}"
+            )
+        console.print(table)
+    else:
+        console.print(Text("no taste twins yet: no one shares enough rated films", style="dim"))

@@ -1,0 +1,211 @@
+"""recommend, recommend --evaluate, taste and the model cache, on a small catalog with
+planted taste (make_movielens.py --taste) and on catalogs built through the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from moviecli.cli import app
+from tests.checks import add, query, rate, refused
+from tests.conftest import Invoke, copy_catalog, json_out
+from tests.taste_data import write_taste_folder
+
+RECOMMEND_KEYS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
+
+
+@pytest.fixture(scope="session")
+def taste_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 MovieLens users with planted taste, 50 ratings each of 300 films."""
+    work = tmp_path_factory.mktemp("taste")
+    folder = work / "ml"
+    write_taste_folder(folder)
+    path = work / "movies.db"
+    result = CliRunner().invoke(app, ["--db", str(path), "import", str(folder)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+@pytest.fixture
+def crowd(db_path: Path, taste_template: Path) -> Path:
+    return copy_catalog(taste_template, db_path)
+
+
+def rated_by(path: Path, user: str) -> set[int]:
+    rows = query(
+        path,
+        "SELECT r.movie_id FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.name = ?",
+        user,
+    )
+    return {movie_id for (movie_id,) in rows}
+
+
+def titles(path: Path, ids: set[int]) -> set[str]:
+    return {title for (i, title) in query(path, "SELECT id, title FROM movies") if i in ids}
+
+
+def models(environment: Path) -> list[Path]:
+    return sorted((environment.parent / "xdg-cache" / "moviecli" / "models").glob("*.npz"))
+
+
+def generation(path: Path) -> int:
+    with np.load(path) as data:
+        return int(data["generation"])
+
+
+def test_recommended_films_are_unseen_and_explained(cli: Invoke, crowd: Path) -> None:
+    rows = json_out(cli("recommend", "--user", "ml-7", "--limit", "15", "-f", "json"))
+    assert len(rows) == 15
+    assert [list(row) for row in rows] == [RECOMMEND_KEYS] * 15
+    assert [row["rank"] for row in rows] == list(range(1, 16))
+    scores = [row["score"] for row in rows]
+    assert scores == sorted(scores, reverse=True)
+    seen = rated_by(crowd, "ml-7")
+    assert not {row["id"] for row in rows} & seen
+    mine = titles(crowd, seen)
+    assert all(row["because"] for row in rows)
+    for row in rows:
+        assert 1 <= len(row["because"]) <= 3
+        assert set(row["because"]) <= mine
+        assert row["on_watchlist"] is False
+
+
+def test_filters_and_csv(cli: Invoke, crowd: Path) -> None:
+    rows = json_out(
+        cli("recommend", "-u", "ml-3", "-g", "drama", "--from-year", "1990", "-f", "json")
+    )
+    assert rows
+    assert all("Drama" in row["genres"] and row["year"] >= 1990 for row in rows)
+    out = cli("recommend", "-u", "ml-3", "-n", "4", "-f", "csv")
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0] == ",".join(RECOMMEND_KEYS)
+    assert len(lines) == 5
+
+
+def test_the_model_is_reused_until_the_ratings_change(
+    cli: Invoke, crowd: Path, isolated_environment: Path, tmp_path: Path
+) -> None:
+    first = json_out(cli("recommend", "-u", "ml-7", "-f", "json"))
+    (model,) = models(isolated_environment)
+    assert generation(model) == 1
+    assert json_out(cli("recommend", "-u", "ml-7", "-f", "json")) == first
+    assert generation(model) == 1  # read, not trained again
+    rate(cli, first[0]["id"], 5, "ml-7")
+    again = json_out(cli("recommend", "-u", "ml-7", "-f", "json"))
+    assert generation(model) == 2
+    assert first[0]["id"] not in {row["id"] for row in again}
+    # Another catalog, even a copy of this one, gets a model of its own.
+    other = copy_catalog(crowd, tmp_path / "other" / "movies.db")
+    assert cli("recommend", "-u", "ml-7", "-f", "json", db=other).exit_code == 0
+    assert len(models(isolated_environment)) == 2
+
+
+def test_a_damaged_model_file_is_trained_again(
+    cli: Invoke, crowd: Path, isolated_environment: Path
+) -> None:
+    expected = json_out(cli("recommend", "-u", "ml-9", "-f", "json"))
+    (model,) = models(isolated_environment)
+    model.write_bytes(b"not a model")
+    assert json_out(cli("recommend", "-u", "ml-9", "-f", "json")) == expected
+    assert generation(model) == 1
+
+
+def test_a_group_gets_films_none_of_them_has_seen(cli: Invoke, crowd: Path) -> None:
+    rows = json_out(cli("recommend", "--for", "ml-1, ml-2", "-n", "20", "-f", "json"))
+    assert len(rows) == 20
+    seen = rated_by(crowd, "ml-1") | rated_by(crowd, "ml-2")
+    assert not {row["id"] for row in rows} & seen
+    assert all(set(row["because"]) <= titles(crowd, seen) for row in rows)
+    table = cli("recommend", "--for", "ml-1,ml-2")
+    assert table.exit_code == 0
+    assert "least happy" in table.stdout
+
+
+def test_evaluate_shows_the_model_above_popularity(cli: Invoke, crowd: Path) -> None:
+    result = json_out(cli("recommend", "--evaluate", "-f", "json"))
+    model, popularity = result["rows"]
+    assert popularity["method"] == "popularity"
+    assert model["hit_rate"] > popularity["hit_rate"]
+    assert model["ndcg"] > popularity["ndcg"]
+    assert result["holdout"] == 3 and result["users"] == 200
+    assert result["held_out"] == 600
+    assert result["fit_seconds"] >= 0
+    table = cli("recommend", "--evaluate", "--holdout", "1")
+    assert table.exit_code == 0
+    assert "HitRate@10" in table.stdout and "NDCG@10" in table.stdout
+
+
+def test_a_one_person_catalog_gets_the_genres_they_like(cli: Invoke, catalog: Path) -> None:
+    liked = [add(cli, f"Scream {n}", 1990 + n, "Horror")["id"] for n in range(4)]
+    disliked = [add(cli, f"Laugh {n}", 1990 + n, "Comedy")["id"] for n in range(4)]
+    fresh_horror = {add(cli, f"Fright {n}", 2000 + n, "Horror")["id"] for n in range(3)}
+    for n in range(3):
+        add(cli, f"Joke {n}", 2000 + n, "Comedy")
+    for movie_id in liked[:3]:
+        rate(cli, movie_id, 5, "solo")
+    for movie_id in disliked[:3]:
+        rate(cli, movie_id, 1, "solo")
+    rows = json_out(cli("recommend", "-u", "solo", "-n", "4", "-f", "json"))
+    assert {row["id"] for row in rows} == fresh_horror | {liked[3]}
+    for row in rows:
+        assert row["because"]
+        assert set(row["because"]) <= {"Scream 0", "Scream 1", "Scream 2"}
+    table = cli("recommend", "-u", "solo")
+    assert "crowd's best" in table.stdout
+
+
+def test_someone_who_has_rated_nothing_gets_the_crowds_best(cli: Invoke, crowd: Path) -> None:
+    rows = json_out(cli("recommend", "-u", "newcomer", "-n", "3", "-f", "json"))
+    assert len(rows) == 3
+    assert all(row["because"] == [] for row in rows)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--for", "ml-1,nobody"],
+        ["--limit", "0"],
+        ["--limit", "1001"],
+        ["--holdout", "2"],
+        ["--evaluate", "--holdout", "0"],
+        ["--for", "ml-1,"],
+        ["--for", "ml-1", "--user", "ml-2"],
+    ],
+)
+def test_refusals(cli: Invoke, crowd: Path, args: list[str]) -> None:
+    refused(cli("recommend", *args))
+
+
+def test_evaluate_needs_ratings_to_hold_out(cli: Invoke, catalog: Path) -> None:
+    refused(cli("recommend", "--evaluate"))
+
+
+def test_taste_profile(cli: Invoke, crowd: Path) -> None:
+    profile = json_out(cli("taste", "-u", "ml-4", "-f", "json"))
+    mine = query(
+        crowd,
+        "SELECT r.score FROM ratings r JOIN users u ON u.id = r.user_id WHERE u.name = 'ml-4'",
+    )
+    scores = [s for (s,) in mine]
+    assert profile["ratings"] == len(scores)
+    assert profile["mean"] == pytest.approx(sum(scores) / len(scores), abs=1e-3)
+    assert sum(row["count"] for row in profile["scale"]) == len(scores)
+    for row in profile["scale"]:
+        assert 0 <= row["your_percentile"] <= 100 and 0 <= row["crowd_percentile"] <= 100
+    assert profile["differences"]
+    seen = rated_by(crowd, "ml-4")
+    assert {d["id"] for d in profile["differences"]} <= seen
+    assert profile["twins"]
+    for twin in profile["twins"]:
+        assert twin["shared"] >= 5 and twin["user"] != "ml-4"
+    agreements = [t["agreement"] * t["shared"] / (t["shared"] + 10) for t in profile["twins"]]
+    assert agreements == sorted(agreements, reverse=True)
+    assert cli("taste", "-u", "ml-4").exit_code == 0
+
+
+def test_taste_of_someone_who_rated_nothing_is_refused(cli: Invoke, crowd: Path) -> None:
+    refused(cli("taste", "-u", "nobody"))
