@@ -106,10 +106,11 @@ def main_options(
 
 
 def _register() -> None:
-    from moviecli.commands import catalog, db, io, ratings, recommend
+    from moviecli.commands import catalog, db, diary, io, ratings, recommend
 
     catalog.register(app)
     ratings.register(app)
+    diary.register(app)
     io.register(app)
     recommend.register(app)
     app.add_typer(db.app, name="db")

@@ -7,32 +7,43 @@ schema repeats the limits as CHECK constraints.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, field_validator
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
 from sqlmodel import Field, SQLModel
 
 from moviecli.rules import (
+    CHECK_DESCRIPTION,
     CHECK_HALF_STARS,
+    CHECK_LIST_NAME,
+    CHECK_NOTE,
+    CHECK_PERSON_NAME,
+    CHECK_POSITION,
+    CHECK_ROLE,
     CHECK_RUNTIME,
     CHECK_TAG_LENGTH,
     CHECK_TITLE_LENGTH,
     CHECK_USER_NAME,
     CHECK_YEAR,
     GENRE_MAX,
+    LIST_NAME_MAX,
+    PERSON_NAME_MAX,
     RUNTIME_MAX,
     RUNTIME_MIN,
     TAG_MAX,
@@ -40,6 +51,7 @@ from moviecli.rules import (
     USER_NAME_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    check_name,
     check_score,
     check_title,
     genre_names,
@@ -109,7 +121,20 @@ def _clean_genres(values: list[str]) -> list[str]:
     return genre_names(values)
 
 
+def _clean_people(values: list[str]) -> list[str]:
+    """Names as typed, each once (case-insensitively), in the order given."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for raw in values:
+        name = check_name(raw, what="person's name", limit=PERSON_NAME_MAX)
+        if name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
 Title = Annotated[str, AfterValidator(check_title)]
+PeopleList = Annotated[list[str], AfterValidator(_clean_people)]
 OptionalText = Annotated[str | None, BeforeValidator(_clean_optional_text)]
 GenreList = Annotated[list[str], AfterValidator(_clean_genres)]
 Score = Annotated[float, AfterValidator(check_score)]
@@ -127,6 +152,10 @@ class MovieBase(SQLModel):
 
 
 class Movie(MovieBase, table=True):
+    """`director` is the film's directors' names joined with ", ", kept exact from
+    movie_people by the repository in the same transaction (as the rating aggregates are
+    from ratings), so listings and exports read one column."""
+
     __tablename__ = "movies"
     __table_args__ = (
         CheckConstraint(CHECK_TITLE_LENGTH, name="title_length"),
@@ -155,9 +184,11 @@ class MovieCreate(SQLModel):
     genres: GenreList = []
     original_title: OptionalText = None
     runtime_minutes: int | None = Field(default=None, ge=RUNTIME_MIN, le=RUNTIME_MAX)
-    director: OptionalText = None
+    directors: PeopleList = []
+    writers: PeopleList = []
+    cast: PeopleList = []
 
-    @field_validator("original_title", "director")
+    @field_validator("original_title")
     @classmethod
     def _limit(cls, value: str | None) -> str | None:
         if value is not None and len(value) > TITLE_MAX:
@@ -170,6 +201,9 @@ class MovieUpdate(MovieCreate):
 
     title: Title | None = None  # type: ignore[assignment]
     genres: GenreList | None = None  # type: ignore[assignment]
+    directors: PeopleList | None = None  # type: ignore[assignment]
+    writers: PeopleList | None = None  # type: ignore[assignment]
+    cast: PeopleList | None = None  # type: ignore[assignment]
 
 
 class MoviePublic(SQLModel):
@@ -185,13 +219,19 @@ class MoviePublic(SQLModel):
 
 
 class MovieDetail(MoviePublic):
-    """`show`: a movie with its score histogram and latest ratings."""
+    """`show`: a movie with its score histogram and latest ratings, its people, and the
+    user's tags, viewings and watchlist mark."""
 
     created_at: datetime
     updated_at: datetime
     histogram: dict[str, int]
     latest_ratings: list[RatingPublic]
     external_ids: dict[str, str]
+    people: list[Credit]
+    user: str
+    tags: list[str]
+    viewings: list[ViewingPublic]
+    on_watchlist: bool
 
 
 # ---------------------------------------------------------------- genres, users, ids
@@ -242,7 +282,7 @@ class Tag(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("movie_id", "user_id", "tag", name="uq_tags_movie_id_user_id_tag"),
         CheckConstraint(CHECK_TAG_LENGTH, name="tag_length"),
-        Index("ix_tags_user_id", "user_id"),
+        Index("ix_tags_user_id_tag_key", "user_id", "tag_key"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -253,6 +293,7 @@ class Tag(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
     tag: str = Field(max_length=TAG_MAX)
+    tag_key: str = Field(max_length=TAG_MAX)
     tagged_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
 
 
@@ -354,6 +395,223 @@ class Page(SQLModel):
     items: list[MoviePublic]
     offset: int
     total: int
+
+
+# ---------------------------------------------------------------- people
+
+
+class Person(SQLModel, table=True):
+    """One row per person however many films they are in; `name_key` (rules.text_key)
+    matches names case-insensitively on both engines. Two people may share a name."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        CheckConstraint(CHECK_PERSON_NAME, name="name_length"),
+        Index("ix_people_name_key", "name_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=PERSON_NAME_MAX)
+    name_key: str = Field(max_length=PERSON_NAME_MAX)
+
+
+class MoviePerson(SQLModel, table=True):
+    __tablename__ = "movie_people"
+    __table_args__ = (
+        CheckConstraint(CHECK_ROLE, name="role"),
+        CheckConstraint(CHECK_POSITION, name="position"),
+        Index("ix_movie_people_person_id", "person_id"),
+    )
+
+    movie_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True)
+    )
+    role: str = Field(max_length=16, primary_key=True)
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    )
+    position: int
+
+
+class Credit(SQLModel):
+    """A person in a film's credits."""
+
+    person_id: int
+    name: str
+    role: str
+    position: int
+
+
+# ---------------------------------------------------------------- diary
+
+
+class Viewing(SQLModel, table=True):
+    """One viewing of a film by a user: a diary entry. watched_on is None for "watched,
+    date unknown" (Letterboxd's watched.csv)."""
+
+    __tablename__ = "viewings"
+    __table_args__ = (
+        Index("ix_viewings_user_id_watched_on_id", "user_id", "watched_on", "id"),
+        Index("ix_viewings_movie_id_user_id", "movie_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    movie_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), nullable=False)
+    )
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    watched_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    rewatch: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    review: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
+
+
+class ViewingPublic(SQLModel):
+    id: int
+    movie_id: int
+    title: str
+    year: int | None
+    user: str
+    watched_on: str | None  # YYYY-MM-DD
+    rewatch: bool
+    score: float | None
+    review: str | None
+    tags: list[str]
+
+
+class WatchlistItem(SQLModel, table=True):
+    __tablename__ = "watchlist"
+    __table_args__ = (
+        CheckConstraint(CHECK_NOTE, name="note_length"),
+        Index("ix_watchlist_user_id_added_at", "user_id", "added_at"),
+        Index("ix_watchlist_movie_id", "movie_id"),
+    )
+
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    movie_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True)
+    )
+    added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class WatchlistEntry(SQLModel):
+    movie_id: int
+    title: str
+    year: int | None
+    added_at: datetime
+    note: str | None
+
+
+class MovieList(SQLModel, table=True):
+    """A user's named list; names are unique per user case-insensitively (name_key)."""
+
+    __tablename__ = "lists"
+    __table_args__ = (
+        UniqueConstraint("user_id", "name_key", name="uq_lists_user_id_name_key"),
+        CheckConstraint(CHECK_LIST_NAME, name="name_length"),
+        CheckConstraint(CHECK_DESCRIPTION, name="description_length"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    name: str = Field(max_length=LIST_NAME_MAX)
+    name_key: str = Field(max_length=LIST_NAME_MAX)
+    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    ranked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
+
+
+class ListItem(SQLModel, table=True):
+    __tablename__ = "list_items"
+    __table_args__ = (
+        Index("ix_list_items_list_id_position", "list_id", "position"),
+        CheckConstraint(CHECK_NOTE, name="note_length"),
+        CheckConstraint(CHECK_POSITION, name="position"),
+        Index("ix_list_items_movie_id", "movie_id"),
+    )
+
+    list_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True)
+    )
+    movie_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True)
+    )
+    position: int
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
+
+
+class ListSummary(SQLModel):
+    name: str
+    description: str | None
+    ranked: bool
+    count: int
+    seen: int
+
+
+class ListEntry(SQLModel):
+    position: int
+    movie_id: int
+    title: str
+    year: int | None
+    note: str | None
+    seen: bool
+
+
+class ListDetail(ListSummary):
+    user: str
+    items: list[ListEntry]
+
+
+class TagCount(SQLModel):
+    tag: str
+    movies: int
+
+
+class PersonFilm(SQLModel):
+    movie_id: int
+    title: str
+    year: int | None
+    role: str
+    score: float | None
+    seen: bool
+
+
+class PersonPublic(SQLModel):
+    id: int
+    name: str
+    films: list[PersonFilm]
+    count: int
+    seen: int
+
+
+class MonthCount(SQLModel):
+    month: str  # YYYY-MM
+    films: int
+
+
+class YearReview(SQLModel):
+    """`stats --year Y`: a user's year in review, from the diary."""
+
+    user: str
+    year: int
+    viewings: int
+    films: int
+    new: int
+    rewatched: int
+    hours: float
+    months: list[MonthCount]
+    top_genres: list[tuple[str, int]]
+    top_people: list[tuple[str, str, int]]
+    average_rating: float | None
+    best_new: ViewingPublic | None
 
 
 MovieDetail.model_rebuild()

@@ -19,6 +19,10 @@ GENRE_MAX = 64
 HISTOGRAM_KEYS = [f"{n / 2:.1f}" for n in range(1, 11)]  # every half star, as text
 TAG_MAX = 255
 EXTERNAL_SOURCES = ("imdb", "tmdb", "movielens", "letterboxd")
+LIST_NAME_MAX = 100
+NOTE_MAX = 2000  # list descriptions, list-item and watchlist notes
+PERSON_NAME_MAX = 300  # a director text of schema 0005 (<= TITLE_MAX) becomes one name whole
+ROLES = ("director", "writer", "cast")
 GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}
 
 # C0 controls, DEL and C1 controls: what a terminal may read as a command.
@@ -41,6 +45,43 @@ def check_text(value: str, *, what: str, multiline: bool = False) -> str:
 def title_key(title: str) -> str:
     """The case-insensitive form of a title used for matching (full Unicode case folding)."""
     return " ".join(title.split()).casefold()
+
+
+def text_key(text: str) -> str:
+    """The case-insensitive key of a name, tag or list name: the same folding as titles."""
+    return title_key(text)
+
+
+def check_name(value: str, *, what: str, limit: int) -> str:
+    """A one-line name (a person, a tag, a list): stripped, not blank, no control characters."""
+    value = " ".join(value.split()) if value.strip() else ""
+    if not value:
+        raise ValueError(f"{what} must not be blank")
+    if len(value) > limit:
+        raise ValueError(f"{what} must be at most {limit} characters (got {len(value)})")
+    return check_text(value, what=what)
+
+
+def check_note(value: str | None, *, what: str = "note") -> str | None:
+    """A note, description or review: may hold newlines and tabs; blank means none."""
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > NOTE_MAX:
+        raise ValueError(f"{what} must be at most {NOTE_MAX} characters (got {len(value)})")
+    return check_text(value, what=what, multiline=True)
+
+
+def split_names(text: str) -> list[str]:
+    """The people in a director text written before people had rows ("Joel Coen, Ethan
+    Coen" from an IMDb export). Split on ", " only when every part is a full name of two
+    or more words ("Martin Luther King, Jr." and "Smith, John" stay whole),
+    so that joining the parts with ", " gives the text back exactly."""
+    text = text.strip()
+    parts = text.split(", ")
+    if len(parts) > 1 and all(p == p.strip() and len(p.split()) >= 2 for p in parts):
+        return parts
+    return [text] if text else []
 
 
 def check_title(value: str, *, what: str = "title") -> str:
@@ -128,6 +169,12 @@ CHECK_RUNTIME = (
 )
 CHECK_USER_NAME = f"length(name) BETWEEN 1 AND {USER_NAME_MAX}"
 CHECK_TAG_LENGTH = f"length(tag) BETWEEN 1 AND {TAG_MAX}"
+CHECK_LIST_NAME = f"length(name) BETWEEN 1 AND {LIST_NAME_MAX}"
+CHECK_PERSON_NAME = f"length(name) BETWEEN 1 AND {PERSON_NAME_MAX}"
+CHECK_NOTE = f"note IS NULL OR length(note) BETWEEN 1 AND {NOTE_MAX}"
+CHECK_DESCRIPTION = f"description IS NULL OR length(description) BETWEEN 1 AND {NOTE_MAX}"
+CHECK_ROLE = "role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")"
+CHECK_POSITION = "position >= 1"
 CHECK_HALF_STARS = (
     f"score BETWEEN {SCORE_MIN} AND {SCORE_MAX} AND score * 2 = CAST(score * 2 AS INTEGER)"
 )

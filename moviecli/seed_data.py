@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from moviecli.models import MovieCreate
+from moviecli.rules import split_names
 from moviecli.store.repo import movies as movies_repo
 from moviecli.store.repo import ratings as ratings_repo
 
@@ -100,7 +101,7 @@ def seed_catalog(*, session: Session) -> int:
                 "year": year,
                 "genres": genres,
                 "runtime_minutes": runtime,
-                "director": director,
+                "directors": split_names(director),
                 "original_title": original,
             }
         )

@@ -427,7 +427,13 @@ def show_json(cli: Invoke, ref: str | int) -> dict[str, Any]:
         (["--title", "  Heat 2 "], {"title": "Heat 2"}),
         (["--year", "1996"], {"year": 1996}),
         (["--runtime", "99"], {"runtime_minutes": 99}),
-        (["--director", "M. Mann"], {"director": "M. Mann"}),
+        (
+            ["--director", "M. Mann"],
+            {
+                "director": "M. Mann",
+                "people": [{"person_id": 2, "name": "M. Mann", "role": "director", "position": 1}],
+            },
+        ),
         (["--original-title", "Chaleur"], {"original_title": "Chaleur"}),
         (["--genre", "thriller", "--genre", "sci-fi"], {"genres": ["Sci-Fi", "Thriller"]}),
         (["--title", "heat", "--year", "1995"], {"title": "heat"}),

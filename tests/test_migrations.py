@@ -505,3 +505,78 @@ def test_upgrade_to_an_older_revision_points_at_downgrade(cli: Invoke, seeded: P
     line = refused(cli("db", "upgrade", OLDER[0] if OLDER else "base"))
     assert "db downgrade" in line
     assert folder_state(seeded.parent) == state
+
+
+# --- 0006: people from the director text, tag keys ---------------------------------------
+
+
+def test_0006_turns_directors_into_people_and_back_without_loss(
+    cli: Invoke, at_revision: Any, db_path: Path
+) -> None:
+    at_revision("0005")
+    connection = sqlite3.connect(db_path)
+    try:
+        connection.executemany(
+            "INSERT INTO movies (id, title, title_key, year, director, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (4, "Fargo", "fargo", 1996, "Joel Coen, Ethan Coen", NOW, NOW),
+                (5, "Selma", "selma", 2014, "Martin Luther King, Jr.", NOW, NOW),
+                (6, "Collateral", "collateral", 2004, "MICHAEL MANN", NOW, NOW),
+            ],
+        )
+        connection.executemany(
+            "INSERT INTO tags (movie_id, user_id, tag, tagged_at) VALUES (?, ?, ?, ?)",
+            [(1, 1, "Heist", NOW), (2, 1, "heist", NOW), (2, 1, "Ÿ-ÉTÉ", NOW)],
+        )
+        connection.commit()
+    finally:
+        connection.close()
+    before = dump_tables(db_path)
+    directors = dict(query(db_path, "SELECT id, director FROM movies"))
+    assert cli("db", "upgrade").exit_code == 0
+    assert revision_of(db_path) == HEAD
+    assert dict(query(db_path, "SELECT id, director FROM movies")) == directors
+    assert directors == {
+        movie["id"]: movie["director"]
+        for movie in json_out(cli("list", "--limit", "0", "--format", "json"))
+    }
+    people = query(db_path, "SELECT id, name, name_key FROM people ORDER BY id")
+    assert people == [
+        (1, "Michael Mann", "michael mann"),
+        (2, "Denis Villeneuve", "denis villeneuve"),
+        (3, "Joel Coen", "joel coen"),
+        (4, "Ethan Coen", "ethan coen"),
+        (5, "Martin Luther King, Jr.", "martin luther king, jr."),
+    ]
+    assert query(
+        db_path, "SELECT movie_id, role, person_id, position FROM movie_people ORDER BY 1, 4"
+    ) == [
+        (1, "director", 1, 1),
+        (2, "director", 2, 1),
+        (4, "director", 3, 1),
+        (4, "director", 4, 2),
+        (5, "director", 5, 1),
+        (6, "director", 1, 1),  # "MICHAEL MANN" is the same person, matched by name_key
+    ]
+    assert query(db_path, "SELECT tag, tag_key FROM tags ORDER BY id") == [
+        ("Heist", "heist"),
+        ("heist", "heist"),
+        ("Ÿ-ÉTÉ", "ÿ-été"),
+    ]
+    mann = json_out(cli("person", "michael mann", "--user", "ana", "-f", "json"))
+    assert [f["title"] for f in mann[0]["films"]] == ["Heat", "Collateral"]
+    assert mann[0]["films"][0]["score"] == 4.5
+    assert cli("db", "check").exit_code == 0
+
+    down = cli("db", "downgrade", "0005")
+    assert down.exit_code == 0, down.output
+    assert dump_tables(db_path) == before
+
+
+def query(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    connection = sqlite3.connect(path)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()

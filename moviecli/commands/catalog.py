@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from moviecli.commands._shared import session, validated
+from moviecli.commands._shared import session, user_name, validated
 from moviecli.errors import MoviecliError
 from moviecli.options import (
     YEAR_FILTER_MAX,
@@ -22,6 +22,7 @@ from moviecli.options import (
     OffsetOption,
     OutputFormat,
     ToYearOption,
+    UserOption,
 )
 
 GenreOption = Annotated[
@@ -34,7 +35,22 @@ RuntimeOption = Annotated[
     int | None, typer.Option("--runtime", help="Runtime in minutes.", show_default=False)
 ]
 DirectorOption = Annotated[
-    str | None, typer.Option("--director", help="Director.", show_default=False)
+    list[str] | None,
+    typer.Option(
+        "--director", metavar="NAME", help="A director; repeat for several.", show_default=False
+    ),
+]
+WriterOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--writer", metavar="NAME", help="A writer; repeat for several.", show_default=False
+    ),
+]
+CastOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--cast", metavar="NAME", help="A cast member; repeat for several.", show_default=False
+    ),
 ]
 OriginalTitleOption = Annotated[
     str | None,
@@ -51,6 +67,8 @@ def add(
     genre: GenreOption = None,
     runtime: RuntimeOption = None,
     director: DirectorOption = None,
+    writer: WriterOption = None,
+    cast: CastOption = None,
     original_title: OriginalTitleOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Add it even if the same title and year exist.")
@@ -68,7 +86,9 @@ def add(
         year=year,
         genres=genre or [],
         runtime_minutes=runtime,
-        director=director,
+        directors=director or [],
+        writers=writer or [],
+        cast=cast or [],
         original_title=original_title,
     )
     with session(ctx, write=True) as s:
@@ -102,14 +122,45 @@ def list_movies(
     desc: DescOption = False,
     limit: LimitOption = 20,
     offset: OffsetOption = 0,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", "-t", help="Only films you tagged so.", show_default=False),
+    ] = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person", "-p", help="Only films crediting this person.", show_default=False
+        ),
+    ] = None,
+    watched: Annotated[
+        bool | None,
+        typer.Option(
+            "--watched/--unwatched",
+            help="Only films you have (or have not) logged a viewing of.",
+            show_default=False,
+        ),
+    ] = None,
+    on_watchlist: Annotated[
+        bool, typer.Option("--on-watchlist", help="Only films on your watchlist.")
+    ] = False,
+    user: UserOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """List movies with their average rating and number of ratings."""
     from moviecli import render
+    from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
 
+    personal = tag is not None or watched is not None or on_watchlist
+    name = user_name(user) if personal else None
     with session(ctx, write=False) as s:
+        user_id = diary_repo.user_id_of(session=s, name=name) if name is not None else None
         page = movies_repo.list_movies(
+            user_id=user_id,
+            tag=tag,
+            person=person,
+            watched=watched,
+            on_watchlist=on_watchlist,
             session=s,
             search=search,
             genre=genre,
@@ -124,16 +175,25 @@ def list_movies(
     render.movies(page, fmt)
 
 
-def show(ctx: typer.Context, movie: MovieRef, fmt: FormatOption = OutputFormat.table) -> None:
-    """Show one movie: its fields, genres, ratings histogram and latest ratings."""
-    from moviecli import render
+def show(
+    ctx: typer.Context,
+    movie: MovieRef,
+    user: UserOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show one movie: its fields, people, ratings histogram and latest ratings, and your
+    tags, viewings and whether it is on your watchlist."""
+    from moviecli import render, render_diary
     from moviecli.store.repo import movies as movies_repo
 
+    name = user_name(user)
     with session(ctx, write=False) as s:
         detail = movies_repo.movie_detail(
-            session=s, movie=movies_repo.resolve_movie(session=s, ref=movie)
+            session=s, movie=movies_repo.resolve_movie(session=s, ref=movie), user=name
         )
     render.movie_detail(detail, fmt)
+    if fmt is OutputFormat.table:
+        render_diary.movie_extras(detail)
 
 
 def edit(
@@ -153,10 +213,12 @@ def edit(
     ] = None,
     runtime: RuntimeOption = None,
     director: DirectorOption = None,
+    writer: WriterOption = None,
+    cast: CastOption = None,
     original_title: OriginalTitleOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Change only the fields given."""
+    """Change only the fields given (--director, --writer, --cast replace that role's list)."""
     from moviecli import render
     from moviecli.models import MovieUpdate
     from moviecli.store.repo import movies as movies_repo
@@ -166,14 +228,16 @@ def edit(
         "year": year,
         "genres": genre,
         "runtime_minutes": runtime,
-        "director": director,
+        "directors": director,
+        "writers": writer,
+        "cast": cast,
         "original_title": original_title,
     }
     changes = validated(MovieUpdate, **{k: v for k, v in given.items() if v is not None})
     if not changes.model_fields_set:
         raise MoviecliError(
             "nothing to change: give at least one of --title, --year, --genre, "
-            "--runtime, --director, --original-title"
+            "--runtime, --director, --writer, --cast, --original-title"
         )
     with session(ctx, write=True) as s:
         target = movies_repo.resolve_movie(session=s, ref=movie)
@@ -239,11 +303,35 @@ def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     render.movies(page, fmt)
 
 
-def stats(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
-    """Counts, the score histogram and the top genres."""
+def stats(
+    ctx: typer.Context,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            "-y",
+            min=1,
+            max=9998,
+            help="Your year in review, from your diary.",
+            show_default=False,
+        ),
+    ] = None,
+    user: UserOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Counts, the score histogram and the top genres; with --year, your year in review."""
     from moviecli import render
     from moviecli.store.repo import stats as stats_repo
 
+    if year is not None:
+        from moviecli import render_diary
+        from moviecli.store.repo import diary as diary_repo
+
+        name = user_name(user)
+        with session(ctx, write=False) as s:
+            review = diary_repo.year_review(session=s, user=name, year=year)
+        render_diary.year_review(review, fmt)
+        return
     with session(ctx, write=False) as s:
         data = stats_repo.catalog_stats(session=s)
     render.stats(data, fmt)

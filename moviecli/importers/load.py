@@ -226,6 +226,8 @@ class Loader:
             },
             record.id,
         )
+        if record.director is not None:
+            self.bulk.add_directors(movie_id, record.director)
         self._created.add(movie_id)
         self.by_title.setdefault((title_key(record.title), record.year), []).append(movie_id)
         self._add_genres(movie_id, record.genres)
@@ -271,6 +273,7 @@ class Loader:
             changes["runtime_minutes"] = record.runtime_minutes
         if gaps.director is None and record.director is not None:
             changes["director"] = record.director
+            self.bulk.add_directors(movie_id, record.director)
         changed = bool(changes)
         if not gaps.has_genres and record.genres:
             self._add_genres(movie_id, record.genres)

@@ -181,6 +181,44 @@ class BulkWriter:
             (*changes.values(), now, movie_id),
         )
 
+    def add_directors(self, movie_id: int, text: str) -> None:
+        """People rows for a director text as the formats give it ("Joel Coen, Ethan
+        Coen"): the film's credits as director, after any it already has; people are
+        matched by name_key. movies.director itself is the caller's to write."""
+        from moviecli.rules import split_names, text_key
+
+        if self._people is None:
+            self._people = {}
+            for person_id, key in self.rows("SELECT id, name_key FROM people ORDER BY id DESC"):
+                self._people[key] = person_id
+        have = {
+            pid
+            for (pid,) in self.rows(
+                "SELECT person_id FROM movie_people WHERE movie_id = ? AND role = 'director'",
+                (movie_id,),
+            )
+        }
+        position = len(have)
+        for name in split_names(text):
+            key = text_key(name)
+            person_id = self._people.get(key)
+            if person_id is None:
+                person_id = self.scalar(
+                    "INSERT INTO people (name, name_key) VALUES (?, ?) RETURNING id", (name, key)
+                )
+                self._people[key] = person_id
+            if person_id in have:
+                continue
+            have.add(person_id)
+            position += 1
+            self.execute(
+                "INSERT INTO movie_people (movie_id, role, person_id, position) "
+                "VALUES (?, 'director', ?, ?)",
+                (movie_id, person_id, position),
+            )
+
+    _people: dict[str, int] | None = None
+
     def link_genres(self, rows: Sequence[tuple[int, int]]) -> None:
         self.executemany(
             "INSERT INTO movie_genres (movie_id, genre_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -214,11 +252,13 @@ class BulkWriter:
         """(movie_id, user_id, tag, tagged_at) rows; the number actually added."""
         if not rows:
             return 0
+        from moviecli.rules import text_key
+
         before = self.scalar("SELECT count(*) FROM tags")
         self.executemany(
-            "INSERT INTO tags (movie_id, user_id, tag, tagged_at) VALUES (?, ?, ?, ?) "
+            "INSERT INTO tags (movie_id, user_id, tag, tag_key, tagged_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (movie_id, user_id, tag) DO NOTHING",
-            rows,
+            [(m, u, tag, text_key(tag), at) for m, u, tag, at in rows],
         )
         return int(self.scalar("SELECT count(*) FROM tags")) - int(before)
 

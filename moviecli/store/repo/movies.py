@@ -27,6 +27,8 @@ from moviecli.ranking import average
 from moviecli.rules import HISTOGRAM_KEYS, genre_name, title_key
 from moviecli.store.repo.ratings import list_ratings
 
+PEOPLE_FIELDS = {"directors": "director", "writers": "writer", "cast": "cast"}
+
 MovieSort = Literal["title", "year", "rating", "ratings", "added"]
 
 _TITLE_WITH_YEAR = re.compile(r"^(?P<title>.*\S)\s*\((?P<year>\d{4})\)\s*$")
@@ -90,18 +92,29 @@ def add_movie(*, session: Session, data: MovieCreate, force: bool = False) -> Mo
                 f"'{existing.title} ({existing.year})' is already in the catalog as id "
                 f"{existing.id}; use --force to add another"
             )
-    fields = data.model_dump(exclude={"genres"})
+    fields = data.model_dump(exclude={"genres", *PEOPLE_FIELDS})
     movie = Movie(**fields, title_key=title_key(data.title))
     session.add(movie)
     session.flush()
     assert movie.id is not None
     set_genres(session=session, movie_id=movie.id, names=data.genres)
+    _set_people(session=session, movie_id=movie.id, values=data.model_dump())
     return movie_public(session=session, movie=movie)
+
+
+def _set_people(*, session: Session, movie_id: int, values: dict[str, object]) -> None:
+    from moviecli.store.repo.people import set_credits
+
+    for field, role in PEOPLE_FIELDS.items():
+        names = values.get(field)
+        if isinstance(names, list) and (names or field in values):
+            set_credits(session=session, movie_id=movie_id, role=role, names=names)
 
 
 def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> MoviePublic:
     values = changes.model_dump(exclude_unset=True)
     genres = values.pop("genres", None)
+    people = {field: values.pop(field) for field in PEOPLE_FIELDS if field in values}
     if "title" in values or "year" in values:
         new_title = values.get("title", movie.title)
         new_year = values.get("year", movie.year)
@@ -125,6 +138,7 @@ def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> Mov
     assert movie.id is not None
     if genres is not None:
         set_genres(session=session, movie_id=movie.id, names=genres)
+    _set_people(session=session, movie_id=movie.id, values=people)
     return movie_public(session=session, movie=movie)
 
 
@@ -218,8 +232,28 @@ def list_movies(
     descending: bool = False,
     limit: int = 20,
     offset: int = 0,
+    user_id: int | None = None,
+    tag: str | None = None,
+    person: str | None = None,
+    watched: bool | None = None,
+    on_watchlist: bool = False,
 ) -> Page:
+    """Movies; `tag`, `watched` and `on_watchlist` are the user's (`user_id`)."""
+    from moviecli.store.repo.diary import watched_filter
+    from moviecli.store.repo.people import person_filter
+    from moviecli.store.repo.tags import tag_filter
+    from moviecli.store.repo.watchlist import watchlist_filter
+
     conditions: list[ColumnElement[bool]] = []
+    if tag is not None:
+        conditions.append(tag_filter(user_id=user_id, tag=tag))
+    if person is not None:
+        conditions.append(person_filter(person))
+    if watched is not None:
+        seen = watched_filter(user_id=user_id)
+        conditions.append(seen if watched else ~seen)
+    if on_watchlist:
+        conditions.append(watchlist_filter(user_id=user_id))
     if search:
         pattern = f"%{_escape_like(title_key(search))}%"
         conditions.append(col(Movie.title_key).like(pattern, escape="\\"))
@@ -258,8 +292,17 @@ def list_movies(
     )
 
 
-def movie_detail(*, session: Session, movie: Movie, latest: int = 10) -> MovieDetail:
+def movie_detail(*, session: Session, movie: Movie, user: str, latest: int = 10) -> MovieDetail:
+    """The movie with its histogram, latest ratings, people, and the user's tags,
+    viewings (newest first) and watchlist mark."""
+    from moviecli.store.repo.diary import list_viewings, user_id_of
+    from moviecli.store.repo.people import credits_by_movie
+    from moviecli.store.repo.tags import tags_by_movie
+    from moviecli.store.repo.watchlist import on_watchlist
+
     public = movie_public(session=session, movie=movie)
+    assert movie.id is not None
+    user_id = user_id_of(session=session, name=user)
     histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
     for score, count in session.exec(
         select(Rating.score, func.count()).where(Rating.movie_id == movie.id).group_by(Rating.score)
@@ -283,6 +326,11 @@ def movie_detail(*, session: Session, movie: Movie, latest: int = 10) -> MovieDe
         histogram=histogram,
         latest_ratings=latest_ratings,
         external_ids=external,
+        people=credits_by_movie(session=session, movie_ids=[movie.id])[movie.id],
+        user=user,
+        tags=tags_by_movie(session=session, user_id=user_id, movie_ids=[movie.id])[movie.id],
+        viewings=list_viewings(session=session, user=user, movie_id=movie.id, limit=0),
+        on_watchlist=on_watchlist(session=session, user_id=user_id, movie_id=movie.id),
     )
 
 

@@ -1,0 +1,398 @@
+"""What the diary commands print: viewings, the watchlist, lists, tags, people, the
+year in review. Built on render.py's public helpers (JSON, CSV, consoles, stars); user
+text reaches Rich only as `Text`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+from moviecli.models import (
+    ListDetail,
+    ListSummary,
+    MovieDetail,
+    PersonPublic,
+    TagCount,
+    ViewingPublic,
+    WatchlistEntry,
+    YearReview,
+)
+from moviecli.options import OutputFormat
+from moviecli.render import stars, stdout_console, write_csv, write_json
+
+VIEWING_FIELDS = [
+    "id",
+    "movie_id",
+    "title",
+    "year",
+    "user",
+    "watched_on",
+    "rewatch",
+    "score",
+    "review",
+    "tags",
+]
+WATCHLIST_FIELDS = ["movie_id", "title", "year", "added_at", "note"]
+LIST_FIELDS = ["name", "description", "ranked", "count", "seen"]
+LIST_ITEM_FIELDS = ["position", "movie_id", "title", "year", "note", "seen"]
+TAG_FIELDS = ["tag", "movies"]
+
+
+def _title(title: str, year: int | None) -> Text:
+    text = Text(title, style="bold")
+    text.append(f" ({year if year is not None else '?'})", style="dim")
+    return text
+
+
+def _score(score: float | None) -> Text:
+    if score is None:
+        return Text("–", style="dim")
+    return Text.assemble((stars(score), "yellow"), f" {score:.1f}")
+
+
+def _dim(message: str) -> None:
+    stdout_console().print(Text(message, style="dim"))
+
+
+# ---------------------------------------------------------------- viewings
+
+
+def _viewings_table(rows: Sequence[ViewingPublic], *, with_movie: bool = True) -> Table:
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("entry", justify="right", style="cyan")
+    table.add_column("watched", no_wrap=True)
+    if with_movie:
+        table.add_column("movie", overflow="fold")
+    table.add_column("", no_wrap=True)  # the rewatch mark
+    table.add_column("rating", no_wrap=True)
+    table.add_column("tags", overflow="fold")
+    table.add_column("review", overflow="fold")
+    for row in rows:
+        cells: list[str | Text] = [str(row.id), row.watched_on or "no date"]
+        if with_movie:
+            cells.append(_title(row.title, row.year))
+        cells += [
+            Text("↻" if row.rewatch else ""),
+            _score(row.score),
+            Text(", ".join(row.tags)),
+            Text(row.review or ""),
+        ]
+        table.add_row(*cells)
+    return table
+
+
+def viewings(rows: Sequence[ViewingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(VIEWING_FIELDS, rows)
+        return
+    if not rows:
+        _dim("no diary entries")
+        return
+    console = stdout_console()
+    console.print(_viewings_table(rows))
+    console.print(Text(f"showing {offset + 1}–{offset + len(rows)}  (↻ = rewatch)", style="dim"))
+
+
+def viewing(row: ViewingPublic, fmt: OutputFormat, *, action: str) -> None:
+    if fmt is OutputFormat.json:
+        write_json(row)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(VIEWING_FIELDS, [row])
+        return
+    line = Text(f"{action} ", style="green")
+    line.append(f"entry {row.id}: ", style="cyan")
+    line.append(f"{row.user} watched ")
+    line.append_text(_title(row.title, row.year))
+    line.append(f" on {row.watched_on}" if row.watched_on else " (no date)")
+    if row.rewatch:
+        line.append(" (rewatch)", style="dim")
+    if row.score is not None:
+        line.append("  ")
+        line.append_text(_score(row.score))
+    if row.tags:
+        line.append(f"  tags: {', '.join(row.tags)}", style="italic")
+    stdout_console().print(line)
+
+
+# ---------------------------------------------------------------- watchlist
+
+
+def watchlist(
+    rows: Sequence[WatchlistEntry], fmt: OutputFormat, *, action: str | None = None
+) -> None:
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(WATCHLIST_FIELDS, rows)
+        return
+    console = stdout_console()
+    if action:
+        for row in rows:
+            line = Text(f"{action}: ", style="green")
+            line.append(f"#{row.movie_id} ", style="cyan")
+            line.append_text(_title(row.title, row.year))
+            console.print(line)
+        return
+    if not rows:
+        _dim("the watchlist is empty")
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("id", justify="right", style="cyan")
+    table.add_column("movie", overflow="fold")
+    table.add_column("added", no_wrap=True, style="dim")
+    table.add_column("note", overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.movie_id),
+            _title(row.title, row.year),
+            row.added_at.strftime("%Y-%m-%d"),
+            Text(row.note or ""),
+        )
+    console.print(table)
+    console.print(Text(f"{len(rows)} film(s) to see", style="dim"))
+
+
+# ---------------------------------------------------------------- lists
+
+
+def list_summaries(rows: Sequence[ListSummary], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(LIST_FIELDS, rows)
+        return
+    if not rows:
+        _dim("no lists yet (make one with `moviecli lists create NAME`)")
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("list", overflow="fold")
+    table.add_column("films", justify="right")
+    table.add_column("seen", justify="right")
+    table.add_column("description", overflow="fold")
+    for row in rows:
+        name = Text(row.name, style="bold")
+        if row.ranked:
+            name.append(" (ranked)", style="dim")
+        table.add_row(name, str(row.count), str(row.seen), Text(row.description or ""))
+    stdout_console().print(table)
+
+
+def list_summary(row: ListSummary, fmt: OutputFormat, *, action: str) -> None:
+    if fmt is OutputFormat.json:
+        write_json(row)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(LIST_FIELDS, [row])
+        return
+    line = Text(f"{action} the list ", style="green")
+    line.append(row.name, style="bold")
+    if row.count:
+        line.append(f" ({row.count} film(s))", style="dim")
+    stdout_console().print(line)
+
+
+def list_detail(detail: ListDetail, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(detail)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(LIST_ITEM_FIELDS, detail.items)
+        return
+    console = stdout_console()
+    header = Text(detail.name, style="bold")
+    if detail.ranked:
+        header.append(" (ranked)", style="dim")
+    console.print(header)
+    if detail.description:
+        console.print(Text(detail.description, style="italic"))
+    if detail.items:
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("#", justify="right")
+        table.add_column("id", justify="right", style="cyan")
+        table.add_column("movie", overflow="fold")
+        table.add_column("seen", no_wrap=True)
+        table.add_column("note", overflow="fold")
+        for item in detail.items:
+            table.add_row(
+                str(item.position),
+                str(item.movie_id),
+                _title(item.title, item.year),
+                "✓" if item.seen else "",
+                Text(item.note or ""),
+            )
+        console.print(table)
+    console.print(Text(f"seen {detail.seen} of {detail.count}", style="dim"))
+
+
+# ---------------------------------------------------------------- tags and people
+
+
+def movie_tags(
+    movie_id: int, title: str, year: int | None, tags: Sequence[str], fmt: OutputFormat
+) -> None:
+    payload = {"movie_id": movie_id, "title": title, "year": year, "tags": list(tags)}
+    if fmt is OutputFormat.json:
+        write_json(payload)
+        return
+    if fmt is OutputFormat.csv:
+        from types import SimpleNamespace
+
+        write_csv(list(payload), [SimpleNamespace(**payload)])  # type: ignore[list-item]
+        return
+    line = Text(f"#{movie_id} ", style="cyan")
+    line.append_text(_title(title, year))
+    line.append(f"  tags: {', '.join(tags)}" if tags else "  no tags", style="italic")
+    stdout_console().print(line)
+
+
+def tag_counts(rows: Sequence[TagCount], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        write_csv(TAG_FIELDS, rows)
+        return
+    if not rows:
+        _dim("no tags yet (tag a film with `moviecli tag MOVIE TAG`)")
+        return
+    table = Table(show_edge=False, pad_edge=False)
+    table.add_column("tag", overflow="fold")
+    table.add_column("films", justify="right")
+    for row in rows:
+        table.add_row(Text(row.tag), str(row.movies))
+    stdout_console().print(table)
+
+
+def people(rows: Sequence[PersonPublic], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
+        write_json(rows)
+        return
+    if fmt is OutputFormat.csv:
+        flat = [
+            {"person_id": p.id, "name": p.name, **f.model_dump()} for p in rows for f in p.films
+        ]
+        from types import SimpleNamespace
+
+        fields = ["person_id", "name", "movie_id", "title", "year", "role", "score", "seen"]
+        write_csv(fields, [SimpleNamespace(**f) for f in flat])  # type: ignore[misc]
+        return
+    console = stdout_console()
+    for n, person in enumerate(rows):
+        if n:
+            console.print()
+        header = Text(person.name, style="bold")
+        header.append(f"  (person {person.id})", style="dim")
+        console.print(header)
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("id", justify="right", style="cyan")
+        table.add_column("movie", overflow="fold")
+        table.add_column("role")
+        table.add_column("seen", no_wrap=True)
+        table.add_column("your rating", no_wrap=True)
+        for film in person.films:
+            table.add_row(
+                str(film.movie_id),
+                _title(film.title, film.year),
+                film.role,
+                "✓" if film.seen else "",
+                _score(film.score),
+            )
+        console.print(table)
+        console.print(Text(f"seen {person.seen} of {person.count}", style="dim"))
+
+
+# ---------------------------------------------------------------- show and stats --year
+
+
+def movie_extras(detail: MovieDetail) -> None:
+    """What `show` adds below the movie for the user: people, tags, viewings, watchlist."""
+    console = stdout_console()
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column(overflow="fold")
+    for role, label in (("director", "directed by"), ("writer", "written by"), ("cast", "cast")):
+        names = [c.name for c in detail.people if c.role == role]
+        if names:
+            grid.add_row(label, Text(", ".join(names)))
+    if detail.tags:
+        grid.add_row(f"{detail.user}'s tags", Text(", ".join(detail.tags)))
+    if detail.on_watchlist:
+        grid.add_row("watchlist", Text(f"on {detail.user}'s watchlist"))
+    if grid.row_count:
+        console.print()
+        console.print(grid)
+    if detail.viewings:
+        console.print()
+        console.print(Text(f"{detail.user}'s viewings", style="bold"))
+        console.print(_viewings_table(detail.viewings, with_movie=False))
+
+
+def year_review(review: YearReview, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.csv:
+        write_csv(["month", "films"], review.months)
+        return
+    if fmt is OutputFormat.json:
+        payload = review.model_dump(mode="json")
+        payload["top_genres"] = [{"genre": g, "viewings": n} for g, n in review.top_genres]
+        payload["top_people"] = [
+            {"name": name, "role": role, "viewings": n} for name, role, n in review.top_people
+        ]
+        write_json(payload)
+        return
+    console = stdout_console()
+    console.print(Text(f"{review.user}'s {review.year} in film", style="bold"))
+    if not review.viewings:
+        _dim(f"no diary entries dated {review.year}")
+        return
+    counts = Table.grid(padding=(0, 2))
+    counts.add_column(style="dim")
+    counts.add_column(justify="right")
+    counts.add_row("viewings", str(review.viewings))
+    counts.add_row("films", str(review.films))
+    counts.add_row("first time", str(review.new))
+    counts.add_row("rewatched", str(review.rewatched))
+    counts.add_row("hours", f"{review.hours:.1f}")
+    counts.add_row(
+        "average rating",
+        f"{review.average_rating:.2f}" if review.average_rating is not None else "–",
+    )
+    console.print(counts)
+    console.print()
+    biggest = max(m.films for m in review.months) or 1
+    bars = Table.grid(padding=(0, 1))
+    bars.add_column(style="dim", no_wrap=True)
+    bars.add_column(no_wrap=True)
+    bars.add_column(justify="right", style="dim")
+    for month in review.months:
+        bar = "█" * round(month.films / biggest * 30) if month.films else ""
+        bars.add_row(month.month, Text(bar, style="magenta"), str(month.films))
+    console.print(bars)
+    if review.best_new is not None:
+        best = review.best_new
+        console.print()
+        line = Text("best first viewing: ", style="dim")
+        line.append_text(_title(best.title, best.year))
+        line.append("  ")
+        line.append_text(_score(best.score))
+        console.print(line)
+    for label, rows in (
+        ("top genres", [(g, n) for g, n in review.top_genres]),
+        ("top people", [(f"{name} ({role})", n) for name, role, n in review.top_people]),
+    ):
+        if rows:
+            console.print()
+            console.print(Text(label, style="bold"))
+            table = Table.grid(padding=(0, 2))
+            table.add_column(overflow="fold")
+            table.add_column(justify="right")
+            for name, n in rows:
+                table.add_row(Text(name), str(n))
+            console.print(table)

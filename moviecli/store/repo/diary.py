@@ -1,0 +1,216 @@
+"""Viewings (the diary) and the year in review."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import ColumnElement, delete, exists
+from sqlmodel import Session, col, select
+
+from moviecli.errors import NotFoundError
+from moviecli.models import (
+    Genre,
+    MonthCount,
+    Movie,
+    MovieGenre,
+    MoviePerson,
+    Person,
+    Rating,
+    User,
+    Viewing,
+    ViewingPublic,
+    WatchlistItem,
+    YearReview,
+)
+from moviecli.store.repo.tags import tag_movie, tags_by_movie
+
+
+def user_id_of(*, session: Session, name: str) -> int | None:
+    """The user's id, or None for a name that has never written anything (reads only)."""
+    return session.exec(select(User.id).where(User.name == name)).first()
+
+
+def _query(user_id: int):  # type: ignore[no-untyped-def]
+    score = (
+        select(Rating.score)
+        .where(Rating.movie_id == Viewing.movie_id, Rating.user_id == Viewing.user_id)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Viewing.id,
+            Viewing.movie_id,
+            Movie.title,
+            Movie.year,
+            Viewing.watched_on,
+            Viewing.rewatch,
+            score,
+            Viewing.review,
+        )
+        .join(Movie, col(Movie.id) == Viewing.movie_id)
+        .where(Viewing.user_id == user_id)
+    )
+
+
+def _public(session: Session, user_id: int, user: str, rows: Sequence) -> list[ViewingPublic]:  # type: ignore[type-arg]
+    tags = tags_by_movie(session=session, user_id=user_id, movie_ids=list({r[1] for r in rows}))
+    return [
+        ViewingPublic(
+            id=r[0],
+            movie_id=r[1],
+            title=r[2],
+            year=r[3],
+            user=user,
+            watched_on=r[4].isoformat() if r[4] is not None else None,
+            rewatch=bool(r[5]),
+            score=r[6],
+            review=r[7],
+            tags=tags[r[1]],
+        )
+        for r in rows
+    ]
+
+
+def log_viewing(
+    *,
+    session: Session,
+    movie: Movie,
+    user_id: int,
+    user: str,
+    watched_on: date | None,
+    rewatch: bool = False,
+    review: str | None = None,
+    tags: Sequence[str] = (),
+) -> ViewingPublic:
+    """Log a viewing. A film the user has logged before is a rewatch whatever `rewatch`
+    says; it leaves the user's watchlist."""
+    assert movie.id is not None
+    seen_before = session.exec(
+        select(exists().where(Viewing.movie_id == movie.id, Viewing.user_id == user_id))
+    ).one()
+    viewing = Viewing(
+        movie_id=movie.id,
+        user_id=user_id,
+        watched_on=watched_on,
+        rewatch=rewatch or bool(seen_before),
+        review=review,
+    )
+    session.add(viewing)
+    session.exec(
+        delete(WatchlistItem).where(  # type: ignore[call-overload]
+            col(WatchlistItem.user_id) == user_id, col(WatchlistItem.movie_id) == movie.id
+        )
+    )
+    session.flush()
+    tag_movie(session=session, movie_id=movie.id, user_id=user_id, tags=tags)
+    rows = session.exec(_query(user_id).where(Viewing.id == viewing.id)).all()
+    return _public(session, user_id, user, rows)[0]
+
+
+def list_viewings(
+    *,
+    session: Session,
+    user: str,
+    start: date | None = None,
+    end: date | None = None,
+    movie_id: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[ViewingPublic]:
+    """The user's viewings, newest first (undated ones last), from `start` to before `end`."""
+    user_id = user_id_of(session=session, name=user)
+    if user_id is None:
+        return []
+    query = _query(user_id)
+    if start is not None:
+        query = query.where(col(Viewing.watched_on) >= start)
+    if end is not None:
+        query = query.where(col(Viewing.watched_on) < end)
+    if movie_id is not None:
+        query = query.where(Viewing.movie_id == movie_id)
+    query = query.order_by(col(Viewing.watched_on).desc().nulls_last(), col(Viewing.id).desc())
+    query = query.offset(offset)
+    if limit:
+        query = query.limit(limit)
+    return _public(session, user_id, user, session.exec(query).all())
+
+
+def delete_viewing(*, session: Session, user: str, viewing_id: int) -> ViewingPublic:
+    user_id = user_id_of(session=session, name=user)
+    rows = (
+        session.exec(_query(user_id).where(Viewing.id == viewing_id)).all()
+        if user_id is not None
+        else []
+    )
+    if not rows or user_id is None:
+        raise NotFoundError(f"{user} has no diary entry {viewing_id}")
+    public = _public(session, user_id, user, rows)[0]
+    session.exec(delete(Viewing).where(col(Viewing.id) == viewing_id))  # type: ignore[call-overload]
+    return public
+
+
+def watched_filter(*, user_id: int | None) -> ColumnElement[bool]:
+    return exists().where(Viewing.movie_id == Movie.id, Viewing.user_id == user_id)
+
+
+def year_review(*, session: Session, user: str, year: int, top: int = 5) -> YearReview:
+    """What the user watched in `year`, from the diary: counts, hours, months, genres,
+    people, their average score of those films and the best film seen for the first time."""
+    user_id = user_id_of(session=session, name=user)
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    rows = (
+        session.exec(
+            _query(user_id)
+            .add_columns(Movie.runtime_minutes)
+            .where(col(Viewing.watched_on) >= start, col(Viewing.watched_on) < end)
+            .order_by(col(Viewing.watched_on), col(Viewing.id))
+        ).all()
+        if user_id is not None
+        else []
+    )
+    months = Counter(r[4].month for r in rows)
+    films = {r[1] for r in rows}
+    new = [r for r in rows if not r[5]]
+    minutes = sum(r[8] or 0 for r in rows)
+    scores = {r[1]: r[6] for r in rows if r[6] is not None}
+    genres: Counter[str] = Counter()
+    people: Counter[tuple[str, str]] = Counter()
+    if films:
+        # Viewings per genre / person: a film watched twice counts twice.
+        per_film = Counter(r[1] for r in rows)
+        for movie_id, name in session.exec(
+            select(MovieGenre.movie_id, Genre.name)
+            .join(Genre, col(Genre.id) == MovieGenre.genre_id)
+            .where(col(MovieGenre.movie_id).in_(films))
+        ):
+            genres[name] += per_film[movie_id]
+        for movie_id, name, role in session.exec(
+            select(MoviePerson.movie_id, Person.name, MoviePerson.role)
+            .join(Person, col(Person.id) == MoviePerson.person_id)
+            .where(col(MoviePerson.movie_id).in_(films))
+        ):
+            people[(name, role)] += per_film[movie_id]
+    best = None
+    rated_new = [r for r in new if r[6] is not None]
+    if rated_new and user_id is not None:
+        top_row = max(rated_new, key=lambda r: (r[6], -r[4].toordinal(), -r[0]))
+        best = _public(session, user_id, user, [top_row[:8]])[0]
+    return YearReview(
+        user=user,
+        year=year,
+        viewings=len(rows),
+        films=len(films),
+        new=len(new),
+        rewatched=len(rows) - len(new),
+        hours=round(minutes / 60, 1),
+        months=[MonthCount(month=f"{year}-{m:02d}", films=months.get(m, 0)) for m in range(1, 13)],
+        top_genres=sorted(genres.items(), key=lambda kv: (-kv[1], kv[0]))[:top],
+        top_people=[
+            (name, role, n)
+            for (name, role), n in sorted(people.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        ],
+        average_rating=round(sum(scores.values()) / len(scores), 2) if scores else None,
+        best_new=best,
+    )

@@ -1,0 +1,151 @@
+"""People and their credits (director, writer, cast). A person is one row however many
+films they are in; names match through the casefolded `name_key`. The director names
+joined with ", " are also kept in movies.director, in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, update
+from sqlmodel import Session, col, select
+
+from moviecli.errors import InvalidValueError, NotFoundError
+from moviecli.models import (
+    Credit,
+    Movie,
+    MoviePerson,
+    Person,
+    PersonFilm,
+    PersonPublic,
+    Rating,
+    Viewing,
+)
+from moviecli.rules import TITLE_MAX, text_key
+
+
+def person_id(*, session: Session, name: str) -> int:
+    """The person of that name (the first, when several share it), created if new."""
+    key = text_key(name)
+    found = session.exec(
+        select(Person.id).where(Person.name_key == key).order_by(col(Person.id)).limit(1)
+    ).first()
+    if found is not None:
+        return found
+    person = Person(name=name, name_key=key)
+    session.add(person)
+    session.flush()
+    assert person.id is not None
+    return person.id
+
+
+def set_credits(*, session: Session, movie_id: int, role: str, names: Sequence[str]) -> None:
+    """Replace the film's people in one role, in the order given."""
+    if role == "director":
+        joined = ", ".join(names)
+        if len(joined) > TITLE_MAX:
+            raise InvalidValueError(
+                f"the directors' names together must be at most {TITLE_MAX} characters"
+            )
+        session.exec(
+            update(Movie)  # type: ignore[call-overload]
+            .where(col(Movie.id) == movie_id)
+            .values(director=joined or None)
+        )
+    session.exec(
+        delete(MoviePerson).where(  # type: ignore[call-overload]
+            col(MoviePerson.movie_id) == movie_id, col(MoviePerson.role) == role
+        )
+    )
+    seen: set[int] = set()
+    for name in names:
+        pid = person_id(session=session, name=name)
+        if pid in seen:
+            continue
+        seen.add(pid)
+        session.add(MoviePerson(movie_id=movie_id, role=role, person_id=pid, position=len(seen)))
+    session.flush()
+
+
+def credits_by_movie(*, session: Session, movie_ids: Sequence[int]) -> dict[int, list[Credit]]:
+    result: dict[int, list[Credit]] = {movie_id: [] for movie_id in movie_ids}
+    if not movie_ids:
+        return result
+    order = {"director": 0, "writer": 1, "cast": 2}
+    rows = session.exec(
+        select(MoviePerson.movie_id, MoviePerson.role, MoviePerson.position, Person.id, Person.name)
+        .join(Person, col(Person.id) == MoviePerson.person_id)
+        .where(col(MoviePerson.movie_id).in_(movie_ids))
+    )
+    for movie_id, role, position, pid, name in rows:
+        assert pid is not None
+        result[movie_id].append(Credit(person_id=pid, name=name, role=role, position=position))
+    for credits in result.values():
+        credits.sort(key=lambda c: (order[c.role], c.position))
+    return result
+
+
+def person_filter(name: str) -> ColumnElement[bool]:
+    """Movies crediting anyone of that name, in any role."""
+    return exists().where(
+        MoviePerson.movie_id == Movie.id,
+        MoviePerson.person_id == Person.id,
+        Person.name_key == text_key(name),
+    )
+
+
+def find_people(*, session: Session, name: str, user_id: int | None) -> list[PersonPublic]:
+    """Everyone of that name, with their films (oldest first), the user's scores and
+    whether the user has seen each: one query for all of them."""
+    key = text_key(name)
+    score = (
+        select(Rating.score)
+        .where(Rating.movie_id == Movie.id, Rating.user_id == user_id)
+        .scalar_subquery()
+    )
+    seen = exists().where(Viewing.movie_id == Movie.id, Viewing.user_id == user_id)
+    rows = session.exec(
+        select(
+            Person.id,
+            Person.name,
+            Movie.id,
+            Movie.title,
+            Movie.year,
+            MoviePerson.role,
+            score,
+            seen,
+        )
+        .join(MoviePerson, col(MoviePerson.person_id) == Person.id)
+        .join(Movie, col(Movie.id) == MoviePerson.movie_id)
+        .where(Person.name_key == key)
+        .order_by(
+            col(Person.id),
+            col(Movie.year).asc().nulls_last(),
+            col(Movie.title_key),
+            col(Movie.id),
+            col(MoviePerson.role),
+        )
+    ).all()
+    people: dict[int, PersonPublic] = {}
+    for pid, pname, movie_id, title, year, role, user_score, was_seen in rows:
+        person = people.setdefault(pid, PersonPublic(id=pid, name=pname, films=[], count=0, seen=0))
+        person.films.append(
+            PersonFilm(
+                movie_id=movie_id,
+                title=title,
+                year=year,
+                role=role,
+                score=user_score,
+                seen=bool(was_seen) if user_id is not None else False,
+            )
+        )
+    for person in people.values():
+        films = {f.movie_id: f.seen for f in person.films}
+        person.count = len(films)
+        person.seen = sum(films.values())
+    if not people:
+        known = session.exec(
+            select(func.count()).select_from(Person).where(and_(Person.name_key == key))
+        ).one()
+        if not known:
+            raise NotFoundError(f"no person named '{name}' in the catalog")
+    return list(people.values())
