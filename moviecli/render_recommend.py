@@ -21,7 +21,8 @@ EVALUATION_FIELDS = ["method", "hit_rate", "ndcg"]
 
 @contextmanager
 def training_progress(phase: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr while the model trains, only when stderr is a terminal."""
+    """A progress bar on stderr while the ratings are read and the model trains
+    (`phase` says which), only when stderr is a terminal."""
     console = stderr_console()
     if not console.is_terminal:
         yield None
@@ -32,7 +33,6 @@ def training_progress(phase: str) -> Iterator[Callable[[int, int], None] | None]
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("iterations"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:

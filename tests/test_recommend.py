@@ -199,6 +199,19 @@ def test_taste_profile(cli: Invoke, crowd: Path) -> None:
     assert profile["differences"]
     seen = rated_by(crowd, "ml-4")
     assert {d["id"] for d in profile["differences"]} <= seen
+    for d in profile["differences"]:
+        others = query(
+            crowd,
+            "SELECT r.score FROM ratings r JOIN users u ON u.id = r.user_id "
+            "WHERE r.movie_id = ? AND u.name != 'ml-4'",
+            d["id"],
+        )
+        assert d["crowd_count"] == len(others)
+        assert d["crowd_mean"] == pytest.approx(sum(s for (s,) in others) / len(others), abs=1e-3)
+        assert d["difference"] == pytest.approx(d["score"] - d["crowd_mean"], abs=1e-3)
+    everyone = [s for (s,) in query(crowd, "SELECT score FROM ratings")]
+    assert profile["crowd_ratings"] == len(everyone)
+    assert profile["crowd_mean"] == pytest.approx(sum(everyone) / len(everyone), abs=1e-3)
     assert profile["twins"]
     for twin in profile["twins"]:
         assert twin["shared"] >= 5 and twin["user"] != "ml-4"
@@ -209,3 +222,35 @@ def test_taste_profile(cli: Invoke, crowd: Path) -> None:
 
 def test_taste_of_someone_who_rated_nothing_is_refused(cli: Invoke, crowd: Path) -> None:
     refused(cli("taste", "-u", "nobody"))
+
+
+def test_a_group_with_a_newcomer_mixes_model_and_crowd(cli: Invoke, crowd: Path) -> None:
+    rate(cli, 1, 5, "newbie")
+    rate(cli, 2, 4.5, "newbie")
+    rows = json_out(cli("recommend", "--for", "ml-3,newbie", "-n", "10", "-f", "json"))
+    assert len(rows) == 10
+    seen = rated_by(crowd, "ml-3") | {1, 2}
+    assert not {row["id"] for row in rows} & seen
+    assert all(0 <= row["score"] <= 1 for row in rows)  # the least happy member's percentile
+    assert (
+        "crowd's best for members with few ratings"
+        in cli("recommend", "--for", "ml-3,newbie").stdout
+    )
+
+
+def test_the_model_is_never_written_over_something_that_is_not_a_file(
+    cli: Invoke, crowd: Path, isolated_environment: Path
+) -> None:
+    import os
+    import stat
+
+    from moviecli.recommend.cache import cache_file
+
+    target = cache_file("sqlite:" + str(crowd.resolve()))
+    assert str(target).startswith(str(isolated_environment.parent / "xdg-cache"))
+    target.parent.mkdir(parents=True)
+    os.mkfifo(target)
+    rows = json_out(cli("recommend", "-u", "ml-7", "-f", "json"))
+    assert rows
+    assert stat.S_ISFIFO(target.lstat().st_mode)
+    assert not [p for p in target.parent.iterdir() if p != target]  # no temporary left

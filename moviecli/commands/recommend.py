@@ -103,7 +103,7 @@ def taste(
 
     name = user_name(user)
     with session(ctx, write=False) as s:
-        profile = service.taste(session=s, name=name)
+        profile = service.taste(session=s, name=name, progress=render_recommend.training_progress)
     render_recommend.taste(profile, fmt)
 
 

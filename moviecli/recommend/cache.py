@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Model:
     user_factors: np.ndarray  # (users, factors); 0 rows when there was too little to learn
     movie_factors: np.ndarray
     fit_seconds: float
+    score_counts: np.ndarray  # how many ratings of each half star, 0.5 to 5 (for `taste`)
     generation: int = 1  # how many times this catalog's model has been trained here
 
 
@@ -61,6 +62,7 @@ def load(path: Path, *, identity: str, fingerprint: str) -> Model | None:
                 user_factors=data["user_factors"],
                 movie_factors=data["movie_factors"],
                 fit_seconds=float(data["fit_seconds"]),
+                score_counts=data["score_counts"],
                 generation=int(data["generation"]),
             )
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
@@ -98,6 +100,7 @@ def save(model: Model, path: Path) -> bool:
                     user_factors=model.user_factors,
                     movie_factors=model.movie_factors,
                     fit_seconds=np.float64(model.fit_seconds),
+                    score_counts=model.score_counts,
                     generation=np.int64(model.generation),
                 )
             os.replace(temporary, path)

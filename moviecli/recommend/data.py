@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,8 +29,15 @@ def _index(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return at.astype(np.int32), ids[at] == values
 
 
-def load(*, session: Session, with_times: bool = False) -> RatingArrays:
-    """Every rating, converted chunk by chunk (12 bytes a rating, 20 with times)."""
+def load(
+    *,
+    session: Session,
+    with_times: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    expected: int = 0,
+) -> RatingArrays:
+    """Every rating, converted chunk by chunk (12 bytes a rating, 20 with times);
+    `progress(read, expected)` after each chunk."""
     user_ids = np.asarray(repo.user_ids(session=session), dtype=np.int64)
     movie_ids = np.asarray(repo.rated_movie_ids(session=session), dtype=np.int64)
     parts: list[tuple[np.ndarray, ...]] = []
@@ -42,6 +50,9 @@ def load(*, session: Session, with_times: bool = False) -> RatingArrays:
         if with_times:
             part += (block[keep, 3].astype(np.int64),)
         parts.append(part)
+        if progress is not None:
+            read = sum(len(p[0]) for p in parts)
+            progress(read, max(expected, read))
     width = 4 if with_times else 3
     columns = [
         np.concatenate([p[i] for p in parts])

@@ -38,6 +38,9 @@ TWINS = 5
 DIFFERENCES = 10
 DIFFERENCE_SHRINK = 10  # a film rated by v others weighs v / (v + 10)
 TWIN_SHRINK = 10
+# Twins are sought among the ratings of the user's least-rated films, up to this many
+# ratings read: a heavy rater of popular films would otherwise read most of 25M.
+TWIN_RATINGS_READ = 1_000_000
 HALF_STARS = [n / 2 for n in range(1, 11)]
 
 
@@ -50,12 +53,18 @@ def _no_progress(_: str) -> AbstractContextManager[None]:
 # ---------------------------------------------------------------- the model
 
 
+def _read(session: Session, progress: ProgressFactory, *, with_times: bool) -> data.RatingArrays:
+    expected = repo.fingerprint(session=session).ratings
+    with progress("reading ratings") as update:
+        return data.load(session=session, with_times=with_times, progress=update, expected=expected)
+
+
 def _train(
     session: Session, identity: str, fingerprint: str, progress: ProgressFactory
 ) -> cache.Model:
     from moviecli.recommend import als  # scipy: only when a model is trained
 
-    ratings = data.load(session=session, with_times=False)
+    ratings = _read(session, progress, with_times=False)
     n_users, n_movies = len(ratings.user_ids), len(ratings.movie_ids)
     raters = len(np.unique(ratings.users)) if len(ratings.users) else 0
     started = time.perf_counter()
@@ -67,9 +76,11 @@ def _train(
     else:
         users = np.zeros((0, als.FACTORS), np.float32)
         movies = np.zeros((0, als.FACTORS), np.float32)
+    half_stars = np.rint(ratings.scores * 2).astype(np.int64)
     return cache.Model(
         identity=identity,
         fingerprint=fingerprint,
+        score_counts=np.bincount(half_stars, minlength=11)[1:11],
         user_ids=ratings.user_ids,
         movie_ids=ratings.movie_ids,
         user_factors=users,
@@ -361,7 +372,7 @@ def evaluate(
 
     from moviecli.recommend import als
 
-    ratings = data.load(session=session, with_times=True)
+    ratings = _read(session, progress, with_times=True)
     test = _split(ratings, holdout) if len(ratings.users) else np.zeros(0, bool)
     if not test.any():
         raise InvalidValueError("no user has a rating of 4 or more to hold out")
@@ -427,15 +438,67 @@ def _spread(counts: np.ndarray, values: np.ndarray) -> tuple[float, float]:
     return mean, float(np.sqrt((counts * (values - mean) ** 2).sum() / total))
 
 
-def taste(*, session: Session, name: str) -> TasteProfile:
+def _twin_films(mine: dict[int, float], aggregates: dict[int, tuple[int, float]]) -> list[int]:
+    """The user's films whose ratings are read to find twins: least rated first (shared
+    rare films say more about taste), while the ratings read stay under the budget."""
+    chosen, reading = [], 0
+    for movie in sorted(mine, key=lambda m: (aggregates.get(m, (0, 0.0))[0], m)):
+        count = aggregates.get(movie, (0, 0.0))[0]
+        if count < 2:
+            continue
+        if reading + count > TWIN_RATINGS_READ and chosen:
+            break
+        chosen.append(movie)
+        reading += count
+    return chosen
+
+
+def _twins(
+    session: Session, user_id: int, mine: dict[int, float], films: list[int]
+) -> list[TwinRow]:
+    rows = [r for r in repo.ratings_of_movies(session=session, movie_ids=films) if r[0] != user_id]
+    if not rows:
+        return []
+    users, index = np.unique(np.asarray([r[0] for r in rows], np.int64), return_inverse=True)
+    a = np.asarray([mine[r[1]] for r in rows])
+    b = np.asarray([r[2] for r in rows])
+
+    def per_user(values: np.ndarray) -> np.ndarray:
+        return np.bincount(index, weights=values, minlength=len(users))
+
+    n = np.bincount(index, minlength=len(users)).astype(np.float64)
+    sa, sb = per_user(a), per_user(b)
+    saa, sbb, sab = per_user(a * a), per_user(b * b), per_user(a * b)
+    gaps = per_user(np.abs(a - b))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = sab - sa * sb / n
+        var = (saa - sa * sa / n) * (sbb - sb * sb / n)
+        corr = np.where(var > 1e-12, cov / np.sqrt(var), np.nan)
+    strength = corr * n / (n + TWIN_SHRINK)
+    eligible = np.flatnonzero((n >= TWIN_MIN_SHARED) & np.isfinite(strength))
+    best = eligible[np.lexsort((users[eligible], -strength[eligible]))][:TWINS]
+    names = repo.user_names(session=session, user_ids=[int(users[i]) for i in best])
+    return [
+        TwinRow(
+            user=names.get(int(users[i]), str(users[i])),
+            shared=int(n[i]),
+            agreement=round(float(corr[i]), 3),
+            mean_difference=round(float(gaps[i] / n[i]), 3),
+        )
+        for i in best
+    ]
+
+
+def taste(*, session: Session, name: str, progress: ProgressFactory = _no_progress) -> TasteProfile:
     ((user_id, user_name),) = repo.find_users(session=session, names=[name])
-    mine = repo.user_ratings(session=session, user_id=user_id)
-    if not mine:
+    ratings = repo.user_ratings(session=session, user_id=user_id)
+    if not ratings:
         raise NotFoundError(f"{user_name} has not rated anything yet")
+    # The crowd's half stars come with the model (counting 25M ratings takes ~18 s).
+    model, _ = current_model(session=session, progress=progress)
     stars = np.asarray(HALF_STARS)
-    crowd_hist = repo.score_histogram(session=session)
-    crowd_counts = np.asarray([crowd_hist.get(s, 0) for s in HALF_STARS], np.float64)
-    my_scores = np.asarray([s for _, s in mine])
+    crowd_counts = model.score_counts.astype(np.float64)
+    my_scores = np.asarray([s for _, s in ratings])
     my_counts = np.asarray([(my_scores == s).sum() for s in HALF_STARS], np.float64)
     mean, spread = _spread(my_counts, stars)
     crowd_mean, crowd_spread = _spread(crowd_counts, stars)
@@ -452,83 +515,34 @@ def taste(*, session: Session, name: str) -> TasteProfile:
         if my_counts[i]
     ]
 
-    my_score = dict(mine)
-    movie_ids = list(my_score)
-    others_sum: dict[int, float] = dict.fromkeys(movie_ids, 0.0)
-    others_n: dict[int, int] = dict.fromkeys(movie_ids, 0)
-    pair_users: list[int] = []
-    pair_mine: list[float] = []
-    pair_theirs: list[float] = []
-    for user, movie, score in repo.ratings_of_movies(session=session, movie_ids=movie_ids):
-        if user == user_id:
-            continue
-        others_sum[movie] += score
-        others_n[movie] += 1
-        pair_users.append(user)
-        pair_mine.append(my_score[movie])
-        pair_theirs.append(score)
-
+    mine = dict(ratings)
+    aggregates = repo.movie_aggregates(session=session, movie_ids=list(mine))
     weighted = []
-    for movie in movie_ids:
-        v = others_n[movie]
-        if v:
-            diff = my_score[movie] - others_sum[movie] / v
-            weighted.append((abs(diff) * v / (v + DIFFERENCE_SHRINK), movie, diff))
+    for movie, score in mine.items():
+        count, total = aggregates.get(movie, (1, score))
+        v = count - 1  # the others: the stored aggregates include this user's rating
+        if v > 0:
+            diff = score - (total - score) / v
+            weighted.append((abs(diff) * v / (v + DIFFERENCE_SHRINK), movie, diff, v, total))
     weighted.sort(key=lambda t: (-t[0], t[1]))
     chosen = weighted[:DIFFERENCES]
-    cards = repo.movie_cards(session=session, movie_ids=[m for _, m, _ in chosen])
+    cards = repo.movie_cards(session=session, movie_ids=[m for _, m, *_ in chosen])
     differences = [
         DifferenceRow(
             id=movie,
             title=cards[movie].title,
             year=cards[movie].year,
-            score=my_score[movie],
-            crowd_mean=round(others_sum[movie] / others_n[movie], 3),
-            crowd_count=others_n[movie],
+            score=mine[movie],
+            crowd_mean=round((total - mine[movie]) / v, 3),
+            crowd_count=v,
             difference=round(diff, 3),
         )
-        for _, movie, diff in chosen
+        for _, movie, diff, v, total in chosen
         if movie in cards
     ]
-
-    twins: list[TwinRow] = []
-    if pair_users:
-        users, index = np.unique(np.asarray(pair_users, np.int64), return_inverse=True)
-        a = np.asarray(pair_mine)
-        b = np.asarray(pair_theirs)
-
-        def per_user(values: np.ndarray) -> np.ndarray:
-            return np.bincount(index, weights=values, minlength=len(users))
-
-        n = np.bincount(index, minlength=len(users)).astype(np.float64)
-        sa, sb, saa, sbb, sab = (
-            per_user(a),
-            per_user(b),
-            per_user(a * a),
-            per_user(b * b),
-            per_user(a * b),
-        )
-        gaps = per_user(np.abs(a - b))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cov = sab - sa * sb / n
-            var = (saa - sa * sa / n) * (sbb - sb * sb / n)
-            corr = np.where(var > 1e-12, cov / np.sqrt(var), np.nan)
-        strength = corr * n / (n + TWIN_SHRINK)
-        eligible = np.flatnonzero((n >= TWIN_MIN_SHARED) & np.isfinite(strength))
-        best = eligible[np.lexsort((users[eligible], -strength[eligible]))][:TWINS]
-        names = repo.user_names(session=session, user_ids=[int(users[i]) for i in best])
-        twins = [
-            TwinRow(
-                user=names.get(int(users[i]), str(users[i])),
-                shared=int(n[i]),
-                agreement=round(float(corr[i]), 3),
-                mean_difference=round(float(gaps[i] / n[i]), 3),
-            )
-            for i in best
-        ]
     return TasteProfile(
         user=user_name,
-        ratings=len(mine),
+        ratings=len(ratings),
         mean=round(mean, 3),
         spread=round(spread, 3),
         crowd_ratings=int(crowd_counts.sum()),
@@ -536,5 +550,5 @@ def taste(*, session: Session, name: str) -> TasteProfile:
         crowd_spread=round(crowd_spread, 3),
         scale=scale,
         differences=differences,
-        twins=twins,
+        twins=_twins(session, user_id, mine, _twin_films(mine, aggregates)),
     )

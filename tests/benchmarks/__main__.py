@@ -423,7 +423,10 @@ def report(outcomes: list[Outcome], runs: int, load_before: str, skipped: list[s
         f"{'case':<30} {'moviecli':>10} {'reference':>10} {'ratio':>6} {'goal':>5}  met  reference",
     ]
     for o in outcomes:
-        fmt = (lambda v: f"{v:.3f} s") if o.unit == "s" else (lambda v: f"{v:.0f} MiB")
+        fmt = {
+            "s": lambda v: f"{v:.3f} s",
+            "MiB": lambda v: f"{v:.0f} MiB",
+        }.get(o.unit, lambda v: f"{v:.3f}")
         goal, met = (f"{o.goal:5.1f}", "yes" if o.met else "NO ") if o.goal else ("    -", " - ")
         lines.append(
             f"{o.case:<30} {fmt(o.measured):>10} {fmt(o.reference):>10} {o.ratio:6.2f} "
@@ -445,6 +448,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="timed runs per case (odd is best)")
     parser.add_argument("--skip-25m", action="store_true", help="skip the 25M-rating cases")
     parser.add_argument("--skip-postgres", action="store_true", help="skip the PostgreSQL cases")
+    parser.add_argument(
+        "--skip-recommend", action="store_true", help="skip the recommender's cases"
+    )
     parser.add_argument(
         "--import-runs",
         type=int,
@@ -477,6 +483,13 @@ def main() -> None:
             from tests.benchmarks.postgres import postgres_cases
 
             outcomes += postgres_cases(work, cache, args.runs, args.import_runs)
+        if not args.skip_recommend:
+            from tests.benchmarks.recommend import recommend_cases
+
+            presets = ["1m"] if args.skip_25m else ["1m", "25m"]
+            outcomes += recommend_cases(work, cache, args.runs, presets)
+    if args.skip_recommend:
+        skipped.append("recommender (--skip-recommend)")
     print(report(outcomes, args.runs, load_before, skipped))
     sys.exit(0 if all(o.met for o in outcomes) else 1)
 

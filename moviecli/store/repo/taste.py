@@ -221,10 +221,16 @@ def crowd_movies(*, session: Session) -> list[CrowdMovie]:
     return out
 
 
-def score_histogram(*, session: Session) -> dict[float, int]:
-    """How many ratings of each half star the whole catalog holds."""
-    query = select(_ratings.c.score, func.count()).group_by(_ratings.c.score)
-    return {float(s): int(n) for s, n in session.connection().execute(query)}
+def movie_aggregates(*, session: Session, movie_ids: Iterable[int]) -> dict[int, tuple[int, float]]:
+    """(rating_count, rating_sum) of each film, from the stored aggregates."""
+    conn = session.connection()
+    out: dict[int, tuple[int, float]] = {}
+    for batch in _batches(movie_ids):
+        query = select(_movies.c.id, _movies.c.rating_count, _movies.c.rating_sum).where(
+            _movies.c.id.in_(batch)
+        )
+        out.update((i, (int(n), float(total))) for i, n, total in conn.execute(query))
+    return out
 
 
 def ratings_of_movies(
