@@ -43,9 +43,19 @@ def films(cli: Invoke, catalog: Path) -> Path:
 
 def test_watch_logs_a_viewing_with_everything(cli: Invoke, films: Path) -> None:
     entry = watch(
-        cli, "heat", "--on", "2024-03-01", "--rate", "4.5", "--review", "tense\nlong",
-        "--tag", "LA", "--tag", "heist",
-    )  # fmt: skip
+        cli,
+        "heat",
+        "--on",
+        "2024-03-01",
+        "--rate",
+        "4.5",
+        "--review",
+        "tense\nlong",
+        "--tag",
+        "LA",
+        "--tag",
+        "heist",
+    )
     assert list(entry) == VIEWING_KEYS
     assert entry == {
         "id": 1,
