@@ -536,6 +536,29 @@ def import_summary(summary: ImportSummary) -> None:
         lines.append(
             ("tags", f"{summary.tags_added:,} added, {summary.tags_unchanged:,} unchanged")
         )
+    if summary.viewings_added or summary.viewings_unchanged:
+        lines.append(
+            (
+                "viewings",
+                f"{summary.viewings_added:,} added, {summary.viewings_unchanged:,} unchanged",
+            )
+        )
+    if summary.watchlist_added or summary.watchlist_unchanged:
+        lines.append(
+            (
+                "to watch",
+                f"{summary.watchlist_added:,} added, {summary.watchlist_unchanged:,} unchanged",
+            )
+        )
+    if summary.lists_added or summary.lists_matched:
+        lines.append(("lists", f"{summary.lists_added:,} added, {summary.lists_matched:,} matched"))
+    if summary.list_items_added or summary.list_items_unchanged:
+        lines.append(
+            (
+                "on lists",
+                f"{summary.list_items_added:,} added, {summary.list_items_unchanged:,} unchanged",
+            )
+        )
     if summary.users_added:
         lines.append(("users", f"{summary.users_added:,} added"))
     for label, text in lines:

@@ -77,13 +77,13 @@ def test_folder_takes_ratings_reviews_and_diary_tags(
     cli: Invoke, catalog: Path, export_folder: Path
 ) -> None:
     result = cli("import", str(export_folder), "--user", "ana")
-    # watched 5 + ratings' 300 and the yearless one + the diary's Tampopo
-    assert counts(result, "movies") == {"added": 8, "matched": 0}
+    # watched 5 + ratings' 300 and the yearless one + the diary's Tampopo + the watchlist's
+    assert counts(result, "movies") == {"added": 9, "matched": 0}
     # ratings.csv is the current rating of each film; the diary is history.
     assert counts(result, "ratings") == {"added": 6, "replaced": 0, "unchanged": 0}
     assert counts(result, "tags") == {"added": 3, "unchanged": 0}
     movies = by_title(cli)
-    assert ("Not Seen", 2020) not in movies
+    assert movies[("Not Seen", 2020)]["rating_count"] == 0
     assert movies[("Tampopo", 1985)]["rating_count"] == 0
     detail = json_out(cli("show", "Heat (1995)", "--format", "json"))
     assert detail["latest_ratings"][0]["review"] == "The diner scene, again. Still perfect."
@@ -107,11 +107,11 @@ def test_zip_equals_folder(cli: Invoke, catalog: Path, export_folder: Path, tmp_
             z.write(path, path.name)
         z.writestr("deleted/diary.csv", DIARY.replace("Tampopo", "Deleted Film"))
     result = cli("import", str(archive), "--user", "ana")
-    assert counts(result, "movies") == {"added": 8, "matched": 0}
+    assert counts(result, "movies") == {"added": 9, "matched": 0}
     assert ("Deleted Film", 1985) not in by_title(cli)
     before = dump_tables(catalog)
     again = cli("import", str(export_folder), "--user", "ana")
-    assert counts(again, "movies") == {"added": 0, "matched": 8}
+    assert counts(again, "movies") == {"added": 0, "matched": 9}
     assert counts(again, "ratings") == {"added": 0, "replaced": 0, "unchanged": 6}
     assert dump_tables(catalog) == before
 

@@ -25,11 +25,11 @@ def detect(path: Path) -> str:
     if path.is_dir():
         if (path / "movies.csv").is_file():
             return "movielens"
-        if any((path / name).is_file() for name in letterboxd.FILES):
+        if any((path / name).is_file() for name in (*letterboxd.FILES, letterboxd.LIKES)):
             return "letterboxd"
         raise ImportFormatError(
             f"{path} is a folder with neither a MovieLens movies.csv nor Letterboxd files "
-            f"({', '.join(letterboxd.FILES)})"
+            f"({', '.join(letterboxd.FILES)}, {letterboxd.LIKES})"
         )
     if zipfile.is_zipfile(path):
         return "letterboxd"

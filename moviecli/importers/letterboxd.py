@@ -1,14 +1,29 @@
 """A Letterboxd export: one of its CSV files, the unzipped folder, or the .zip itself.
 
-    watched.csv   Date,Name,Year,Letterboxd URI                      films seen
-    ratings.csv   Date,Name,Year,Letterboxd URI,Rating               the current rating of each film
-    diary.csv     Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date
-    reviews.csv   Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date
+    watched.csv       Date,Name,Year,Letterboxd URI                films seen (no date)
+    ratings.csv       Date,Name,Year,Letterboxd URI,Rating         the current rating of each film
+    diary.csv         Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date
+    reviews.csv       Date,Name,Year,Letterboxd URI,Rating,Rewatch,Review,Tags,Watched Date
+    watchlist.csv     Date,Name,Year,Letterboxd URI                the watchlist
+    likes/films.csv   Date,Name,Year,Letterboxd URI                a list named "Likes"
+    lists/*.csv       a preamble, then Position,Name,Year,URL,Description
+
+A list file starts with its own description:
+
+    Letterboxd list export v7
+    Date,Name,Tags,URL,Description
+    2023-05-01,Heists,,https://letterboxd.com/ana/list/heists/,The best ones
+    (blank line)
+    Position,Name,Year,URL,Description
+    1,Heat,1995,https://letterboxd.com/film/heat-1995/,
 
 Ratings are already half stars. The URI of watched.csv and ratings.csv names the film;
 that of diary.csv and reviews.csv names the diary entry, so films are matched by Name
 and Year. In a folder, ratings.csv is the current rating of each film; the diary only
-adds films and tags (its ratings are history). Reviews become the reviews of ratings."""
+adds films, viewings and tags (its ratings are history). Each diary entry is a viewing
+(Watched Date, Rewatch); reviews.csv gives the review of the entry of the same film and
+date, and the review of the film's current rating. watched.csv marks films seen with no
+date: the loader keeps such a mark only for a film with no viewing at all."""
 
 from __future__ import annotations
 
@@ -16,35 +31,63 @@ import io
 import zipfile
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from moviecli.errors import ImportFormatError
-from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
+from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows, column_index
 from moviecli.importers.records import (
     ImportSource,
     Item,
+    ListItemRecord,
+    ListRecord,
     MovieRecord,
     Progress,
     RatingRecord,
     Reject,
     TagRecord,
+    ViewingRecord,
+    WatchlistRecord,
 )
-from moviecli.rules import TAG_MAX, YEAR_MAX, YEAR_MIN, parse_score, title_key
+from moviecli.rules import (
+    LIST_NAME_MAX,
+    TAG_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    check_name,
+    check_note,
+    check_text,
+    check_title,
+    parse_score,
+    title_key,
+)
 
-FILES = ("watched.csv", "ratings.csv", "diary.csv", "reviews.csv")
+# In the order they are read: films first, then their ratings, the diary (whose
+# entries the reviews complete), the watchlist and the lists.
+FILES = ("watched.csv", "ratings.csv", "diary.csv", "reviews.csv", "watchlist.csv")
+LIKES = "likes/films.csv"
+LIKES_LIST = "Likes"
+LIST_PREAMBLE = "letterboxd list export"
 BASE_COLUMNS = {"date": ["Date"], "name": ["Name"], "year": ["Year"], "uri": ["Letterboxd URI"]}
 OPTIONAL_COLUMNS = {
     "rating": ["Rating"],
+    "rewatch": ["Rewatch"],
     "review": ["Review"],
     "tags": ["Tags"],
     "watched": ["Watched Date"],
 }
+LIST_COLUMNS = {"date": ["Date"], "name": ["Name"]}
+LIST_OPTIONAL = {"description": ["Description"]}
+ITEM_COLUMNS = {"position": ["Position"], "name": ["Name"], "year": ["Year"]}
+ITEM_OPTIONAL = {"description": ["Description"]}
 
 MovieKey = tuple[str, int | None]
 
 
 def kind_of(header: list[str]) -> str | None:
-    """Which Letterboxd file a header belongs to, or None."""
+    """Which Letterboxd file a header belongs to, or None. watched.csv, watchlist.csv
+    and likes/films.csv share one header: a file's name tells them apart."""
+    if header and header[0].strip().casefold().startswith(LIST_PREAMBLE):
+        return "lists/"
     names = {cell.strip().casefold() for cell in header}
     if not {"date", "name", "year", "letterboxd uri"} <= names:
         return None
@@ -57,6 +100,18 @@ def kind_of(header: list[str]) -> str | None:
     return "watched.csv"
 
 
+def _kind_in_export(parts: tuple[str, ...]) -> str | None:
+    """What a file of the export folder is, by its path inside it (None: not ours).
+    Letterboxd puts deleted/ and orphaned/ entries in subfolders: those are left out."""
+    if len(parts) == 1 and parts[0] in FILES:
+        return parts[0]
+    if len(parts) == 2 and "/".join(parts) == LIKES:
+        return LIKES
+    if len(parts) == 2 and parts[0] == "lists" and parts[1].endswith(".csv"):
+        return f"lists/{parts[1]}"
+    return None
+
+
 def _zip_inputs(path: Path) -> dict[str, CsvInput]:
     try:
         archive = zipfile.ZipFile(path)
@@ -65,14 +120,11 @@ def _zip_inputs(path: Path) -> dict[str, CsvInput]:
     found: dict[str, CsvInput] = {}
     with archive:
         for info in archive.infolist():
-            parts = info.filename.strip("/").split("/")
-            # Letterboxd puts deleted/ and orphaned/ entries in subfolders: leave them out.
-            if info.is_dir() or len(parts) > 2 or parts[-1] not in FILES:
-                continue
-            if len(parts) == 2 and parts[0] in ("deleted", "orphaned"):
+            kind = _kind_in_export(tuple(PurePosixPath(info.filename.strip("/")).parts))
+            if info.is_dir() or kind is None:
                 continue
             data = archive.read(info)
-            found[parts[-1]] = CsvInput(
+            found[kind] = CsvInput(
                 name=f"{path}:{info.filename}",
                 open_binary=lambda data=data: io.BytesIO(data),
                 size=len(data),
@@ -80,11 +132,21 @@ def _zip_inputs(path: Path) -> dict[str, CsvInput]:
     return found
 
 
+def _folder_inputs(path: Path) -> dict[str, CsvInput]:
+    found: dict[str, CsvInput] = {}
+    for name in (*FILES, LIKES):
+        if (path / name).is_file():
+            found[name] = CsvInput.from_path(path / name)
+    if (path / "lists").is_dir():
+        for item in sorted((path / "lists").glob("*.csv")):
+            if item.is_file():
+                found[f"lists/{item.name}"] = CsvInput.from_path(item)
+    return found
+
+
 def open_path(path: Path, user: str) -> ImportSource:
     if path.is_dir():
-        inputs = {
-            name: CsvInput.from_path(path / name) for name in FILES if (path / name).is_file()
-        }
+        inputs = _folder_inputs(path)
         where = f"Letterboxd export folder {path}"
     elif zipfile.is_zipfile(path):
         inputs = _zip_inputs(path)
@@ -97,10 +159,18 @@ def open_path(path: Path, user: str) -> ImportSource:
             kind = kind_of(reader.read_header())
         if kind is None:
             raise ImportFormatError(f"{path} is not a Letterboxd export file")
+        if kind == "lists/":
+            kind = f"lists/{path.name}"
+        elif kind == "watched.csv" and path.name.casefold() == "watchlist.csv":
+            kind = "watchlist.csv"
+        elif kind == "watched.csv" and path.parent.name == "likes":
+            kind = LIKES
         inputs = {kind: single}
         where = f"Letterboxd {kind} {path}"
     if not inputs:
-        raise ImportFormatError(f"{path} holds none of the Letterboxd files ({', '.join(FILES)})")
+        raise ImportFormatError(
+            f"{path} holds none of the Letterboxd files ({', '.join(FILES)}, {LIKES}, lists/)"
+        )
     for source in inputs.values():
         source.check_not_empty_or_binary()
         source.choose_encoding(("cp1252",))
@@ -108,71 +178,163 @@ def open_path(path: Path, user: str) -> ImportSource:
     return ImportSource(
         format="letterboxd",
         description=where,
-        items=lambda: _items(inputs, user, total),
+        items=lambda: _Items(inputs, user, total).run(),
         total_bytes=total,
     )
 
 
-def _items(inputs: dict[str, CsvInput], user: str, total: int) -> Iterator[Item]:
-    seen: set[MovieKey] = set()
-    reviews: dict[MovieKey, tuple[str, str]] = {}
-    if "reviews.csv" in inputs and "ratings.csv" in inputs:
-        # Reviews attach to the current ratings: read them first.
-        for item in _rows(inputs["reviews.csv"], "reviews.csv"):
-            if (
-                isinstance(item, _Row)
-                and item.review
-                and (item.key not in reviews or reviews[item.key][0] <= item.when)
-            ):
-                reviews[item.key] = (item.when, item.review)
-    done = 0
-    for name in FILES:
-        source = inputs.get(name)
-        if source is None:
-            continue
-        ratings_here = name == "ratings.csv" or "ratings.csv" not in inputs
-        for item in _rows(source, name):
-            if not isinstance(item, _Row):
-                yield item
-                continue
-            if item.key not in seen:
-                seen.add(item.key)
-                external = {"letterboxd": item.film_id} if item.film_id else {}
-                yield MovieRecord(
-                    key=item.key,
-                    line=item.line,
-                    title=item.title,
-                    year=item.key[1],
-                    external_ids=external,
-                )
-            if item.rating is not None and ratings_here:
-                review = item.review or reviews.get(item.key, ("", None))[1]
-                yield RatingRecord(
-                    movie_key=item.key,
-                    user=user,
-                    score=item.rating,
-                    rated_at=f"{item.when} 00:00:00.000000",
-                    line=item.line,
-                    review=review or None,
-                )
-            for tag in item.tags:
-                yield TagRecord(
-                    movie_key=item.key,
-                    user=user,
-                    tag=tag,
-                    tagged_at=f"{item.when} 00:00:00.000000",
-                    line=item.line,
-                )
-        done += source.size
-        yield Progress(done, total)
-
-
 class _Row:
-    __slots__ = ("film_id", "key", "line", "rating", "review", "tags", "title", "when")
+    __slots__ = (
+        "film_id",
+        "key",
+        "line",
+        "rating",
+        "review",
+        "rewatch",
+        "tags",
+        "title",
+        "watched",
+        "when",
+    )
 
     def __init__(self, **values: object) -> None:
         for name, value in values.items():
             setattr(self, name, value)
+
+
+class _Items:
+    """The records of a whole export, file by file; each film once, before its first use."""
+
+    def __init__(self, inputs: dict[str, CsvInput], user: str, total: int) -> None:
+        self.inputs = inputs
+        self.user = user
+        self.total = total
+        self.done = 0
+        self.seen: set[MovieKey] = set()
+
+    def run(self) -> Iterator[Item]:
+        inputs = self.inputs
+        # Reviews belong to diary entries (film and date) and to current ratings (film).
+        entry_reviews: dict[tuple[MovieKey, str], str] = {}
+        rating_reviews: dict[MovieKey, tuple[str, str]] = {}
+        if "reviews.csv" in inputs:
+            for item in _rows(inputs["reviews.csv"], "reviews.csv"):
+                if isinstance(item, _Row) and item.review:
+                    entry_reviews.setdefault((item.key, item.watched), item.review)
+                    if item.key not in rating_reviews or rating_reviews[item.key][0] <= item.when:
+                        rating_reviews[item.key] = (item.when, item.review)
+        logged: set[tuple[MovieKey, str]] = set()
+        for name in FILES:
+            source = inputs.get(name)
+            if source is None:
+                continue
+            ratings_here = name == "ratings.csv" or "ratings.csv" not in inputs
+            for item in _rows(source, name):
+                if not isinstance(item, _Row):
+                    yield item
+                    continue
+                yield from self._movie(item)
+                if item.rating is not None and ratings_here:
+                    review = item.review or rating_reviews.get(item.key, ("", None))[1]
+                    yield RatingRecord(
+                        movie_key=item.key,
+                        user=self.user,
+                        score=item.rating,
+                        rated_at=f"{item.when} 00:00:00.000000",
+                        line=item.line,
+                        review=review or None,
+                    )
+                for tag in item.tags:
+                    yield TagRecord(
+                        movie_key=item.key,
+                        user=self.user,
+                        tag=tag,
+                        tagged_at=f"{item.when} 00:00:00.000000",
+                        line=item.line,
+                    )
+                yield from self._diary(name, item, entry_reviews, logged)
+            yield self._progress(source)
+        if LIKES in inputs:
+            yield from self._list(inputs[LIKES], LIKES)
+        for name in sorted(k for k in inputs if k.startswith("lists/")):
+            yield from self._list(inputs[name], name)
+
+    def _progress(self, source: CsvInput) -> Progress:
+        self.done += source.size
+        return Progress(self.done, self.total)
+
+    def _movie(self, item: _Row) -> Iterator[Item]:
+        if item.key not in self.seen:
+            self.seen.add(item.key)
+            yield MovieRecord(
+                key=item.key,
+                line=item.line,
+                title=item.title,
+                year=item.key[1],
+                external_ids={"letterboxd": item.film_id} if item.film_id else {},
+            )
+
+    def _diary(
+        self,
+        name: str,
+        item: _Row,
+        entry_reviews: dict[tuple[MovieKey, str], str],
+        logged: set[tuple[MovieKey, str]],
+    ) -> Iterator[Item]:
+        if name == "diary.csv" or (
+            name == "reviews.csv" and (item.key, item.watched) not in logged
+        ):
+            # reviews.csv repeats the diary's entries that have a review: one viewing each.
+            logged.add((item.key, item.watched))
+            yield ViewingRecord(
+                movie_key=item.key,
+                user=self.user,
+                watched_on=item.watched,
+                rewatch=item.rewatch,
+                review=item.review or entry_reviews.get((item.key, item.watched)),
+                created_at=f"{item.when} 00:00:00.000000",
+                line=item.line,
+                file=name,
+            )
+        elif name == "watched.csv":
+            yield ViewingRecord(
+                movie_key=item.key, user=self.user, watched_on=None, line=item.line, file=name
+            )
+        elif name == "watchlist.csv":
+            yield WatchlistRecord(
+                movie_key=item.key,
+                user=self.user,
+                added_at=f"{item.when} 00:00:00.000000",
+                line=item.line,
+                file=name,
+            )
+
+    def _list(self, source: CsvInput, name: str) -> Iterator[Item]:
+        if name == LIKES:
+            yield ListRecord(key=name, user=self.user, name=LIKES_LIST, line=1, file=name)
+            for item in _rows(source, name):
+                if not isinstance(item, _Row):
+                    yield item
+                    continue
+                yield from self._movie(item)
+                yield ListItemRecord(
+                    list_key=name,
+                    movie_key=item.key,
+                    line=item.line,
+                    added_at=f"{item.when} 00:00:00.000000",
+                    file=name,
+                )
+        else:
+            for item in _list_rows(source, name, self.user):
+                if isinstance(item, tuple):
+                    row, note = item
+                    yield from self._movie(row)
+                    yield ListItemRecord(
+                        list_key=name, movie_key=row.key, line=row.line, note=note, file=name
+                    )
+                else:
+                    yield item
+        yield self._progress(source)
 
 
 def _rows(source: CsvInput, kind: str) -> Iterator[_Row | Reject]:
@@ -192,31 +354,126 @@ def _rows(source: CsvInput, kind: str) -> Iterator[_Row | Reject]:
                 yield Reject(row.line, str(error), kind)
 
 
-def _parse(row: list[str], index: dict[str, int], line: int, kind: str) -> _Row:
-    title = " ".join(row[index["name"]].split())
-    if not title:
-        raise ValueError("Name is blank")
-    year_text = row[index["year"]].strip()
-    year: int | None = None
-    if year_text:
-        if not year_text.isdigit() or not (YEAR_MIN <= int(year_text) <= YEAR_MAX):
-            raise ValueError(f"Year must be {YEAR_MIN} to {YEAR_MAX} (got {year_text!r})")
-        year = int(year_text)
-    when_text = row[index["date"]].strip()
+def _list_rows(
+    source: CsvInput, kind: str, user: str
+) -> Iterator[ListRecord | tuple[_Row, str | None] | Reject]:
+    """A list file: its preamble (the list's own row), then its films in order."""
+    what = "a Letterboxd list export"
+    with source.reader() as reader:
+        preamble = reader.read_header()
+        if not preamble[0].casefold().startswith(LIST_PREAMBLE):
+            raise ImportFormatError(
+                f"{source.name} does not look like {what}: it does not start with "
+                "'Letterboxd list export'"
+            )
+        rows = reader.rows()
+        found = next(rows, None)
+        if found is None:
+            raise ImportFormatError(f"{source.name}: a list export without the list's header")
+        index = column_index(
+            found[1], required=LIST_COLUMNS, optional=LIST_OPTIONAL, name=source.name, what=what
+        )
+        found = next(rows, None)
+        if found is None:
+            raise ImportFormatError(f"{source.name}: a list export without the list's own row")
+        line, cells = found
+        try:
+            list_name = check_name(cells[index["name"]], what="list name", limit=LIST_NAME_MAX)
+            description = (
+                check_note(cells[index["description"]], what="list description")
+                if "description" in index and index["description"] < len(cells)
+                else None
+            )
+            created = date.fromisoformat(cells[index["date"]].strip()).isoformat()
+        except (ValueError, IndexError) as error:
+            raise ImportFormatError(f"{source.name}, line {line}: {error}") from None
+        yield ListRecord(
+            key=kind,
+            user=user,
+            name=list_name,
+            description=description,
+            created_at=f"{created} 00:00:00.000000",
+            line=line,
+            file=kind,
+        )
+        found = next(rows, None)
+        if found is None:
+            return  # an empty list
+        header = found[1]
+        items = column_index(
+            header, required=ITEM_COLUMNS, optional=ITEM_OPTIONAL, name=source.name, what=what
+        )
+        ordered: list[tuple[int, _Row, str | None]] = []
+        for line, cells in rows:
+            if len(cells) != len(header):
+                yield Reject(line, f"expected {len(header)} fields, found {len(cells)}", kind)
+                continue
+            try:
+                position = cells[items["position"]].strip()
+                if not position.isdigit():
+                    raise ValueError(f"Position must be a whole number (got {position!r})")
+                title, year = _title_and_year(cells[items["name"]], cells[items["year"]])
+                note = (
+                    check_note(cells[items["description"]], what="Description")
+                    if "description" in items
+                    else None
+                )
+            except ValueError as error:
+                yield Reject(line, str(error), kind)
+                continue
+            row = _Row(
+                key=(title_key(title), year),
+                title=title,
+                line=line,
+                when="",
+                watched=None,
+                rating=None,
+                rewatch=None,
+                review="",
+                tags=[],
+                film_id="",
+            )
+            ordered.append((int(position), row, note))
+    for _position, row, note in sorted(ordered, key=lambda entry: entry[0]):
+        yield row, note
+
+
+def _title_and_year(name: str, year_text: str) -> tuple[str, int | None]:
+    title = check_title(" ".join(name.split()), what="Name")
+    year_text = year_text.strip()
+    if not year_text:
+        return title, None
+    if not year_text.isdigit() or not (YEAR_MIN <= int(year_text) <= YEAR_MAX):
+        raise ValueError(f"Year must be {YEAR_MIN} to {YEAR_MAX} (got {year_text!r})")
+    return title, int(year_text)
+
+
+def _day(text: str, column: str) -> str:
     try:
-        when = date.fromisoformat(when_text).isoformat()
+        return date.fromisoformat(text.strip()).isoformat()
     except ValueError:
-        raise ValueError(f"Date must look like 2024-03-31 (got {when_text!r})") from None
+        raise ValueError(f"{column} must look like 2024-03-31 (got {text.strip()!r})") from None
+
+
+def _parse(row: list[str], index: dict[str, int], line: int, kind: str) -> _Row:
+    title, year = _title_and_year(row[index["name"]], row[index["year"]])
+    when = _day(row[index["date"]], "Date")
+    watched = when
+    if "watched" in index and row[index["watched"]].strip():
+        watched = _day(row[index["watched"]], "Watched Date")
     rating: float | None = None
     if "rating" in index and (text := row[index["rating"]].strip()):
         rating = parse_score(text, what="Rating")
+    rewatch = "rewatch" in index and row[index["rewatch"]].strip().casefold() == "yes"
     review = row[index["review"]].strip() if "review" in index else ""
-    tags = []
+    if review:
+        check_text(review, what="Review", multiline=True)
+    tags: list[str] = []
     if "tags" in index:
         for raw in row[index["tags"]].split(","):
             tag = " ".join(raw.split())
             if tag and len(tag) <= TAG_MAX and tag not in tags:
-                tags.append(tag)
+                tags.append(check_text(tag, what="tag"))
     film_id = ""
     if kind in ("watched.csv", "ratings.csv"):
         uri = row[index["uri"]].strip().rstrip("/")
@@ -228,7 +485,9 @@ def _parse(row: list[str], index: dict[str, int], line: int, kind: str) -> _Row:
         title=title,
         line=line,
         when=when,
+        watched=watched,
         rating=rating,
+        rewatch=rewatch,
         review=review,
         tags=tags,
         film_id=film_id,

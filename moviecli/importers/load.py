@@ -18,6 +18,8 @@ from moviecli.importers.records import (
     GenreRecord,
     ImportSource,
     ImportSummary,
+    ListItemRecord,
+    ListRecord,
     MovieRecord,
     Progress,
     RatingRecord,
@@ -25,7 +27,10 @@ from moviecli.importers.records import (
     Reject,
     Skip,
     TagRecord,
+    TitleRecord,
     UserRecord,
+    ViewingRecord,
+    WatchlistRecord,
     canonical_time,
 )
 from moviecli.models import utcnow
@@ -36,7 +41,9 @@ from moviecli.rules import (
     USER_NAME_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    check_text,
     parse_score,
+    text_key,
     title_key,
 )
 from moviecli.store.bulk import MergeCounts
@@ -47,6 +54,8 @@ SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 fo
 TIMESTAMP_MAX = 4_102_444_799
 DUPLICATE_REASON = "duplicate ratings of one movie by one user in this import (kept the latest)"
 OLDER_REASON = "ratings older than the one already in the catalog (kept the catalog's)"
+WATCHED_REASON = "watchlist entries of films the user has watched"
+NO_MOVIE_REASON = "rows about movies that were not imported"
 
 ProgressCallback = Callable[[int, int, int, str], None]
 
@@ -93,6 +102,12 @@ class Loader:
         self._raw_users: dict[Callable[[str], str], _UserIds] = {}
         self._pending: list[tuple[int, float, object, int, str | None]] = []
         self._tags: list[tuple[int, int, str, str]] = []
+        self._viewings: list[_Viewing] = []
+        self._watchlist: list[tuple[int, int, str, str | None]] = []
+        self._lists: dict[Hashable, int] = {}
+        self._list_ends: dict[int, int] = {}
+        self._titles: dict[str, list[int]] | None = None
+        self._unmatched: set[Hashable] = set()
 
     # ------------------------------------------------------------ setup
 
@@ -122,6 +137,7 @@ class Loader:
         with bulk.interruptible():
             self._record_merge(bulk.merge_ratings())
         self._flush_tags()
+        self._flush_diary()
         bulk.check_references(
             movies=self._movie_ids.values(), users=self.users.values(), genres=self.genres.values()
         )
@@ -142,6 +158,16 @@ class Loader:
                 self._reject(Reject(item.line, str(error)))
         elif isinstance(item, TagRecord):
             self._tag(item)
+        elif isinstance(item, ViewingRecord):
+            self._viewing(item)
+        elif isinstance(item, WatchlistRecord):
+            self._watchlist_entry(item)
+        elif isinstance(item, ListRecord):
+            self._list(item)
+        elif isinstance(item, ListItemRecord):
+            self._list_item(item)
+        elif isinstance(item, TitleRecord):
+            self._title(item)
         elif isinstance(item, GenreRecord):
             self.genre_id(item.name, item.id)
         elif isinstance(item, UserRecord):
@@ -399,6 +425,218 @@ class Loader:
         self.summary.tags_added = added
         self.summary.tags_unchanged = len(self._tags) - added
         self._tags.clear()
+
+    # ------------------------------------------------------------ diary, watchlist, lists
+
+    def _known(
+        self, movie_key: Hashable, user: str, line: int, file: str
+    ) -> tuple[int, int] | None:
+        """(movie id, user id) for a diary, watchlist or list row, or None when the row
+        was counted as skipped or rejected."""
+        self.summary.rows += 1
+        movie_id = self._movie_ids.get(movie_key)
+        if movie_id is None:
+            if movie_key not in self._unmatched:
+                # Its movie was rejected (reported already) or skipped.
+                self.summary.skip(NO_MOVIE_REASON)
+            return None
+        try:
+            return movie_id, self.user_id(user)
+        except ValueError as error:
+            self._reject(Reject(line, str(error), file))
+            return None
+
+    def _viewing(self, record: ViewingRecord) -> None:
+        known = self._known(record.movie_key, record.user, record.line, record.file)
+        if known is None:
+            return
+        if record.review is not None:
+            try:
+                check_text(record.review, what="review", multiline=True)
+            except ValueError as error:
+                self._reject(Reject(record.line, str(error), record.file))
+                return
+        self._viewings.append(
+            _Viewing(
+                movie_id=known[0],
+                user_id=known[1],
+                watched_on=record.watched_on,
+                rewatch=record.rewatch,
+                review=record.review or None,
+                created_at=record.created_at or self.now,
+                id=record.id,
+            )
+        )
+
+    def _watchlist_entry(self, record: WatchlistRecord) -> None:
+        known = self._known(record.movie_key, record.user, record.line, record.file)
+        if known is not None:
+            self._watchlist.append((known[1], known[0], record.added_at, record.note or None))
+
+    def _list(self, record: ListRecord) -> None:
+        self.summary.rows += 1
+        try:
+            user_id = self.user_id(record.user)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), record.file))
+            return
+        key = text_key(record.name)
+        list_id = self.bulk.find_list(user_id, key)
+        if list_id is None:
+            list_id = self.bulk.insert(
+                "lists",
+                {
+                    "user_id": user_id,
+                    "name": record.name,
+                    "name_key": key,
+                    "description": record.description,
+                    "ranked": record.ranked,
+                    "created_at": record.created_at or self.now,
+                },
+                record.id,
+            )
+            self.summary.lists_added += 1
+        else:
+            self.summary.lists_matched += 1
+        self._lists[record.key] = list_id
+
+    def _list_item(self, record: ListItemRecord) -> None:
+        list_id = self._lists.get(record.list_key)
+        if list_id is None:
+            self.summary.rows += 1
+            self.summary.skip("list entries of lists that were not imported")
+            return
+        self.summary.rows += 1
+        movie_id = self._movie_ids.get(record.movie_key)
+        if movie_id is None:
+            if record.movie_key not in self._unmatched:
+                self.summary.skip(NO_MOVIE_REASON)
+            return
+        end = self._list_ends.get(list_id)
+        if end is None:
+            end = self._list_ends[list_id] = self.bulk.last_list_position(list_id)
+        position = record.position if record.position is not None else end + 1
+        if self.bulk.add_list_item(
+            list_id, movie_id, position, record.note or None, record.added_at or self.now
+        ):
+            self._list_ends[list_id] = max(end, position)
+            self.summary.list_items_added += 1
+        else:
+            self.summary.list_items_unchanged += 1
+
+    def _title(self, record: TitleRecord) -> None:
+        """A movie found by its title alone: one catalog movie, or none at all."""
+        if self._titles is None:
+            self._titles = {}
+            for (key, _year), ids in self.by_title.items():
+                self._titles.setdefault(key, []).extend(ids)
+        ids = self._titles.get(title_key(record.title), [])
+        if len(ids) == 1:
+            self._movie_ids[record.key] = ids[0]
+            return
+        self._unmatched.add(record.key)
+        self.summary.rows += 1
+        self.summary.skip(
+            "titles that match no catalog movie"
+            if not ids
+            else "titles that match more than one catalog movie"
+        )
+
+    def _flush_diary(self) -> None:
+        """Viewings first (which of them are new needs the catalog's), then the
+        watchlist, which leaves out the films the user has watched."""
+        summary = self.summary
+        bulk = self.bulk
+        users = sorted({v.user_id for v in self._viewings} | {w[0] for w in self._watchlist})
+        existing = bulk.viewings_of(users) if users else []
+        held: dict[tuple[int, int, str | None], int] = {}
+        dates: dict[tuple[int, int], list[str]] = {}
+        for _id, user_id, movie_id, watched_on in existing:
+            day = None if watched_on is None else str(watched_on)[:10]
+            held[(user_id, movie_id, day)] = held.get((user_id, movie_id, day), 0) + 1
+            dates.setdefault((user_id, movie_id), [])
+            if day is not None:
+                dates[(user_id, movie_id)].append(day)
+        # A viewing is (user, film, day); the k-th viewing of one film on one day in the
+        # file is new when the catalog holds fewer than k of them. Undated ones last:
+        # they only count for films with no viewing at all.
+        ordered = sorted(self._viewings, key=lambda v: (v.watched_on is None, v.watched_on or ""))
+        counted: dict[tuple[int, int, str | None], int] = {}
+        new: list[_Viewing] = []
+        for viewing in ordered:
+            film = (viewing.user_id, viewing.movie_id)
+            key = (*film, viewing.watched_on)
+            counted[key] = counted.get(key, 0) + 1
+            if viewing.watched_on is None:
+                if film in dates:
+                    summary.viewings_unchanged += 1
+                    continue
+                dates[film] = []
+            elif counted[key] <= held.get(key, 0):
+                summary.viewings_unchanged += 1
+                continue
+            else:
+                earlier = dates.setdefault(film, [])
+                if viewing.rewatch is None:
+                    viewing.rewatch = any(day <= viewing.watched_on for day in earlier)
+                earlier.append(viewing.watched_on)
+            new.append(viewing)
+        for viewing in new:
+            if viewing.id is not None:
+                bulk.insert("viewings", viewing.values(), viewing.id)
+        bulk.add_viewings([v.row() for v in new if v.id is None])
+        bulk.drop_from_watchlist(sorted({(v.user_id, v.movie_id) for v in new}))
+        summary.viewings_added += len(new)
+        self._viewings.clear()
+        entries = [w for w in self._watchlist if (w[0], w[1]) not in dates]
+        if len(entries) < len(self._watchlist):
+            summary.skip(WATCHED_REASON, len(self._watchlist) - len(entries))
+        added = bulk.add_watchlist(entries)
+        summary.watchlist_added += added
+        summary.watchlist_unchanged += len(entries) - added
+        self._watchlist.clear()
+
+
+class _Viewing:
+    __slots__ = ("created_at", "id", "movie_id", "review", "rewatch", "user_id", "watched_on")
+
+    def __init__(
+        self,
+        *,
+        movie_id: int,
+        user_id: int,
+        watched_on: str | None,
+        rewatch: bool | None,
+        review: str | None,
+        created_at: str,
+        id: int | None,
+    ) -> None:
+        self.movie_id = movie_id
+        self.user_id = user_id
+        self.watched_on = watched_on
+        self.rewatch = rewatch
+        self.review = review
+        self.created_at = created_at
+        self.id = id
+
+    def row(self) -> tuple[int, int, str | None, bool, str | None, str]:
+        return (
+            self.movie_id,
+            self.user_id,
+            self.watched_on,
+            bool(self.rewatch),
+            self.review,
+            self.created_at,
+        )
+
+    def values(self) -> dict[str, object]:
+        return dict(
+            zip(
+                ("movie_id", "user_id", "watched_on", "rewatch", "review", "created_at"),
+                self.row(),
+                strict=True,
+            )
+        )
 
 
 def _check_movie(record: MovieRecord) -> None:

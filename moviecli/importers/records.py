@@ -81,6 +81,71 @@ class TagRecord:
 
 
 @dataclass(slots=True)
+class ViewingRecord:
+    """One viewing (a diary entry). `watched_on` is YYYY-MM-DD, or None for "watched,
+    date unknown" (kept only when the user has no viewing of the film at all).
+    `rewatch` None: a rewatch when the user has an earlier viewing of the film."""
+
+    movie_key: Hashable
+    user: str
+    watched_on: str | None
+    line: int
+    rewatch: bool | None = None
+    review: str | None = None
+    created_at: str | None = None
+    file: str = ""
+    id: int | None = None  # moviecli's own export: the id to keep when free
+
+
+@dataclass(slots=True)
+class WatchlistRecord:
+    movie_key: Hashable
+    user: str
+    added_at: str  # canonical_time()
+    line: int
+    note: str | None = None
+    file: str = ""
+
+
+@dataclass(slots=True)
+class ListRecord:
+    """A list a file declares; its items (ListItemRecord) refer to it by `key`."""
+
+    key: Hashable
+    user: str
+    name: str
+    line: int
+    description: str | None = None
+    ranked: bool = False
+    created_at: str | None = None
+    file: str = ""
+    id: int | None = None  # moviecli's own export: the id to keep when free
+
+
+@dataclass(slots=True)
+class ListItemRecord:
+    """A film on a list. Items are added after the list's last one, in file order."""
+
+    list_key: Hashable
+    movie_key: Hashable
+    line: int
+    note: str | None = None
+    added_at: str | None = None
+    position: int | None = None  # moviecli's own export: kept as is
+    file: str = ""
+
+
+@dataclass(slots=True)
+class TitleRecord:
+    """A title to find in the catalog by its title alone (Netflix gives no year): never
+    added, skipped and counted when no movie, or more than one, has that title."""
+
+    key: Hashable
+    title: str
+    line: int
+
+
+@dataclass(slots=True)
 class RawRatings:
     """A chunk of MovieLens-shaped rating rows, straight from the CSV reader:
     [userId, movieId, rating, unix timestamp] as strings. The loader validates and
@@ -120,6 +185,11 @@ Item = (
     | GenreRecord
     | UserRecord
     | TagRecord
+    | ViewingRecord
+    | WatchlistRecord
+    | ListRecord
+    | ListItemRecord
+    | TitleRecord
     | RawRatings
     | Skip
     | Reject
@@ -154,6 +224,14 @@ class ImportSummary:
     tags_added: int = 0
     tags_unchanged: int = 0
     users_added: int = 0
+    viewings_added: int = 0
+    viewings_unchanged: int = 0
+    watchlist_added: int = 0
+    watchlist_unchanged: int = 0
+    lists_added: int = 0
+    lists_matched: int = 0
+    list_items_added: int = 0
+    list_items_unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     rejected: list[Reject] = field(default_factory=list)
     rejected_count: int = 0

@@ -10,6 +10,8 @@ writes goes through a `BulkWriter`, inside the command's single transaction:
     bulk.stage_raw / stage_rows           ratings, in chunks, into a staging area
     bulk.merge_ratings()                  staged ratings into the catalog, aggregates exact
     bulk.add_tags(rows)                   tags, duplicates ignored
+    bulk.add_viewings / add_watchlist     the diary and watchlist (the loader picks the new)
+    bulk.find_list / add_list_item        lists and their films, duplicates ignored
     bulk.check_references(...)            before commit, where per-row checks were off
     bulk.finish()                         drop the staging area, advance sequences
 
@@ -261,6 +263,76 @@ class BulkWriter:
             [(m, u, tag, text_key(tag), at) for m, u, tag, at in rows],
         )
         return int(self.scalar("SELECT count(*) FROM tags")) - int(before)
+
+    # ------------------------------------------------------------ diary, watchlist, lists
+
+    def viewings_of(self, user_ids: Sequence[int]) -> list[tuple[int, int, int, Any]]:
+        """(id, user_id, movie_id, watched_on) of every viewing of these users; watched_on
+        as the driver gives it (text on SQLite, a date on PostgreSQL) or None."""
+        found: list[tuple[int, int, int, Any]] = []
+        for user_id in user_ids:
+            found += self.rows(
+                "SELECT id, user_id, movie_id, watched_on FROM viewings WHERE user_id = ?",
+                (user_id,),
+            )
+        return found
+
+    def add_viewings(
+        self, rows: Sequence[tuple[int, int, str | None, bool, str | None, str]]
+    ) -> None:
+        """(movie_id, user_id, watched_on, rewatch, review, created_at) rows, all new
+        (the loader decided which are)."""
+        self.executemany(
+            "INSERT INTO viewings (movie_id, user_id, watched_on, rewatch, review, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def drop_from_watchlist(self, pairs: Sequence[tuple[int, int]]) -> None:
+        """(user_id, movie_id): films just watched leave the watchlist, as with `watch`."""
+        self.executemany("DELETE FROM watchlist WHERE user_id = ? AND movie_id = ?", pairs)
+
+    def add_watchlist(self, rows: Sequence[tuple[int, int, str, str | None]]) -> int:
+        """(user_id, movie_id, added_at, note) rows; the number actually added (a film
+        already on the watchlist keeps its entry)."""
+        if not rows:
+            return 0
+        before = int(self.scalar("SELECT count(*) FROM watchlist"))
+        self.executemany(
+            "INSERT INTO watchlist (user_id, movie_id, added_at, note) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (user_id, movie_id) DO NOTHING",
+            rows,
+        )
+        return int(self.scalar("SELECT count(*) FROM watchlist")) - before
+
+    def find_list(self, user_id: int, name_key: str) -> int | None:
+        found = self.scalar(
+            "SELECT id FROM lists WHERE user_id = ? AND name_key = ?", (user_id, name_key)
+        )
+        return None if found is None else int(found)
+
+    def last_list_position(self, list_id: int) -> int:
+        return int(
+            self.scalar(
+                "SELECT coalesce(max(position), 0) FROM list_items WHERE list_id = ?", (list_id,)
+            )
+        )
+
+    def add_list_item(
+        self, list_id: int, movie_id: int, position: int, note: str | None, added_at: str
+    ) -> bool:
+        """Whether the film was added (False: it is on the list already)."""
+        return (
+            self.execute(
+                "INSERT INTO list_items (list_id, movie_id, position, note, added_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (list_id, movie_id) DO NOTHING "
+                "RETURNING movie_id",
+                (list_id, movie_id, position, note, added_at),
+            ).fetchone()
+            is not None
+        )
+
+    # ------------------------------------------------------------ references
 
     def check_references(
         self, *, movies: Iterable[int], users: Iterable[int], genres: Iterable[int]

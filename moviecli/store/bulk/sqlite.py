@@ -225,7 +225,15 @@ class SqliteBulk(BulkWriter):
             existing = {row_id for (row_id,) in self.rows(f"SELECT id FROM {table}")}
             if not existing.issuperset(ids):
                 raise MoviecliError(f"import would leave ratings or tags without their {table}")
-        for table in ("movie_genres", "external_ids", "tags"):
+        for table in (
+            "movie_genres",
+            "external_ids",
+            "tags",
+            "viewings",
+            "watchlist",
+            "lists",
+            "list_items",
+        ):
             if self.execute(f"PRAGMA foreign_key_check({table})").fetchone() is not None:
                 raise MoviecliError(f"import would leave {table} rows pointing at nothing")
 
