@@ -226,3 +226,29 @@ def test_a_list_file_without_its_preamble_is_refused(
     before = dump_tables(catalog)
     assert "without the list's header" in refused(cli("import", str(folder), "--user", "ana"))
     assert dump_tables(catalog) == before
+
+
+def test_json_export_carries_the_diary_and_restores_it_exactly(
+    cli: Invoke, catalog: Path, folder: Path, tmp_path: Path
+) -> None:
+    assert cli("import", str(folder), "--user", "ana").exit_code == 0
+    assert cli("add", "Thief", "--year", "1981", "--director", "Michael Mann").exit_code == 0
+    assert cli("edit", "Heat", "--director", "Michael Mann", "--cast", "Al Pacino").exit_code == 0
+    assert cli("watchlist", "add", "Heat", "--user", "bo", "--note", "again").exit_code == 0
+    out = tmp_path / "backup.json"
+    assert cli("export", "--output", str(out)).exit_code == 0
+    copy = tmp_path / "copy" / "movies.db"
+    copy.parent.mkdir()
+    imported = cli("import", str(out), db=copy)
+    assert imported.exit_code == 0, imported.output
+    assert "rejected" not in imported.stdout
+    original, restored = dump_tables(catalog), dump_tables(copy)
+    assert restored.keys() == original.keys()
+    for table in original:
+        if table != "alembic_version":
+            assert restored[table] == original[table], table
+    assert len(restored["viewings"]) == 6 and len(restored["list_items"]) == 5
+    assert len(restored["movie_people"]) == 3
+    again = cli("import", str(out), db=copy)
+    assert counts(again, "viewings") == {"added": 0, "unchanged": 6}
+    assert dump_tables(copy) == restored

@@ -21,6 +21,7 @@ from moviecli.importers.records import (
     ListItemRecord,
     ListRecord,
     MovieRecord,
+    PersonRecord,
     Progress,
     RatingRecord,
     RawRatings,
@@ -35,12 +36,14 @@ from moviecli.importers.records import (
 )
 from moviecli.models import utcnow
 from moviecli.rules import (
+    PERSON_NAME_MAX,
     RUNTIME_MAX,
     RUNTIME_MIN,
     TITLE_MAX,
     USER_NAME_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    check_name,
     check_text,
     parse_score,
     text_key,
@@ -108,6 +111,7 @@ class Loader:
         self._list_ends: dict[int, int] = {}
         self._titles: dict[str, list[int]] | None = None
         self._unmatched: set[Hashable] = set()
+        self._person_ids: dict[int, int] = {}
 
     # ------------------------------------------------------------ setup
 
@@ -168,6 +172,8 @@ class Loader:
             self._list_item(item)
         elif isinstance(item, TitleRecord):
             self._title(item)
+        elif isinstance(item, PersonRecord):
+            self._person(item)
         elif isinstance(item, GenreRecord):
             self.genre_id(item.name, item.id)
         elif isinstance(item, UserRecord):
@@ -252,7 +258,15 @@ class Loader:
             },
             record.id,
         )
-        if record.director is not None:
+        if record.credits is not None:
+            self.bulk.add_credits(
+                [
+                    (movie_id, role, self._person_ids[person], position)
+                    for role, person, position in record.credits
+                    if person in self._person_ids
+                ]
+            )
+        elif record.director is not None:
             self.bulk.add_directors(movie_id, record.director)
         self._created.add(movie_id)
         self.by_title.setdefault((title_key(record.title), record.year), []).append(movie_id)
@@ -524,6 +538,17 @@ class Loader:
         else:
             self.summary.list_items_unchanged += 1
 
+    def _person(self, record: PersonRecord) -> None:
+        """moviecli's own export: the person of that id when the name agrees, else the
+        first of that name, else a new row (with the export's id when free)."""
+        self.summary.rows += 1
+        try:
+            name = check_name(record.name, what="person's name", limit=PERSON_NAME_MAX)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error)))
+            return
+        self._person_ids[record.id] = self.bulk.person_id(name, text_key(name), record.id)
+
     def _title(self, record: TitleRecord) -> None:
         """A movie found by its title alone: one catalog movie, or none at all."""
         if self._titles is None:
@@ -588,7 +613,9 @@ class Loader:
         bulk.drop_from_watchlist(sorted({(v.user_id, v.movie_id) for v in new}))
         summary.viewings_added += len(new)
         self._viewings.clear()
-        entries = [w for w in self._watchlist if (w[0], w[1]) not in dates]
+        entries = self._watchlist
+        if self.source.watchlist_skips_watched:
+            entries = [w for w in entries if (w[0], w[1]) not in dates]
         if len(entries) < len(self._watchlist):
             summary.skip(WATCHED_REASON, len(self._watchlist) - len(entries))
         added = bulk.add_watchlist(entries)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,12 +28,17 @@ from moviecli.importers.records import (
     GenreRecord,
     ImportSource,
     Item,
+    ListItemRecord,
+    ListRecord,
     MovieRecord,
+    PersonRecord,
     Progress,
     RatingRecord,
     Reject,
     TagRecord,
     UserRecord,
+    ViewingRecord,
+    WatchlistRecord,
     canonical_time,
 )
 
@@ -41,7 +46,18 @@ FORMAT_NAME = "moviecli-export"
 VERSION = 1
 CSV_FIELDS = ["movie_id", "title", "year", "user", "score", "review", "rated_at"]
 FORMULA_STARTS = ("=", "+", "-", "@")
-SECTIONS = ("genres", "users", "movies", "ratings", "tags")
+SECTIONS = (
+    "genres",
+    "users",
+    "people",
+    "movies",
+    "ratings",
+    "tags",
+    "viewings",
+    "watchlist",
+    "lists",
+    "list_items",
+)
 
 
 # ---------------------------------------------------------------- timestamps
@@ -146,6 +162,51 @@ def _section(session: Session, section: str) -> Iterator[dict[str, Any]]:
                 "tag": tag,
                 "tagged_at": iso(tagged_at),
             }
+    elif section == "people":
+        for person_id, name in stream(session=session, name="people"):
+            yield {"id": person_id, "name": name}
+    elif section == "viewings":
+        for row in stream(session=session, name="viewings"):
+            yield {
+                "id": row[0],
+                "movie_id": row[1],
+                "user_id": row[2],
+                "watched_on": None if row[3] is None else str(row[3])[:10],
+                "rewatch": bool(row[4]),
+                "review": row[5],
+                "created_at": iso(row[6]),
+            }
+    elif section == "watchlist":
+        for user_id, movie_id, added_at, note in stream(session=session, name="watchlist"):
+            yield {
+                "user_id": user_id,
+                "movie_id": movie_id,
+                "added_at": iso(added_at),
+                "note": note,
+            }
+    elif section == "lists":
+        for list_id, user_id, name, description, ranked, created_at in stream(
+            session=session, name="lists"
+        ):
+            yield {
+                "id": list_id,
+                "user_id": user_id,
+                "name": name,
+                "description": description,
+                "ranked": bool(ranked),
+                "created_at": iso(created_at),
+            }
+    elif section == "list_items":
+        for list_id, movie_id, position, note, added_at in stream(
+            session=session, name="list_items"
+        ):
+            yield {
+                "list_id": list_id,
+                "movie_id": movie_id,
+                "position": position,
+                "note": note,
+                "added_at": iso(added_at),
+            }
 
 
 def _movies(session: Session) -> Iterator[dict[str, Any]]:
@@ -153,8 +214,10 @@ def _movies(session: Session) -> Iterator[dict[str, Any]]:
 
     genres = stream(session=session, name="movie_genres")
     external = stream(session=session, name="external_ids")
+    people = stream(session=session, name="movie_people")
     next_genre = next(genres, None)
     next_external = next(external, None)
+    next_person = next(people, None)
     for row in stream(session=session, name="movies"):
         movie_id = row[0]
         names: list[str] = []
@@ -167,6 +230,12 @@ def _movies(session: Session) -> Iterator[dict[str, Any]]:
             if next_external[0] == movie_id:
                 ids.setdefault(next_external[1], next_external[2])
             next_external = next(external, None)
+        credits: list[dict[str, Any]] = []
+        while next_person is not None and next_person[0] <= movie_id:
+            if next_person[0] == movie_id:
+                _movie, role, person_id, position = next_person
+                credits.append({"role": role, "person_id": person_id, "position": position})
+            next_person = next(people, None)
         yield {
             "id": movie_id,
             "title": row[1],
@@ -178,6 +247,7 @@ def _movies(session: Session) -> Iterator[dict[str, Any]]:
             "updated_at": iso(row[7]),
             "genres": names,
             "external_ids": ids,
+            "people": credits,
         }
 
 
@@ -223,6 +293,7 @@ def open_path(path: Path) -> ImportSource:
             items=lambda: _json_items(path),
             total_bytes=source.size,
             merge_same_title=False,
+            watchlist_skips_watched=False,
         )
     return ImportSource(
         format="moviecli",
@@ -345,6 +416,11 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
             runtime_minutes=None if runtime is None else int(runtime),
             director=value.get("director"),
             external_ids={str(k): str(v) for k, v in (value.get("external_ids") or {}).items()},
+            credits=None
+            if "people" not in value
+            else [
+                (str(c["role"]), int(c["person_id"]), int(c["position"])) for c in value["people"]
+            ],
             created_at=stored(value["created_at"]) if value.get("created_at") else None,
             updated_at=stored(value["updated_at"]) if value.get("updated_at") else None,
         )
@@ -360,6 +436,49 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
             score=score,
             rated_at=stored(value["rated_at"]),
             review=value.get("review"),
+            line=line,
+        )
+    if section == "people":
+        return PersonRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+    if section == "viewings":
+        watched_on = value.get("watched_on")
+        user_id = int(value["user_id"])
+        return ViewingRecord(
+            movie_key=int(value["movie_id"]),
+            user=users[user_id],
+            watched_on=None if watched_on is None else date.fromisoformat(watched_on).isoformat(),
+            rewatch=bool(value["rewatch"]),
+            review=value.get("review"),
+            created_at=stored(value["created_at"]),
+            id=int(value["id"]),
+            line=line,
+        )
+    if section == "watchlist":
+        return WatchlistRecord(
+            movie_key=int(value["movie_id"]),
+            user=users[int(value["user_id"])],
+            added_at=stored(value["added_at"]),
+            note=value.get("note"),
+            line=line,
+        )
+    if section == "lists":
+        return ListRecord(
+            key=int(value["id"]),
+            id=int(value["id"]),
+            user=users[int(value["user_id"])],
+            name=str(value["name"]),
+            description=value.get("description"),
+            ranked=bool(value["ranked"]),
+            created_at=stored(value["created_at"]),
+            line=line,
+        )
+    if section == "list_items":
+        return ListItemRecord(
+            list_key=int(value["list_id"]),
+            movie_key=int(value["movie_id"]),
+            position=int(value["position"]),
+            note=value.get("note"),
+            added_at=stored(value["added_at"]),
             line=line,
         )
     if section == "tags":

@@ -36,6 +36,8 @@ class MovieRecord:
     runtime_minutes: int | None = None
     director: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)
+    # moviecli's own export: (role, person key, position) in place of the director text.
+    credits: list[tuple[str, int, int]] | None = None
     # moviecli's own export: the id and timestamps to keep when the catalog allows it.
     id: int | None = None
     created_at: str | None = None
@@ -59,6 +61,15 @@ class GenreRecord:
 
     name: str
     id: int | None
+    line: int
+
+
+@dataclass(slots=True)
+class PersonRecord:
+    """A person as moviecli's own export lists them (with the id to keep when free)."""
+
+    name: str
+    id: int
     line: int
 
 
@@ -184,6 +195,7 @@ Item = (
     | RatingRecord
     | GenreRecord
     | UserRecord
+    | PersonRecord
     | TagRecord
     | ViewingRecord
     | WatchlistRecord
@@ -207,6 +219,9 @@ class ImportSource:
     total_bytes: int = 0
     # moviecli's own export: movies of different ids in one file never merge by title.
     merge_same_title: bool = True
+    # Letterboxd and Trakt watchlists hold films not yet seen; moviecli's own may hold
+    # a film to see again.
+    watchlist_skips_watched: bool = True
 
 
 @dataclass

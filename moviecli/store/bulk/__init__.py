@@ -221,6 +221,26 @@ class BulkWriter:
 
     _people: dict[str, int] | None = None
 
+    def person_id(self, name: str, key: str, preferred_id: int) -> int:
+        """The person `preferred_id` when their name_key is `key`, else the first person
+        of that name, else a new one (with `preferred_id` when free)."""
+        if self.scalar("SELECT name_key FROM people WHERE id = ?", (preferred_id,)) == key:
+            return preferred_id
+        found = self.scalar("SELECT min(id) FROM people WHERE name_key = ?", (key,))
+        if found is None:
+            found = self.insert("people", {"name": name, "name_key": key}, preferred_id)
+        if self._people is not None:
+            self._people.setdefault(key, found)
+        return int(found)
+
+    def add_credits(self, rows: Sequence[tuple[int, str, int, int]]) -> None:
+        """(movie_id, role, person_id, position) rows, as moviecli's own export has them."""
+        self.executemany(
+            "INSERT INTO movie_people (movie_id, role, person_id, position) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            rows,
+        )
+
     def link_genres(self, rows: Sequence[tuple[int, int]]) -> None:
         self.executemany(
             "INSERT INTO movie_genres (movie_id, genre_id) VALUES (?, ?) ON CONFLICT DO NOTHING",

@@ -16,7 +16,7 @@ from moviecli.store.bulk import BulkWriter, MergeCounts
 
 _EPOCH = datetime(1970, 1, 1)
 # Tables whose rows an import may insert with explicit ids (a moviecli export).
-_SEQUENCED = ("movies", "users", "genres", "tags", "viewings", "lists")
+_SEQUENCED = ("movies", "users", "genres", "tags", "viewings", "lists", "people")
 
 _STAGED_COLUMNS = "user_id, movie_id, score, rated_at, review"
 

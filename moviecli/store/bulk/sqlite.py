@@ -233,6 +233,7 @@ class SqliteBulk(BulkWriter):
             "watchlist",
             "lists",
             "list_items",
+            "movie_people",
         ):
             if self.execute(f"PRAGMA foreign_key_check({table})").fetchone() is not None:
                 raise MoviecliError(f"import would leave {table} rows pointing at nothing")

@@ -29,6 +29,24 @@ QUERIES = {
         "SELECT movie_id, user_id, score, review, rated_at FROM ratings ORDER BY movie_id, user_id"
     ),
     "tags": "SELECT movie_id, user_id, tag, tagged_at FROM tags ORDER BY id",
+    "people": "SELECT id, name FROM people ORDER BY id",
+    "movie_people": (
+        "SELECT movie_id, role, person_id, position FROM movie_people "
+        "ORDER BY movie_id, role, position, person_id"
+    ),
+    "viewings": (
+        "SELECT id, movie_id, user_id, watched_on, rewatch, review, created_at FROM viewings "
+        "ORDER BY id"
+    ),
+    "watchlist": (
+        "SELECT user_id, movie_id, added_at, note FROM watchlist ORDER BY user_id, added_at, "
+        "movie_id"
+    ),
+    "lists": "SELECT id, user_id, name, description, ranked, created_at FROM lists ORDER BY id",
+    "list_items": (
+        "SELECT list_id, movie_id, position, note, added_at FROM list_items "
+        "ORDER BY list_id, position, movie_id"
+    ),
     "ratings_with_titles": (
         "SELECT r.movie_id, m.title, m.year, u.name, r.score, r.review, r.rated_at "
         "FROM ratings AS r JOIN movies AS m ON m.id = r.movie_id "
