@@ -20,6 +20,8 @@ class ImportFrom(StrEnum):
     movielens = "movielens"
     letterboxd = "letterboxd"
     imdb = "imdb"
+    trakt = "trakt"
+    netflix = "netflix"
     moviecli = "moviecli"
 
 
@@ -33,8 +35,9 @@ def import_(
     path: Annotated[
         Path,
         typer.Argument(
-            help="A MovieLens folder, a Letterboxd export (CSV, folder or .zip), an IMDb "
-            "ratings CSV, or a moviecli export (JSON or CSV).",
+            help="A MovieLens folder, a Letterboxd or Trakt export (folder or .zip; a "
+            "Letterboxd CSV), an IMDb ratings, watchlist or list CSV, a Netflix viewing "
+            "history, or a moviecli export (JSON or CSV).",
             show_default=False,
         ),
     ],
@@ -54,13 +57,24 @@ def import_(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail, changing nothing, on the first bad row.")
     ] = False,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            "--date-format",
+            help="How a Netflix history writes dates, e.g. %m/%d/%y (US) or %d/%m/%y.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Import movies and ratings from MovieLens, Letterboxd, IMDb or a moviecli export."""
+    """Import movies, ratings and diaries from MovieLens, Letterboxd, IMDb, Trakt, Netflix
+    or a moviecli export."""
     from moviecli import render
     from moviecli.importers.detect import open_source
     from moviecli.importers.load import Loader
 
-    source = open_source(path, fmt=from_.value if from_ else None, user=user_name(user))
+    source = open_source(
+        path, fmt=from_.value if from_ else None, user=user_name(user), date_format=date_format
+    )
     with render.import_progress() as progress, session(ctx, write=True, foreign_keys=False) as s:
         # The loader checks the references it writes (Loader.check_references).
         loader = Loader(s, source, strict=strict, progress=progress)

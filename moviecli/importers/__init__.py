@@ -3,10 +3,12 @@
 detect.py           which format a path holds (the header, the folder's files, a .zip)
 movielens.py        a GroupLens MovieLens folder (movies, ratings, links, tags)
 letterboxd.py       a Letterboxd export: one CSV, the unzipped folder or the .zip
-imdb.py             an IMDb "Your ratings" CSV (columns read by name, UTF-8 or cp1252)
+imdb.py             an IMDb "Your ratings", watchlist or list CSV (columns read by name)
+trakt.py            a Trakt export (.zip or folder of JSON): history, ratings, watchlist, lists
+netflix.py          Netflix's viewing history (Title,Date; locale dates)
 moviecli_export.py  moviecli's own JSON and CSV export (reading and writing)
 records.py          the records they yield and the summary the loader returns
 load.py             matches and counts an import; writes through store/bulk, one transaction
 """
 
-FORMATS = ("movielens", "letterboxd", "imdb", "moviecli")
+FORMATS = ("movielens", "letterboxd", "imdb", "trakt", "netflix", "moviecli")

@@ -7,7 +7,15 @@ import zipfile
 from pathlib import Path
 
 from moviecli.errors import ImportFormatError
-from moviecli.importers import FORMATS, imdb, letterboxd, moviecli_export, movielens
+from moviecli.importers import (
+    FORMATS,
+    imdb,
+    letterboxd,
+    moviecli_export,
+    movielens,
+    netflix,
+    trakt,
+)
 from moviecli.importers.csvfiles import CsvInput, delimiter_hint
 from moviecli.importers.records import ImportSource
 
@@ -27,22 +35,33 @@ def detect(path: Path) -> str:
             return "movielens"
         if any((path / name).is_file() for name in (*letterboxd.FILES, letterboxd.LIKES)):
             return "letterboxd"
+        if any(trakt.is_trakt_name(name) for name in trakt.find_files(path)):
+            return "trakt"
         raise ImportFormatError(
-            f"{path} is a folder with neither a MovieLens movies.csv nor Letterboxd files "
-            f"({', '.join(letterboxd.FILES)}, {letterboxd.LIKES})"
+            f"{path} is a folder with neither a MovieLens movies.csv, Letterboxd files "
+            f"({', '.join(letterboxd.FILES)}, {letterboxd.LIKES}) nor a Trakt export's "
+            "watched-history.json"
         )
     if zipfile.is_zipfile(path):
+        if any(trakt.is_trakt_name(name) for name in trakt.find_files(path)):
+            return "trakt"
         return "letterboxd"
     source = CsvInput.from_path(path)
     source.check_not_empty_or_binary()
     head = source.head().lstrip(b"\xef\xbb\xbf").lstrip()
     if head.startswith(b"{"):
         return "moviecli"
+    if head.startswith(b"["):
+        raise ImportFormatError(
+            f"{path} is a JSON list; a Trakt export is imported whole: its folder or .zip"
+        )
     source.choose_encoding(("cp1252",))
     with source.reader() as reader:
         header = reader.read_header()
-    if imdb.looks_like(header):
+    if imdb.looks_like(header) or imdb.looks_like_list(header):
         return "imdb"
+    if netflix.looks_like(header):
+        return "netflix"
     if letterboxd.kind_of(header) is not None:
         return "letterboxd"
     if moviecli_export.looks_like_csv(header):
@@ -59,8 +78,10 @@ def detect(path: Path) -> str:
     )
 
 
-def open_source(path: Path, *, fmt: str | None, user: str) -> ImportSource:
-    """Detect (unless told) and open an import."""
+def open_source(
+    path: Path, *, fmt: str | None, user: str, date_format: str | None = None
+) -> ImportSource:
+    """Detect (unless told) and open an import. `date_format`: Netflix's dates."""
     fmt = fmt or detect(path)
     if not path.exists():
         raise ImportFormatError(f"{path} does not exist")
@@ -70,10 +91,14 @@ def open_source(path: Path, *, fmt: str | None, user: str) -> ImportSource:
         return movielens.open_folder(path)
     if fmt == "letterboxd":
         return letterboxd.open_path(path, user)
+    if fmt == "trakt":
+        return trakt.open_path(path, user)
     if path.is_dir():
         raise ImportFormatError(f"{path} is a folder; an {fmt} import takes a file")
     if fmt == "imdb":
-        return imdb.open_file(path, user)
+        return imdb.open_path(path, user)
+    if fmt == "netflix":
+        return netflix.open_file(path, user, date_format)
     if fmt == "moviecli":
         return moviecli_export.open_path(path)
     raise ImportFormatError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

@@ -1,11 +1,17 @@
-"""An IMDb "Your ratings" export. Columns are read by name: the header has changed
+"""An IMDb "Your ratings" export, or a watchlist or list export. Columns are read by
+name: the header has changed
 over the years (the current one is Const,Your Rating,Date Rated,Title,Original Title,
 URL,Title Type,IMDb Rating,Runtime (mins),Year,Genres,Num Votes,Release Date,Directors;
 older ones lack Original Title, say Date Added or "created", and write title types in
 lowercase: movie, tvSeries). Files saved on Windows are cp1252, not UTF-8.
 
 A 1-10 rating becomes half stars (/2, at least 0.5); Const (tt...) is the IMDb id;
-rows whose title type is not a movie are skipped and counted."""
+rows whose title type is not a movie are skipped and counted.
+
+A watchlist or list export (Position,Const,Created,Modified,Description,Title,...,
+Title Type,...) holds no list name: a file whose name says "watchlist" (IMDb calls it
+WATCHLIST.csv) is the watchlist, any other becomes a list named after the file.
+Description is the note of the entry, Created the day it was added."""
 
 from __future__ import annotations
 
@@ -14,17 +20,32 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+from moviecli.errors import ImportFormatError
 from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
 from moviecli.importers.records import (
     ImportSource,
     Item,
+    ListItemRecord,
+    ListRecord,
     MovieRecord,
     RatingRecord,
     Reject,
     Skip,
+    WatchlistRecord,
     canonical_time,
 )
-from moviecli.rules import RUNTIME_MAX, RUNTIME_MIN, TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
+from moviecli.rules import (
+    LIST_NAME_MAX,
+    RUNTIME_MAX,
+    RUNTIME_MIN,
+    TITLE_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    check_name,
+    check_note,
+    check_text,
+    genre_names,
+)
 
 # Every IMDb export has a date column; a file without one would lose every rating,
 # so it is refused whole rather than rejected row by row.
@@ -46,9 +67,77 @@ MOVIE_TYPES = {"movie", "tvmovie"}
 _CONST = re.compile(r"^tt\d{7,10}$")
 
 
+LIST_REQUIRED = {"const": ["Const"], "title": ["Title"], "date": ["Created"]}
+LIST_OPTIONAL = {**OPTIONAL, "position": ["Position"], "note": ["Description"]}
+
+
 def looks_like(header: list[str]) -> bool:
     names = {cell.strip().casefold() for cell in header}
     return "const" in names and bool(names & {"your rating", "you rated"})
+
+
+def looks_like_list(header: list[str]) -> bool:
+    """A watchlist or list export (newer ones add Your Rating: this is checked first)."""
+    names = {cell.strip().casefold() for cell in header}
+    return {"position", "const", "created"} <= names
+
+
+def open_path(path: Path, user: str) -> ImportSource:
+    """A ratings export, or a watchlist or list export, by its header."""
+    source = CsvInput.from_path(path)
+    source.check_not_empty_or_binary()
+    source.choose_encoding(("cp1252",))
+    with source.reader() as reader:
+        header = reader.read_header()
+    if not looks_like_list(header):
+        return open_file(path, user)
+    if "watchlist" in path.stem.casefold():
+        return ImportSource(
+            format="imdb",
+            description=f"IMDb watchlist {path}",
+            items=lambda: _list_items(source, user, None),
+            total_bytes=source.size,
+        )
+    try:
+        name = check_name(path.stem, what="list name (the file's name)", limit=LIST_NAME_MAX)
+    except ValueError as error:
+        raise ImportFormatError(f"{path}: {error}") from None
+    return ImportSource(
+        format="imdb",
+        description=f"IMDb list {path}",
+        items=lambda: _list_items(source, user, name),
+        total_bytes=source.size,
+    )
+
+
+def _list_items(source: CsvInput, user: str, list_name: str | None) -> Iterator[Item]:
+    if list_name is not None:
+        yield ListRecord(key=list_name, user=user, name=list_name, line=1)
+    for row in checked_rows(
+        source, required=LIST_REQUIRED, optional=LIST_OPTIONAL, what="an IMDb list export"
+    ):
+        if not isinstance(row, CsvRow):
+            yield row
+            continue
+        try:
+            movie = _movie(row.cells, row.index, row.line)
+            if movie is None:
+                yield Skip(f"not movies (title type {_cell(row.cells, row.index, 'type')})")
+                continue
+            note = check_note(_cell(row.cells, row.index, "note"), what="Description")
+            added_at = _date(_cell(row.cells, row.index, "date"))
+        except ValueError as error:
+            yield Reject(row.line, str(error))
+            continue
+        yield movie
+        if list_name is None:
+            yield WatchlistRecord(
+                movie_key=movie.key, user=user, added_at=added_at, note=note, line=row.line
+            )
+        else:
+            yield ListItemRecord(
+                list_key=list_name, movie_key=movie.key, note=note, added_at=added_at, line=row.line
+            )
 
 
 def open_file(path: Path, user: str) -> ImportSource:
@@ -81,39 +170,12 @@ def _cell(row: list[str], index: dict[str, int], field: str) -> str:
 
 
 def _parse(row: list[str], index: dict[str, int], line: int, user: str) -> Iterator[Item]:
-    kind = _cell(row, index, "type")
-    if kind and kind.replace(" ", "").casefold() not in MOVIE_TYPES:
-        yield Skip(f"not movies (title type {kind})")
+    movie = _movie(row, index, line)
+    if movie is None:
+        yield Skip(f"not movies (title type {_cell(row, index, 'type')})")
         return
-    const = _cell(row, index, "const")
-    if not _CONST.match(const):
-        raise ValueError(f"Const must be an IMDb id like tt0113277 (got {const!r})")
-    title = " ".join(_cell(row, index, "title").split())
-    if not title:
-        raise ValueError("Title is blank")
-    if len(title) > TITLE_MAX:
-        raise ValueError(f"Title is longer than {TITLE_MAX} characters")
-    year = _whole(_cell(row, index, "year"), YEAR_MIN, YEAR_MAX)
-    runtime = _whole(_cell(row, index, "runtime"), RUNTIME_MIN, RUNTIME_MAX)
-    original = " ".join(_cell(row, index, "original").split()) or None
-    if original == title or (original and len(original) > TITLE_MAX):
-        original = None
-    genres = genre_names(_cell(row, index, "genres").split(","))
-    directors = ""
-    for name in (n.strip() for n in _cell(row, index, "directors").split(",")):
-        if name and len(directors) + len(name) + 2 <= TITLE_MAX:
-            directors = f"{directors}, {name}" if directors else name
-    yield MovieRecord(
-        key=const,
-        line=line,
-        title=title,
-        year=year,
-        genres=genres,
-        original_title=original,
-        runtime_minutes=runtime,
-        director=directors or None,
-        external_ids={"imdb": const},
-    )
+    yield movie
+    const = movie.key
     rating_text = _cell(row, index, "rating")
     if not rating_text:
         yield Skip("rows without a rating")
@@ -131,6 +193,43 @@ def _parse(row: list[str], index: dict[str, int], line: int, user: str) -> Itera
         score=score,
         rated_at=_date(_cell(row, index, "date")),
         line=line,
+    )
+
+
+def _movie(row: list[str], index: dict[str, int], line: int) -> MovieRecord | None:
+    """The row's film, or None when its title type is not a movie."""
+    kind = _cell(row, index, "type")
+    if kind and kind.replace(" ", "").casefold() not in MOVIE_TYPES:
+        return None
+    const = _cell(row, index, "const")
+    if not _CONST.match(const):
+        raise ValueError(f"Const must be an IMDb id like tt0113277 (got {const!r})")
+    title = " ".join(_cell(row, index, "title").split())
+    if not title:
+        raise ValueError("Title is blank")
+    check_text(title, what="Title")
+    if len(title) > TITLE_MAX:
+        raise ValueError(f"Title is longer than {TITLE_MAX} characters")
+    year = _whole(_cell(row, index, "year"), YEAR_MIN, YEAR_MAX)
+    runtime = _whole(_cell(row, index, "runtime"), RUNTIME_MIN, RUNTIME_MAX)
+    original = " ".join(_cell(row, index, "original").split()) or None
+    if original == title or (original and len(original) > TITLE_MAX):
+        original = None
+    genres = genre_names(_cell(row, index, "genres").split(","))
+    directors = ""
+    for name in (n.strip() for n in _cell(row, index, "directors").split(",")):
+        if name and len(directors) + len(name) + 2 <= TITLE_MAX:
+            directors = f"{directors}, {name}" if directors else name
+    return MovieRecord(
+        key=const,
+        line=line,
+        title=title,
+        year=year,
+        genres=genres,
+        original_title=original,
+        runtime_minutes=runtime,
+        director=directors or None,
+        external_ids={"imdb": const},
     )
 
 

@@ -559,13 +559,13 @@ class Loader:
         if len(ids) == 1:
             self._movie_ids[record.key] = ids[0]
             return
-        self._unmatched.add(record.key)
-        self.summary.rows += 1
-        self.summary.skip(
-            "titles that match no catalog movie"
-            if not ids
-            else "titles that match more than one catalog movie"
-        )
+        self._unmatched.add(record.key)  # its viewing counts the row
+        if record.episode and not ids:
+            self.summary.skip("series episodes")
+        elif not ids:
+            self.summary.skip("titles that match no catalog movie")
+        else:
+            self.summary.skip("titles that match more than one catalog movie")
 
     def _flush_diary(self) -> None:
         """Viewings first (which of them are new needs the catalog's), then the

@@ -154,6 +154,7 @@ class TitleRecord:
     key: Hashable
     title: str
     line: int
+    episode: bool = False  # looks like a series episode: skipped as such when not found
 
 
 @dataclass(slots=True)
