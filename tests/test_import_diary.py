@@ -3,6 +3,8 @@ becomes viewings, a watchlist and lists; importing it again changes nothing."""
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from pathlib import Path
 
@@ -252,3 +254,37 @@ def test_json_export_carries_the_diary_and_restores_it_exactly(
     again = cli("import", str(out), db=copy)
     assert counts(again, "viewings") == {"added": 0, "unchanged": 6}
     assert dump_tables(copy) == restored
+
+
+def test_letterboxd_export_carries_every_viewing(
+    cli: Invoke, catalog: Path, folder: Path, tmp_path: Path
+) -> None:
+    assert cli("import", str(folder), "--user", "ana").exit_code == 0
+    assert cli("rate", "Rififi", "3.5", "--user", "ana", "--review", "=tense").exit_code == 0
+    result = cli("export", "--format", "letterboxd", "--user", "ana")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.reader(io.StringIO(result.stdout)))
+    assert rows[0] == [
+        "Title", "Year", "imdbID", "WatchedDate", "Rating10", "Rewatch", "Tags", "Review"
+    ]  # fmt: skip
+    assert rows[1:] == [
+        ["Amélie", "2001", "", "", "", "false", "", ""],
+        ["Heat", "1995", "", "2023-01-01", "", "false", "", ""],
+        [
+            "Heat", "1995", "", "2023-01-31", "9", "true", "heist, la, rewatch",
+            "The diner scene, again.\nStill perfect.",
+        ],
+        ["Tampopo", "1985", "", "2023-02-28", "", "false", "", ""],
+        ["Tampopo", "1985", "", "2023-02-28", "8", "true", "", ""],
+        ["Paterson", "2016", "", "2023-03-05", "", "false", "", ""],
+        # rated, never logged; a review that looks like a formula is neutralised
+        ["Rififi", "1955", "", "", "7", "false", "", "'=tense"],
+    ]  # fmt: skip
+    viewings_held = query(catalog, "SELECT count(*) FROM viewings")[0][0]
+    assert sum(1 for row in rows[1:] if row[0] != "Rififi") == viewings_held
+    out = tmp_path / "letterboxd.csv"
+    assert cli("export", "-f", "letterboxd", "-u", "ana", "-o", str(out)).exit_code == 0
+    assert out.read_text(encoding="utf-8") == result.stdout
+    assert "no user named 'nobody'" in refused(
+        cli("export", "--format", "letterboxd", "--user", "nobody")
+    )

@@ -28,6 +28,7 @@ class ImportFrom(StrEnum):
 class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
+    letterboxd = "letterboxd"
 
 
 def import_(
@@ -98,12 +99,23 @@ def export(
         typer.Option(
             "--format",
             "-f",
-            help="json: everything, for moviecli to import; csv: ratings for a spreadsheet.",
+            help="json: everything, for moviecli to import; csv: ratings for a spreadsheet; "
+            "letterboxd: one user's diary and ratings as Letterboxd's import CSV.",
             case_sensitive=False,
         ),
     ] = ExportFormat.json,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            "-u",
+            help="--format letterboxd: whose diary (default: $MOVIECLI_USER, else your login).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Export the catalog: JSON (everything) or CSV (ratings with titles and years)."""
+    """Export the catalog: JSON (everything), CSV (ratings with titles and years) or a
+    user's diary for Letterboxd."""
     from moviecli import render
     from moviecli.importers import moviecli_export
     from moviecli.store.schema import head
@@ -124,6 +136,9 @@ def export(
             if fmt is ExportFormat.json:
                 counts = moviecli_export.write_json(s, stream, revision=head())
                 what = f"{counts['movies']:,} movies, {counts['ratings']:,} ratings"
+            elif fmt is ExportFormat.letterboxd:
+                rows = moviecli_export.write_letterboxd(s, stream, user=user_name(user))
+                what = f"{rows:,} diary rows"
             else:
                 what = f"{moviecli_export.write_csv(s, stream):,} ratings"
             stream.flush()

@@ -17,6 +17,7 @@ import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -45,6 +46,16 @@ from moviecli.importers.records import (
 FORMAT_NAME = "moviecli-export"
 VERSION = 1
 CSV_FIELDS = ["movie_id", "title", "year", "user", "score", "review", "rated_at"]
+LETTERBOXD_FIELDS = [
+    "Title",
+    "Year",
+    "imdbID",
+    "WatchedDate",
+    "Rating10",
+    "Rewatch",
+    "Tags",
+    "Review",
+]
 FORMULA_STARTS = ("=", "+", "-", "@")
 SECTIONS = (
     "genres",
@@ -251,11 +262,55 @@ def _movies(session: Session) -> Iterator[dict[str, Any]]:
         }
 
 
+def _csv_writer(out: TextIO, fields: list[str]) -> Any:
+    """The export's CSV writer (one for every CSV it writes), its header written."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(fields)
+    return writer
+
+
+def write_letterboxd(session: Session, out: TextIO, *, user: str) -> int:
+    """The user's diary as Letterboxd's import CSV: a row per viewing (undated ones are
+    "watched"), then a row per film rated but never logged. Letterboxd keeps a rating
+    and tags per entry; moviecli keeps one per film, so the film's latest viewing
+    carries them. Returns the number of rows."""
+    from moviecli.errors import NotFoundError
+    from moviecli.store.repo.dump import stream, user_id
+
+    owner = user_id(session=session, name=user)
+    if owner is None:
+        raise NotFoundError(f"there is no user named {user!r} in this catalog")
+    tags: dict[int, list[str]] = {}
+    for movie_id, tag in stream(session=session, name="letterboxd_tags", user_id=owner):
+        tags.setdefault(movie_id, []).append(tag)
+    viewings = list(stream(session=session, name="letterboxd_viewings", user_id=owner))
+    latest = {row[0]: index for index, row in enumerate(viewings)}
+    writer = _csv_writer(out, LETTERBOXD_FIELDS)
+    count = 0
+    rated = stream(session=session, name="letterboxd_rated", user_id=owner)
+    for index, row in enumerate(chain(viewings, rated)):
+        movie_id, title, year, imdb_id, watched_on, rewatch, review, score, rating_review = row
+        last = index >= len(viewings) or latest[movie_id] == index
+        writer.writerow(
+            [
+                neutralise(title),
+                "" if year is None else year,
+                imdb_id or "",
+                "" if watched_on is None else str(watched_on)[:10],
+                f"{score * 2:g}" if last and score is not None else "",
+                "true" if rewatch else "false",
+                neutralise(", ".join(tags.get(movie_id, [])) if last else ""),
+                neutralise(review or (rating_review if last and watched_on is None else "") or ""),
+            ]
+        )
+        count += 1
+    return count
+
+
 def write_csv(session: Session, out: TextIO) -> int:
     from moviecli.store.repo.dump import stream
 
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
+    writer = _csv_writer(out, CSV_FIELDS)
     count = 0
     for movie_id, title, year, user, score, review, rated_at in stream(
         session=session, name="ratings_with_titles"

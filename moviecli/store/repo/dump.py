@@ -47,6 +47,23 @@ QUERIES = {
         "SELECT list_id, movie_id, position, note, added_at FROM list_items "
         "ORDER BY list_id, position, movie_id"
     ),
+    # Letterboxd's import CSV, for one user (:user): their viewings, oldest first
+    # (undated ones first), then the films they rated and never logged.
+    "letterboxd_viewings": (
+        "SELECT v.movie_id, m.title, m.year, (SELECT min(e.value) FROM external_ids AS e "
+        "WHERE e.movie_id = m.id AND e.source = 'imdb'), v.watched_on, v.rewatch, v.review, "
+        "r.score, r.review FROM viewings AS v JOIN movies AS m ON m.id = v.movie_id "
+        "LEFT JOIN ratings AS r ON r.movie_id = v.movie_id AND r.user_id = v.user_id "
+        "WHERE v.user_id = :user ORDER BY v.watched_on IS NOT NULL, v.watched_on, v.id"
+    ),
+    "letterboxd_rated": (
+        "SELECT r.movie_id, m.title, m.year, (SELECT min(e.value) FROM external_ids AS e "
+        "WHERE e.movie_id = m.id AND e.source = 'imdb'), NULL, false, NULL, r.score, r.review "
+        "FROM ratings AS r JOIN movies AS m ON m.id = r.movie_id WHERE r.user_id = :user "
+        "AND NOT EXISTS (SELECT 1 FROM viewings AS v WHERE v.movie_id = r.movie_id "
+        "AND v.user_id = r.user_id) ORDER BY m.title_key, m.year, r.movie_id"
+    ),
+    "letterboxd_tags": "SELECT movie_id, tag FROM tags WHERE user_id = :user ORDER BY id",
     "ratings_with_titles": (
         "SELECT r.movie_id, m.title, m.year, u.name, r.score, r.review, r.rated_at "
         "FROM ratings AS r JOIN movies AS m ON m.id = r.movie_id "
@@ -56,8 +73,24 @@ QUERIES = {
 }
 
 
-def stream(*, session: Session, name: str) -> Iterator[tuple[Any, ...]]:
-    """The rows of one of QUERIES, streamed (a server-side cursor on PostgreSQL)."""
+def stream(*, session: Session, name: str, user_id: int | None = None) -> Iterator[tuple[Any, ...]]:
+    """The rows of one of QUERIES, streamed (a server-side cursor on PostgreSQL);
+    `user_id` for the queries of one user."""
     connection = session.connection().execution_options(stream_results=True, yield_per=5000)
-    for row in connection.exec_driver_sql(QUERIES[name]):
+    if user_id is None:
+        rows = connection.exec_driver_sql(QUERIES[name])
+    else:
+        from sqlalchemy import text
+
+        rows = connection.execute(text(QUERIES[name]), {"user": user_id})
+    for row in rows:
         yield tuple(row)
+
+
+def user_id(*, session: Session, name: str) -> int | None:
+    from sqlalchemy import text
+
+    found = session.connection().execute(
+        text("SELECT id FROM users WHERE name = :name"), {"name": name}
+    )
+    return found.scalar()
