@@ -254,3 +254,19 @@ def test_the_model_is_never_written_over_something_that_is_not_a_file(
     assert rows
     assert stat.S_ISFIFO(target.lstat().st_mode)
     assert not [p for p in target.parent.iterdir() if p != target]  # no temporary left
+
+
+def test_films_in_the_diary_are_seen_and_the_watchlist_is_marked(cli: Invoke, crowd: Path) -> None:
+    first = json_out(cli("recommend", "-u", "ml-7", "-n", "5", "-f", "json"))
+    viewed, wanted = first[0]["id"], first[1]["id"]
+    assert cli("watch", str(viewed), "--user", "ml-7").exit_code == 0
+    assert cli("watchlist", "add", str(wanted), "--user", "ml-7").exit_code == 0
+    rows = json_out(cli("recommend", "-u", "ml-7", "-n", "5", "-f", "json"))
+    assert viewed not in {row["id"] for row in rows}
+    marked = {row["id"]: row["on_watchlist"] for row in rows}
+    assert marked[wanted] is True
+    assert sum(marked.values()) == 1
+    assert "(watchlist)" in cli("recommend", "-u", "ml-7", "-n", "5").stdout
+    # A group: a film one member watched is out for all of them.
+    group = json_out(cli("recommend", "--for", "ml-8,ml-7", "-n", "50", "-f", "json"))
+    assert viewed not in {row["id"] for row in group}

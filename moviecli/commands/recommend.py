@@ -37,7 +37,7 @@ def recommend(
         typer.Option(
             "--for",
             metavar="U1,U2,...",
-            help="Films for a group: none of them has seen it; ranked by the least happy.",
+            help="Films for a group: none of them has seen them; ranked by the least happy.",
             show_default=False,
         ),
     ] = None,
@@ -59,7 +59,7 @@ def recommend(
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """What to watch next: films you have not rated, learned from everyone's ratings."""
+    """What to watch next: films you have not seen, learned from everyone's ratings."""
     from moviecli import render_recommend
     from moviecli.rules import check_holdout, check_recommend_limit, user_name_list
 

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from moviecli.errors import NotFoundError
-from moviecli.models import Genre, Movie, MovieGenre, Rating, User
+from moviecli.models import Genre, Movie, MovieGenre, Rating, User, Viewing, WatchlistItem
 from moviecli.rules import genre_name
 
 _movies = Movie.__table__  # type: ignore[attr-defined]
@@ -21,6 +21,8 @@ _ratings = Rating.__table__  # type: ignore[attr-defined]
 _users = User.__table__  # type: ignore[attr-defined]
 _genres = Genre.__table__  # type: ignore[attr-defined]
 _movie_genres = MovieGenre.__table__  # type: ignore[attr-defined]
+_viewings = Viewing.__table__  # type: ignore[attr-defined]
+_watchlist = WatchlistItem.__table__  # type: ignore[attr-defined]
 
 CHUNK_ROWS = 100_000
 
@@ -136,17 +138,19 @@ def user_ratings(*, session: Session, user_id: int) -> list[tuple[int, float]]:
 
 
 def seen_movie_ids(*, session: Session, user_ids: Iterable[int]) -> set[int]:
-    """The films these users have seen: the one place that says what "seen" means.
-    Today that is "rated"; viewings from the diary join here when they exist."""
+    """The films these users have seen: rated, or logged in the diary. The one place that
+    says what "seen" means."""
     conn = session.connection()
     ids = list(user_ids)
-    query = select(_ratings.c.movie_id).where(_ratings.c.user_id.in_(ids)).distinct()
-    return {row[0] for row in conn.execute(query)}
+    rated = select(_ratings.c.movie_id).where(_ratings.c.user_id.in_(ids))
+    viewed = select(_viewings.c.movie_id).where(_viewings.c.user_id.in_(ids))
+    return {row[0] for row in conn.execute(rated.union(viewed))}
 
 
 def watchlist_movie_ids(*, session: Session, user_ids: Iterable[int]) -> set[int]:
-    """Films on these users' watchlists. The catalog has no watchlist yet."""
-    return set()
+    """Films on any of these users' watchlists."""
+    query = select(_watchlist.c.movie_id).where(_watchlist.c.user_id.in_(list(user_ids)))
+    return {row[0] for row in session.connection().execute(query)}
 
 
 def matching_movie_ids(
