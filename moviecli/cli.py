@@ -6,7 +6,10 @@ Only typer and the standard library are imported at module level, so that
 # No `from __future__ import annotations`: Typer reads these signatures on every run, and
 # real annotations spare it evaluating hundreds of strings (~8 ms of each command).
 
+import contextlib
 import os
+import re
+import signal
 import sys
 import traceback
 from typing import Annotated, Any
@@ -18,6 +21,11 @@ from moviecli import __version__, startup
 from moviecli.errors import MoviecliError
 
 DEBUG_ENV = "MOVIECLI_DEBUG"
+INTERRUPTED = "interrupted; nothing was changed"
+_NUMBER = re.compile(r"^-\d*\.?\d+$")
+# Set by the handler: after cleaning up, main() ends the process by this signal, as a
+# Unix tool does, so that a shell loop stops on Ctrl-C and `| head` stays quiet.
+_ending_signal: list[int] = []
 
 
 def _debug() -> bool:
@@ -25,8 +33,26 @@ def _debug() -> bool:
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    print(f"Error: {message}", file=sys.stderr)
+    from moviecli.render_text import visible
+
+    # Messages quote what the user gave (titles, paths): never raw control characters.
+    print(f"Error: {visible(message)}", file=sys.stderr)
     return typer.Exit(code)
+
+
+def _is_click_error(error: BaseException) -> bool:
+    """Typer's own usage errors (vendored Click: matched by name, no import)."""
+    return any(cls.__name__ == "ClickException" for cls in type(error).__mro__)
+
+
+def _explain_negative_number(error: Any) -> None:
+    """`rate 1 -1`: the parser took -1 for an option; say so, and how to pass it."""
+    name = getattr(error, "option_name", "") or ""
+    if _NUMBER.match(name):
+        error.message = (
+            f"{name} was read as an option. Scores are 0.5 to 5; to give a value that "
+            f"starts with '-', put '--' before it (for example: moviecli rate MOVIE -- {name})"
+        )
 
 
 def _database_message(ctx: Any, error: BaseException) -> str:
@@ -48,20 +74,26 @@ class MoviecliGroup(TyperGroup):
                 traceback.print_exc()
             raise _fail(str(error), error.exit_code) from None
         except KeyboardInterrupt:
-            raise _fail("interrupted; nothing was changed", 130) from None
+            _ending_signal.append(signal.SIGINT)
+            raise _fail(INTERRUPTED, 130) from None
+        except BrokenPipeError:
+            # The reader of our output is gone (`| head`): nothing to say, no one to say it to.
+            _ending_signal.append(getattr(signal, "SIGPIPE", signal.SIGTERM))
+            raise typer.Exit(141) from None
         except (typer.Exit, typer.Abort, SystemExit):
             raise
         except Exception as error:
-            if _debug():
+            if _is_click_error(error):  # usage errors, and a group's help when it has no command
+                if type(error).__name__ == "NoSuchOption":
+                    _explain_negative_number(error)
                 raise
-            if getattr(error, "exit_code", None) is not None and type(error).__name__.endswith(
-                ("UsageError", "BadParameter", "NoSuchOption", "MissingParameter")
-            ):
+            if _debug():
                 raise
             if type(error).__module__.startswith(("sqlalchemy", "sqlite3")):
                 raise _fail(_database_message(ctx, error), 1) from None
             if isinstance(error, OSError):
-                raise _fail(f"{error.strerror or error}", 1) from None
+                where = f"{error.filename}: " if error.filename else ""
+                raise _fail(f"{where}{error.strerror or error}", 1) from None
             raise _fail(
                 f"unexpected {type(error).__name__}: {error} (run with {DEBUG_ENV}=1 for details)",
                 1,
@@ -119,13 +151,32 @@ def _register() -> None:
 _register()
 
 
+def _end_by(signum: int) -> None:
+    """End the process by `signum` with its default action, as a shell expects."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
 def main() -> None:
     """The console script (and `python -m moviecli`). See moviecli/startup.py."""
     startup.pause()
     try:
-        app()
+        try:
+            app()
+        finally:
+            sys.stdout.flush()  # a closed pipe shows here when the output was buffered
+    except BrokenPipeError:
+        _ending_signal.append(getattr(signal, "SIGPIPE", signal.SIGTERM))
+    except KeyboardInterrupt:  # outside a command (while Python loads it): the same line
+        print(f"Error: {INTERRUPTED}", file=sys.stderr)
+        _ending_signal.append(signal.SIGINT)
     finally:
         startup.at_exit()
+        if _ending_signal:
+            _end_by(_ending_signal[0])
 
 
 if __name__ == "__main__":

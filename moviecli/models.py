@@ -7,6 +7,7 @@ schema repeats the limits as CHECK constraints.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
@@ -53,7 +54,9 @@ from moviecli.rules import (
     YEAR_MIN,
     check_name,
     check_score,
+    check_text,
     check_title,
+    check_user_name,
     genre_names,
 )
 
@@ -106,19 +109,49 @@ class EpochMillis(TypeDecorator[datetime]):
 
 
 def _clean_optional_text(value: str | None) -> str | None:
+    """Blank is none (so `edit --director ""` clears the field); no control characters."""
     if value is None:
         return None
     value = value.strip()
-    return value or None
+    return check_text(value, what="text") or None
+
+
+def _clean_review(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return check_text(value, what="review", multiline=True) or None
+
+
+# `--genre "crime|drama"` is two genres, as in MovieLens files and in moviecli's CSV
+# (which joins a movie's genres with |); a comma separates them too, as in IMDb files.
+GENRE_SEPARATORS = re.compile(r"[|,]")
 
 
 def _clean_genres(values: list[str]) -> list[str]:
-    for raw in values:
+    split = [part for raw in values for part in GENRE_SEPARATORS.split(raw)]
+    for raw in split:
         if not raw.strip():
-            raise ValueError("genre must not be blank")
+            raise ValueError(
+                "genre must not be blank (give one per --genre, or separate them with |)"
+            )
         if len(raw.strip()) > GENRE_MAX:
             raise ValueError(f"genre must be at most {GENRE_MAX} characters")
-    return genre_names(values)
+        check_text(raw, what="genre")
+    return genre_names(split)
+
+
+def _clean_user(value: str) -> str:
+    return check_user_name(value)
+
+
+def _clean_tag(value: str) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise ValueError("tag must not be blank")
+    if len(value) > TAG_MAX:
+        raise ValueError(f"tag must be at most {TAG_MAX} characters")
+    return check_text(value, what="tag")
 
 
 def _clean_people(values: list[str]) -> list[str]:
@@ -136,8 +169,11 @@ def _clean_people(values: list[str]) -> list[str]:
 Title = Annotated[str, AfterValidator(check_title)]
 PeopleList = Annotated[list[str], AfterValidator(_clean_people)]
 OptionalText = Annotated[str | None, BeforeValidator(_clean_optional_text)]
+Review = Annotated[str | None, BeforeValidator(_clean_review)]
 GenreList = Annotated[list[str], AfterValidator(_clean_genres)]
 Score = Annotated[float, AfterValidator(check_score)]
+UserName = Annotated[str, AfterValidator(_clean_user)]
+TagText = Annotated[str, AfterValidator(_clean_tag)]
 
 
 # ---------------------------------------------------------------- movies
@@ -334,8 +370,18 @@ class Rating(SQLModel, table=True):
 
 class RatingCreate(SQLModel):
     score: Score
-    user: str = Field(min_length=1, max_length=USER_NAME_MAX)
-    review: OptionalText = None
+    user: UserName
+    review: Review = None
+
+
+class UserNameInput(SQLModel):
+    """A user name as typed (`--user`, $MOVIECLI_USER or the login name)."""
+
+    user: UserName
+
+
+class TagCreate(SQLModel):
+    tag: TagText
 
 
 class RatingPublic(SQLModel):

@@ -52,29 +52,61 @@ UserOption = Annotated[
     typer.Option(
         "--user",
         "-u",
+        metavar="USER",
         help="Whose rating (default: $MOVIECLI_USER, else your login name).",
         show_default=False,
     ),
 ]
-# Bounds keep numbers inside SQLite's 64-bit INTEGER: a bigger one is a usage error (exit 2),
-# not an OverflowError from the driver.
+# Counts stay inside SQLite's 64-bit INTEGER: a bigger one is a usage error (exit 2), not an
+# OverflowError from the driver. Checked in a callback, so that help shows `x>=0`, not the
+# 19-digit maximum.
 COUNT_MAX = 2**63 - 1
 YEAR_FILTER_MIN, YEAR_FILTER_MAX = 0, 9999
 
+
+def within_count_max(value: int | None) -> int | None:
+    if value is not None and value > COUNT_MAX:
+        raise typer.BadParameter(f"{value} is too big (at most {COUNT_MAX})")
+    return value
+
+
 LimitOption = Annotated[
-    int, typer.Option("--limit", "-n", min=0, max=COUNT_MAX, help="How many rows; 0 = all.")
+    int,
+    typer.Option(
+        "--limit",
+        "-n",
+        metavar="N",
+        min=0,
+        callback=within_count_max,
+        help="How many rows; 0 = all.",
+    ),
 ]
 OffsetOption = Annotated[
-    int, typer.Option("--offset", min=0, max=COUNT_MAX, help="Skip this many rows first.")
+    int,
+    typer.Option(
+        "--offset", metavar="N", min=0, callback=within_count_max, help="Skip this many rows first."
+    ),
 ]
-DescOption = Annotated[bool, typer.Option("--desc", help="Reverse the order.")]
+DescOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--desc/--asc",
+        help="Descending or ascending order (default: A to Z, low to high; "
+        "`ratings` without --sort: newest first).",
+        show_default=False,
+    ),
+]
 GenreFilter = Annotated[
-    str | None, typer.Option("--genre", "-g", help="Only movies of this genre.", show_default=False)
+    str | None,
+    typer.Option(
+        "--genre", "-g", help="Only movies of this genre.", metavar="GENRE", show_default=False
+    ),
 ]
 FromYearOption = Annotated[
     int | None,
     typer.Option(
         "--from-year",
+        metavar="YEAR",
         min=YEAR_FILTER_MIN,
         max=YEAR_FILTER_MAX,
         help="Only movies from this year on.",
@@ -85,6 +117,7 @@ ToYearOption = Annotated[
     int | None,
     typer.Option(
         "--to-year",
+        metavar="YEAR",
         min=YEAR_FILTER_MIN,
         max=YEAR_FILTER_MAX,
         help="Only movies up to this year.",

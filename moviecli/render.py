@@ -7,16 +7,16 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from pydantic import BaseModel
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -31,6 +31,7 @@ from moviecli.models import (
     TopRow,
 )
 from moviecli.options import OutputFormat
+from moviecli.render_text import csv_cell, plural, visible
 
 if TYPE_CHECKING:  # only `import` needs it; importing it costs every other command ~4 ms
     from moviecli.importers.records import ImportSummary
@@ -59,12 +60,30 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
 
 
+def half_stars(value: float) -> float:
+    """The nearest half star, halves rounded up (4.25 -> 4.5, 4.75 -> 5.0), never to even."""
+    return math.floor(value * 2 + 0.5) / 2
+
+
 def stars(score: float | None) -> str:
-    """★★★★½ for 4.5."""
+    """★★★★½ for 4.5, rounded to the nearest half star (halves up), padded to five
+    cells so that the numbers printed after the stars line up."""
     if score is None:
         return ""
+    score = half_stars(score)
     whole = int(score)
-    return "★" * whole + ("½" if score - whole >= 0.5 else "")
+    return ("★" * whole + ("½" if score - whole >= 0.5 else "")).ljust(5)
+
+
+def local_time(moment: datetime) -> str:
+    """A stored (naive UTC) time as a table shows it: local time (TZ honoured), to the
+    minute; a time of exactly midnight UTC is a date without a time (Letterboxd gives
+    days) and is shown as that date."""
+    if moment.tzinfo is None:
+        if (moment.hour, moment.minute, moment.second, moment.microsecond) == (0, 0, 0, 0):
+            return moment.strftime("%Y-%m-%d")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def iso_utc(moment: datetime) -> str:
@@ -93,26 +112,34 @@ def write_json(data: Any) -> None:
     sys.stdout.write(json.dumps(_jsonable(data), ensure_ascii=False, indent=2) + "\n")
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, list):
-        return "|".join(str(v) for v in value)
-    if isinstance(value, datetime):
-        return iso_utc(value)
-    if value is None:
-        return ""
-    return value
+class CsvOut:
+    """The one CSV writer (every `-f csv` and `export -f csv`): formula cells
+    neutralised, numbers written one way (render_text.number), times ISO 8601 UTC."""
+
+    def __init__(self, stream: TextIO, fields: Sequence[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+        self._writer.writerow(fields)
+
+    def row(self, values: Iterable[Any]) -> None:
+        self._writer.writerow(
+            [iso_utc(v) if isinstance(v, datetime) else csv_cell(v) for v in values]
+        )
 
 
 def write_csv(fields: Sequence[str], rows: Iterable[BaseModel]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(fields)
+    out = CsvOut(sys.stdout, fields)
     for row in rows:
-        writer.writerow([_csv_cell(getattr(row, f)) for f in fields])
+        out.row(getattr(row, f) for f in fields)
 
 
 def note(message: str) -> None:
     """A line for the person, not for a program: it goes to stderr."""
-    stderr_console().print(Text(message))
+    stderr_console().print(Text(visible(message)))
+
+
+def user_text(value: str, style: str = "", *, multiline: bool = False) -> Text:
+    """User text for Rich: never markup, never a raw control character."""
+    return Text(visible(value, multiline=multiline), style=style)
 
 
 def _year(year: int | None) -> str:
@@ -120,7 +147,7 @@ def _year(year: int | None) -> str:
 
 
 def _title_text(title: str, year: int | None) -> Text:
-    text = Text(title, style="bold")
+    text = user_text(title, "bold")
     text.append(f" ({_year(year)})", style="dim")
     return text
 
@@ -134,7 +161,7 @@ def _score_text(score: float | None) -> Text:
 def _average_text(average: float | None, count: int) -> Text:
     if average is None:
         return Text("unrated", style="dim")
-    return Text.assemble((stars(round(average * 2) / 2), "yellow"), f" {average:.2f} ({count})")
+    return Text.assemble((stars(average), "yellow"), f" {average:.2f} ({count})")
 
 
 # ---------------------------------------------------------------- movies
@@ -156,9 +183,9 @@ def movies(page: Page, fmt: OutputFormat) -> None:
     for movie in page.items:
         table.add_row(
             str(movie.id),
-            Text(movie.title),
+            user_text(movie.title),
             _year(movie.year),
-            Text(", ".join(movie.genres)),
+            user_text(", ".join(movie.genres)),
             _average_text(movie.average_rating, movie.rating_count),
         )
     console = stdout_console()
@@ -188,7 +215,7 @@ def movie(movie: MoviePublic, fmt: OutputFormat, *, action: str | None = None) -
     line.append(f"#{movie.id} ", style="cyan")
     line.append_text(_title_text(movie.title, movie.year))
     if movie.genres:
-        line.append(f"  {', '.join(movie.genres)}", style="italic")
+        line.append_text(user_text(f"  {', '.join(movie.genres)}", "italic"))
     console.print(line)
 
 
@@ -212,11 +239,11 @@ def movie_detail(detail: MovieDetail, fmt: OutputFormat) -> None:
         ("director", detail.director),
         ("rating", _average_text(detail.average_rating, detail.rating_count)),
         *[(source, value) for source, value in detail.external_ids.items()],
-        ("added", iso_utc(detail.created_at)),
+        ("added", local_time(detail.created_at)),
     ]
     for label, value in rows:
         if value is not None:
-            fields.add_row(label, value if isinstance(value, Text) else Text(value))
+            fields.add_row(user_text(label), value if isinstance(value, Text) else user_text(value))
     console.print(fields)
     if detail.rating_count:
         console.print()
@@ -249,7 +276,7 @@ def _ratings_table(ratings: Sequence[RatingPublic], *, with_movie: bool = True) 
     if with_movie:
         table.add_column("id", justify="right", style="cyan")
         table.add_column("movie", overflow="fold")
-    table.add_column("user")
+    table.add_column("user", overflow="fold")
     table.add_column("score", no_wrap=True)
     table.add_column("rated", no_wrap=True, style="dim")
     table.add_column("review", overflow="fold")
@@ -258,10 +285,10 @@ def _ratings_table(ratings: Sequence[RatingPublic], *, with_movie: bool = True) 
         if with_movie:
             cells += [str(rating.movie_id), _title_text(rating.title, rating.year)]
         cells += [
-            Text(rating.user),
+            user_text(rating.user),
             _score_text(rating.score),
-            rating.rated_at.strftime("%Y-%m-%d %H:%M"),
-            Text(rating.review or ""),
+            local_time(rating.rated_at),
+            user_text(rating.review or "", multiline=True),
         ]
         table.add_row(*cells)
     return table
@@ -300,11 +327,11 @@ def rating_change(change: RatingChange, fmt: OutputFormat, *, removed: bool = Fa
     line = Text()
     if removed:
         line.append("Removed ", style="red")
-        line.append(f"{rating.user}'s rating ")
+        line.append_text(user_text(f"{rating.user}'s rating "))
         line.append_text(_score_text(rating.score))
         line.append(" of ")
     else:
-        line.append(f"{rating.user} rated ", style="green")
+        line.append_text(user_text(f"{rating.user} rated ", "green"))
     line.append_text(_title_text(rating.title, rating.year))
     if not removed:
         line.append(" ")
@@ -349,8 +376,11 @@ def top(
     by: str,
     min_ratings: int,
     catalog_mean: float | None = None,
+    filters: Sequence[str] = (),
 ) -> None:
-    """`catalog_mean` given (`--explain`): each row also shows R, v, m, C and its weighted score."""
+    """`catalog_mean` given (`--explain`): each row also shows R, v, m, C and its weighted
+    score. `filters` names the --genre/--from-year/--to-year given, so that an empty
+    answer can say what was asked."""
     explained = (
         [_explained(row, by, min_ratings, catalog_mean) for row in rows]
         if catalog_mean is not None
@@ -367,7 +397,18 @@ def top(
         return
     console = stdout_console()
     if not rows:
-        console.print(Text(f"no movie has {min_ratings} or more ratings yet", style="dim"))
+        asked = f" ({', '.join(filters)})" if filters else ""
+        console.print(
+            user_text(
+                f"no movie{asked} has {plural(min_ratings, 'rating')} or more; "
+                + (
+                    "try other filters, or --min-ratings 1"
+                    if filters or min_ratings > 1
+                    else "rate one with 'moviecli rate MOVIE SCORE'"
+                ),
+                "dim",
+            )
+        )
         return
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("#", justify="right")
@@ -382,7 +423,7 @@ def top(
             table.add_row(
                 str(row.rank),
                 str(row.id),
-                Text(row.title),
+                user_text(row.title),
                 _year(row.year),
                 f"{row.R:.2f}",
                 str(row.v),
@@ -398,18 +439,15 @@ def top(
             table.add_row(
                 str(row.rank),
                 str(row.id),
-                Text(row.title),
+                user_text(row.title),
                 _year(row.year),
-                Text.assemble(
-                    (stars(round(row.average_rating * 2) / 2), "yellow"),
-                    f" {row.average_rating:.2f}",
-                ),
+                Text.assemble((stars(row.average_rating), "yellow"), f" {row.average_rating:.2f}"),
                 str(row.rating_count),
                 f"{row.score:.3f}",
             )
     console.print(table)
     how = "weighted rating" if by == "weighted" else "mean rating"
-    console.print(Text(f"ranked by {how}, at least {min_ratings} rating(s)", style="dim"))
+    console.print(Text(f"ranked by {how}, at least {plural(min_ratings, 'rating')}", style="dim"))
     if explained is not None:
         console.print(
             Text(
@@ -428,9 +466,7 @@ def stats(data: CatalogStats, fmt: OutputFormat) -> None:
         return
     if fmt is OutputFormat.csv:
         fields = ["movies", "ratings", "users", "genres", "rated_movies", "average_rating"]
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(fields)
-        writer.writerow([_csv_cell(getattr(data, f)) for f in fields])
+        CsvOut(sys.stdout, fields).row(getattr(data, f) for f in fields)
         return
     console = stdout_console()
     counts = Table.grid(padding=(0, 2))
@@ -455,7 +491,7 @@ def stats(data: CatalogStats, fmt: OutputFormat) -> None:
         genres.add_column("genre")
         genres.add_column("movies", justify="right")
         for name, count in data.top_genres:
-            genres.add_row(escape(name), str(count))
+            genres.add_row(user_text(name), str(count))
         console.print(Text("top genres", style="bold"))
         console.print(genres)
 
@@ -466,7 +502,7 @@ def revisions(rows: Sequence[tuple[str, str, bool, bool]]) -> None:
     for revision, message, is_head, is_current in rows:
         marks = [m for m, on in (("head", is_head), ("current", is_current)) if on]
         line = Text(revision, style="cyan")
-        line.append(f"  {message}")
+        line.append(f"  {visible(message)}")
         if marks:
             line.append(f"  ({', '.join(marks)})", style="green")
         console.print(line)
@@ -474,7 +510,7 @@ def revisions(rows: Sequence[tuple[str, str, bool, bool]]) -> None:
 
 def plain(text: str) -> None:
     """A bare value on stdout (a path, a revision), for scripts."""
-    sys.stdout.write(text + "\n")
+    sys.stdout.write(visible(text) + "\n")
 
 
 # ---------------------------------------------------------------- import and export
@@ -519,7 +555,11 @@ def import_summary(summary: ImportSummary) -> None:
     """What an import did (or, with --dry-run, would do)."""
     console = stdout_console()
     verb = "Would import" if summary.dry_run else "Imported"
-    console.print(Text(f"{verb} {summary.source} ({summary.rows:,} rows, {summary.seconds:.1f} s)"))
+    console.print(
+        user_text(
+            f"{verb} {summary.source} ({plural(summary.rows, 'row')}, {summary.seconds:.1f} s)"
+        )
+    )
     lines = [
         (
             "movies",
@@ -565,14 +605,16 @@ def import_summary(summary: ImportSummary) -> None:
         console.print(Text(f"  {label:<9}{text}"))
     skipped = sum(summary.skipped.values())
     if skipped:
-        console.print(Text(f"  {'skipped':<9}{skipped:,} rows"))
+        console.print(Text(f"  {'skipped':<9}{plural(skipped, 'row')}"))
         for reason, count in sorted(summary.skipped.items(), key=lambda kv: (-kv[1], kv[0])):
-            console.print(Text(f"    {count:>9,}  {reason}"), soft_wrap=True)
+            console.print(user_text(f"    {count:>9,}  {reason}"), soft_wrap=True)
     if summary.rejected_count:
-        console.print(Text(f"  {'rejected':<9}{summary.rejected_count:,} rows", style="red"))
+        console.print(
+            Text(f"  {'rejected':<9}{plural(summary.rejected_count, 'row')}", style="red")
+        )
         for reject in summary.rejected:
             where = f"{reject.file}, line {reject.line}" if reject.file else f"line {reject.line}"
-            console.print(Text(f"    {where}: {reject.reason}"))
+            console.print(user_text(f"    {where}: {reject.reason}"))
         rest = summary.rejected_count - len(summary.rejected)
         if rest > 0:
             console.print(Text(f"    ... and {rest:,} more"))

@@ -20,7 +20,8 @@ from moviecli.models import (
     YearReview,
 )
 from moviecli.options import OutputFormat
-from moviecli.render import stars, stdout_console, write_csv, write_json
+from moviecli.render import stars, stdout_console, user_text, write_csv, write_json
+from moviecli.render_text import visible
 
 VIEWING_FIELDS = [
     "id",
@@ -41,19 +42,19 @@ TAG_FIELDS = ["tag", "movies"]
 
 
 def _title(title: str, year: int | None) -> Text:
-    text = Text(title, style="bold")
-    text.append(f" ({year if year is not None else '?'})", style="dim")
+    text = user_text(title, style="bold")
+    text.append(visible(f" ({year if year is not None else '?'})"), style="dim")
     return text
 
 
 def _score(score: float | None) -> Text:
     if score is None:
-        return Text("–", style="dim")
+        return user_text("–", style="dim")
     return Text.assemble((stars(score), "yellow"), f" {score:.1f}")
 
 
 def _dim(message: str) -> None:
-    stdout_console().print(Text(message, style="dim"))
+    stdout_console().print(user_text(message, style="dim"))
 
 
 # ---------------------------------------------------------------- viewings
@@ -74,10 +75,10 @@ def _viewings_table(rows: Sequence[ViewingPublic], *, with_movie: bool = True) -
         if with_movie:
             cells.append(_title(row.title, row.year))
         cells += [
-            Text("↻" if row.rewatch else ""),
+            user_text("↻" if row.rewatch else ""),
             _score(row.score),
-            Text(", ".join(row.tags)),
-            Text(row.review or ""),
+            user_text(", ".join(row.tags)),
+            user_text(row.review or "", multiline=True),
         ]
         table.add_row(*cells)
     return table
@@ -95,7 +96,9 @@ def viewings(rows: Sequence[ViewingPublic], fmt: OutputFormat, *, offset: int = 
         return
     console = stdout_console()
     console.print(_viewings_table(rows))
-    console.print(Text(f"showing {offset + 1}–{offset + len(rows)}  (↻ = rewatch)", style="dim"))
+    console.print(
+        user_text(f"showing {offset + 1}–{offset + len(rows)}  (↻ = rewatch)", style="dim")
+    )
 
 
 def viewing(row: ViewingPublic, fmt: OutputFormat, *, action: str) -> None:
@@ -105,18 +108,18 @@ def viewing(row: ViewingPublic, fmt: OutputFormat, *, action: str) -> None:
     if fmt is OutputFormat.csv:
         write_csv(VIEWING_FIELDS, [row])
         return
-    line = Text(f"{action} ", style="green")
-    line.append(f"entry {row.id}: ", style="cyan")
-    line.append(f"{row.user} watched ")
+    line = user_text(f"{action} ", style="green")
+    line.append(visible(f"entry {row.id}: "), style="cyan")
+    line.append(visible(f"{row.user} watched "))
     line.append_text(_title(row.title, row.year))
-    line.append(f" on {row.watched_on}" if row.watched_on else " (no date)")
+    line.append(visible(f" on {row.watched_on}") if row.watched_on else " (no date)")
     if row.rewatch:
-        line.append(" (rewatch)", style="dim")
+        line.append(visible(" (rewatch)"), style="dim")
     if row.score is not None:
-        line.append("  ")
+        line.append(visible("  "))
         line.append_text(_score(row.score))
     if row.tags:
-        line.append(f"  tags: {', '.join(row.tags)}", style="italic")
+        line.append(visible(f"  tags: {', '.join(row.tags)}"), style="italic")
     stdout_console().print(line)
 
 
@@ -135,8 +138,8 @@ def watchlist(
     console = stdout_console()
     if action:
         for row in rows:
-            line = Text(f"{action}: ", style="green")
-            line.append(f"#{row.movie_id} ", style="cyan")
+            line = user_text(f"{action}: ", style="green")
+            line.append(visible(f"#{row.movie_id} "), style="cyan")
             line.append_text(_title(row.title, row.year))
             console.print(line)
         return
@@ -153,10 +156,10 @@ def watchlist(
             str(row.movie_id),
             _title(row.title, row.year),
             row.added_at.strftime("%Y-%m-%d"),
-            Text(row.note or ""),
+            user_text(row.note or "", multiline=True),
         )
     console.print(table)
-    console.print(Text(f"{len(rows)} film(s) to see", style="dim"))
+    console.print(user_text(f"{len(rows)} film(s) to see", style="dim"))
 
 
 # ---------------------------------------------------------------- lists
@@ -178,10 +181,12 @@ def list_summaries(rows: Sequence[ListSummary], fmt: OutputFormat) -> None:
     table.add_column("seen", justify="right")
     table.add_column("description", overflow="fold")
     for row in rows:
-        name = Text(row.name, style="bold")
+        name = user_text(row.name, style="bold")
         if row.ranked:
-            name.append(" (ranked)", style="dim")
-        table.add_row(name, str(row.count), str(row.seen), Text(row.description or ""))
+            name.append(visible(" (ranked)"), style="dim")
+        table.add_row(
+            name, str(row.count), str(row.seen), user_text(row.description or "", multiline=True)
+        )
     stdout_console().print(table)
 
 
@@ -192,10 +197,10 @@ def list_summary(row: ListSummary, fmt: OutputFormat, *, action: str) -> None:
     if fmt is OutputFormat.csv:
         write_csv(LIST_FIELDS, [row])
         return
-    line = Text(f"{action} the list ", style="green")
+    line = user_text(f"{action} the list ", style="green")
     line.append(row.name, style="bold")
     if row.count:
-        line.append(f" ({row.count} film(s))", style="dim")
+        line.append(visible(f" ({row.count} film(s))"), style="dim")
     stdout_console().print(line)
 
 
@@ -207,12 +212,12 @@ def list_detail(detail: ListDetail, fmt: OutputFormat) -> None:
         write_csv(LIST_ITEM_FIELDS, detail.items)
         return
     console = stdout_console()
-    header = Text(detail.name, style="bold")
+    header = user_text(detail.name, style="bold")
     if detail.ranked:
-        header.append(" (ranked)", style="dim")
+        header.append(visible(" (ranked)"), style="dim")
     console.print(header)
     if detail.description:
-        console.print(Text(detail.description, style="italic"))
+        console.print(user_text(detail.description, "italic", multiline=True))
     if detail.items:
         table = Table(show_edge=False, pad_edge=False)
         table.add_column("#", justify="right")
@@ -226,10 +231,10 @@ def list_detail(detail: ListDetail, fmt: OutputFormat) -> None:
                 str(item.movie_id),
                 _title(item.title, item.year),
                 "✓" if item.seen else "",
-                Text(item.note or ""),
+                user_text(item.note or "", multiline=True),
             )
         console.print(table)
-    console.print(Text(f"seen {detail.seen} of {detail.count}", style="dim"))
+    console.print(user_text(f"seen {detail.seen} of {detail.count}", style="dim"))
 
 
 # ---------------------------------------------------------------- tags and people
@@ -247,9 +252,9 @@ def movie_tags(
 
         write_csv(list(payload), [SimpleNamespace(**payload)])  # type: ignore[list-item]
         return
-    line = Text(f"#{movie_id} ", style="cyan")
+    line = user_text(f"#{movie_id} ", style="cyan")
     line.append_text(_title(title, year))
-    line.append(f"  tags: {', '.join(tags)}" if tags else "  no tags", style="italic")
+    line.append(visible(f"  tags: {', '.join(tags)}") if tags else "  no tags", style="italic")
     stdout_console().print(line)
 
 
@@ -267,7 +272,7 @@ def tag_counts(rows: Sequence[TagCount], fmt: OutputFormat) -> None:
     table.add_column("tag", overflow="fold")
     table.add_column("films", justify="right")
     for row in rows:
-        table.add_row(Text(row.tag), str(row.movies))
+        table.add_row(user_text(row.tag), str(row.movies))
     stdout_console().print(table)
 
 
@@ -288,8 +293,8 @@ def people(rows: Sequence[PersonPublic], fmt: OutputFormat) -> None:
     for n, person in enumerate(rows):
         if n:
             console.print()
-        header = Text(person.name, style="bold")
-        header.append(f"  (person {person.id})", style="dim")
+        header = user_text(person.name, style="bold")
+        header.append(visible(f"  (person {person.id})"), style="dim")
         console.print(header)
         table = Table(show_edge=False, pad_edge=False)
         table.add_column("id", justify="right", style="cyan")
@@ -306,7 +311,7 @@ def people(rows: Sequence[PersonPublic], fmt: OutputFormat) -> None:
                 _score(film.score),
             )
         console.print(table)
-        console.print(Text(f"seen {person.seen} of {person.count}", style="dim"))
+        console.print(user_text(f"seen {person.seen} of {person.count}", style="dim"))
 
 
 # ---------------------------------------------------------------- show and stats --year
@@ -321,17 +326,17 @@ def movie_extras(detail: MovieDetail) -> None:
     for role, label in (("director", "directed by"), ("writer", "written by"), ("cast", "cast")):
         names = [c.name for c in detail.people if c.role == role]
         if names:
-            grid.add_row(label, Text(", ".join(names)))
+            grid.add_row(label, user_text(", ".join(names)))
     if detail.tags:
-        grid.add_row(f"{detail.user}'s tags", Text(", ".join(detail.tags)))
+        grid.add_row(f"{detail.user}'s tags", user_text(", ".join(detail.tags)))
     if detail.on_watchlist:
-        grid.add_row("watchlist", Text(f"on {detail.user}'s watchlist"))
+        grid.add_row("watchlist", user_text(f"on {detail.user}'s watchlist"))
     if grid.row_count:
         console.print()
         console.print(grid)
     if detail.viewings:
         console.print()
-        console.print(Text(f"{detail.user}'s viewings", style="bold"))
+        console.print(user_text(f"{detail.user}'s viewings", style="bold"))
         console.print(_viewings_table(detail.viewings, with_movie=False))
 
 
@@ -348,7 +353,7 @@ def year_review(review: YearReview, fmt: OutputFormat) -> None:
         write_json(payload)
         return
     console = stdout_console()
-    console.print(Text(f"{review.user}'s {review.year} in film", style="bold"))
+    console.print(user_text(f"{review.user}'s {review.year} in film", style="bold"))
     if not review.viewings:
         _dim(f"no diary entries dated {review.year}")
         return
@@ -373,14 +378,14 @@ def year_review(review: YearReview, fmt: OutputFormat) -> None:
     bars.add_column(justify="right", style="dim")
     for month in review.months:
         bar = "█" * round(month.films / biggest * 30) if month.films else ""
-        bars.add_row(month.month, Text(bar, style="magenta"), str(month.films))
+        bars.add_row(month.month, user_text(bar, style="magenta"), str(month.films))
     console.print(bars)
     if review.best_new is not None:
         best = review.best_new
         console.print()
-        line = Text("best first viewing: ", style="dim")
+        line = user_text("best first viewing: ", style="dim")
         line.append_text(_title(best.title, best.year))
-        line.append("  ")
+        line.append(visible("  "))
         line.append_text(_score(best.score))
         console.print(line)
     for label, rows in (
@@ -389,10 +394,10 @@ def year_review(review: YearReview, fmt: OutputFormat) -> None:
     ):
         if rows:
             console.print()
-            console.print(Text(label, style="bold"))
+            console.print(user_text(label, style="bold"))
             table = Table.grid(padding=(0, 2))
             table.add_column(overflow="fold")
             table.add_column(justify="right")
             for name, n in rows:
-                table.add_row(Text(name), str(n))
+                table.add_row(user_text(name), str(n))
             console.print(table)

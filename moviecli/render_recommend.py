@@ -3,7 +3,6 @@ render's one writer of each). User text reaches Rich only as `Text`."""
 
 from __future__ import annotations
 
-import csv
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +12,14 @@ from rich.text import Text
 
 from moviecli.options import OutputFormat
 from moviecli.recommend.views import Evaluation, Recommendations, TasteProfile
-from moviecli.render import _csv_cell, stderr_console, stdout_console, write_csv, write_json
+from moviecli.render import (
+    CsvOut,
+    stderr_console,
+    stdout_console,
+    user_text,
+    write_csv,
+    write_json,
+)
 
 RECOMMEND_FIELDS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
 EVALUATION_FIELDS = ["method", "hit_rate", "ndcg"]
@@ -58,7 +64,7 @@ def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
     console = stdout_console()
     who = ", ".join(result.users)
     if not result.rows:
-        console.print(Text(f"nothing left to recommend to {who}", style="dim"))
+        console.print(user_text(f"nothing left to recommend to {who}", "dim"))
         return
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("#", justify="right")
@@ -70,7 +76,7 @@ def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
     table.add_column("because you rated", overflow="fold", style="dim")
     marked = any(row.on_watchlist for row in result.rows)
     for row in result.rows:
-        title = Text(row.title)
+        title = user_text(row.title)
         if marked and row.on_watchlist:
             title.append(" (watchlist)", style="green")
         table.add_row(
@@ -78,9 +84,9 @@ def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
             str(row.id),
             title,
             _year(row.year),
-            Text(", ".join(row.genres)),
+            user_text(", ".join(row.genres)),
             f"{row.score:.3f}",
-            Text("; ".join(row.because)),
+            user_text("; ".join(row.because)),
         )
     console.print(table)
     how = {
@@ -90,7 +96,7 @@ def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
         "model+crowd": "learned from ratings, the crowd's best for members with few ratings",
     }[result.method]
     group = " (ranked by the least happy member)" if len(result.users) > 1 else ""
-    console.print(Text(f"for {who}{group}: {how}", style="dim"))
+    console.print(user_text(f"for {who}{group}: {how}", "dim"))
 
 
 def evaluation(result: Evaluation, fmt: OutputFormat) -> None:
@@ -99,11 +105,10 @@ def evaluation(result: Evaluation, fmt: OutputFormat) -> None:
         return
     if fmt is OutputFormat.csv:
         fields = [*EVALUATION_FIELDS, "fit_seconds", "users", "holdout"]
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(fields)
+        out = CsvOut(sys.stdout, fields)
         for row in result.rows:
             values = [row.method, row.hit_rate, row.ndcg, result.fit_seconds]
-            writer.writerow([_csv_cell(v) for v in [*values, result.users, result.holdout]])
+            out.row([*values, result.users, result.holdout])
         return
     console = stdout_console()
     table = Table(show_edge=False, pad_edge=False)
@@ -134,7 +139,7 @@ def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
         )
         return
     console = stdout_console()
-    head = Text(profile.user, style="bold")
+    head = user_text(profile.user, "bold")
     head.append(f"  {profile.ratings:,} ratings, mean {profile.mean:.2f} ± {profile.spread:.2f}")
     head.append(
         f"   crowd: {profile.crowd_ratings:,} ratings, mean {profile.crowd_mean:.2f} "
@@ -172,7 +177,7 @@ def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
         for d in profile.differences:
             table.add_row(
                 str(d.id),
-                Text(d.title),
+                user_text(d.title),
                 _year(d.year),
                 f"{d.score:.1f}",
                 f"{d.crowd_mean:.2f}",
@@ -189,7 +194,7 @@ def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
         table.add_column("mean gap", justify="right")
         for t in profile.twins:
             table.add_row(
-                Text(t.user), str(t.shared), f"{t.agreement:+.2f}", f"{t.mean_difference:.2f}"
+                user_text(t.user), str(t.shared), f"{t.agreement:+.2f}", f"{t.mean_difference:.2f}"
             )
         console.print(table)
     else:

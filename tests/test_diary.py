@@ -142,7 +142,7 @@ def test_diary_table_marks_rewatches(cli: Invoke, films: Path) -> None:
     lines = [line for line in result.stdout.splitlines() if "Heat" in line]
     assert len(lines) == 2
     assert "↻" in lines[0] and "↻" not in lines[1]
-    assert "★★★★ 4.0" in lines[0]
+    assert "★★★★  4.0" in lines[0]
 
 
 def test_diary_delete_removes_one_entry(cli: Invoke, films: Path) -> None:

@@ -90,7 +90,7 @@ def test_bad_rows_and_ragged_rows(cli: Invoke, catalog: Path, tmp_path: Path) ->
     out = result.stdout
     assert "rejected 3 rows" in out
     assert "line 8: Const must be an IMDb id like tt0113277 (got 'nm000001')" in out
-    assert "line 9: Your Rating must be 1 to 10 (got '11')" in out
+    assert "line 9: Your Rating must be a whole number from 1 to 10 (got '11')" in out
     assert "line 10: expected 14 fields, found 4" in out
 
 

@@ -58,7 +58,7 @@ def test_rate_table_shows_stars_and_the_new_average(cli: Invoke, catalog: Path) 
     assert result.exit_code == 0, result.output
     lines = result.stdout.strip().splitlines()
     assert lines[0] == "tester rated Heat (1995) ★★★★½ 4.5"
-    assert lines[1] == f"now ★★★★ {(3 + 4.5) / 2:.2f} (2)"
+    assert lines[1] == f"now ★★★★  {(3 + 4.5) / 2:.2f} (2)"  # stars padded to 5: numbers align
 
 
 @pytest.mark.parametrize("score", ["4", "4.0", "4.5", "0.5", "5", "5.0", " 3 "])

@@ -184,7 +184,7 @@ def test_top_table_and_csv(cli: Invoke, films: list[dict[str, Any]]) -> None:
     table = cli("top", "--limit", "3")
     assert table.exit_code == 0, table.output
     lines = table.stdout.strip().splitlines()
-    assert lines[-1] == "ranked by weighted rating, at least 1 rating(s)"
+    assert lines[-1] == "ranked by weighted rating, at least 1 rating"
     for row, line in zip(expected, lines[2:5], strict=True):
         assert row["title"] in line
         assert line.split()[0] == str(row["rank"])
@@ -202,7 +202,9 @@ def test_top_of_an_unrated_catalog(cli: Invoke, catalog: Path) -> None:
     assert top_json(cli) == []
     result = cli("top")
     assert result.exit_code == 0
-    assert "no movie has 1 or more ratings yet" in result.stdout
+    assert "no movie has 1 rating or more; rate one with 'moviecli rate MOVIE SCORE'" in (
+        result.stdout
+    )
 
 
 def test_top_refuses_min_ratings_zero(cli: Invoke, catalog: Path) -> None:

@@ -15,7 +15,7 @@ EXPLAIN_KEYS = ["R", "v", "m", "C", "weighted"]
 
 @pytest.mark.parametrize("m", [1, 3])
 def test_explained_numbers_are_the_formula(cli: Invoke, seeded: Path, m: int) -> None:
-    rows = json_out(cli("top", "--explain", "-m", str(m), "-n", "0", "-f", "json"))
+    rows = json_out(cli("top", "--explain", "--min-ratings", str(m), "-n", "0", "-f", "json"))
     scores = ratings_by_movie(seeded)
     every = [s for values in scores.values() for s in values]
     c = sum(every) / len(every)

@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: Typer reads these signatures on every run, and
 # real annotations spare it evaluating hundreds of strings (~8 ms of each command).
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -25,14 +26,36 @@ from moviecli.options import (
     UserOption,
 )
 
+GENRE_HELP = "A genre; repeat for several, or separate them with | (crime|drama)."
 GenreOption = Annotated[
     list[str] | None,
-    typer.Option(
-        "--genre", "-g", metavar="GENRE", help="A genre; repeat for several.", show_default=False
-    ),
+    typer.Option("--genre", "-g", metavar="GENRE", help=GENRE_HELP, show_default=False),
 ]
+
+
+class ClearField(StrEnum):
+    genres = "genres"
+    runtime = "runtime"
+    original_title = "original-title"
+    director = "director"
+    writer = "writer"
+    cast = "cast"
+
+
+# --clear FIELD: the MovieUpdate field it empties, and its empty value.
+CLEARED = {
+    ClearField.genres: ("genres", []),
+    ClearField.runtime: ("runtime_minutes", None),
+    ClearField.original_title: ("original_title", None),
+    ClearField.director: ("directors", []),
+    ClearField.writer: ("writers", []),
+    ClearField.cast: ("cast", []),
+}
+
+
 RuntimeOption = Annotated[
-    int | None, typer.Option("--runtime", help="Runtime in minutes.", show_default=False)
+    int | None,
+    typer.Option("--runtime", metavar="MINUTES", help="Runtime in minutes.", show_default=False),
 ]
 DirectorOption = Annotated[
     list[str] | None,
@@ -54,7 +77,12 @@ CastOption = Annotated[
 ]
 OriginalTitleOption = Annotated[
     str | None,
-    typer.Option("--original-title", help="Title in the original language.", show_default=False),
+    typer.Option(
+        "--original-title",
+        help="Title in the original language.",
+        metavar="TITLE",
+        show_default=False,
+    ),
 ]
 
 
@@ -63,7 +91,9 @@ def add(
     title: Annotated[
         str, typer.Argument(metavar="TITLE", help="The movie's title.", show_default=False)
     ],
-    year: Annotated[int, typer.Option("--year", "-y", help="Release year.", show_default=False)],
+    year: Annotated[
+        int, typer.Option("--year", "-y", help="Release year.", metavar="YEAR", show_default=False)
+    ],
     genre: GenreOption = None,
     runtime: RuntimeOption = None,
     director: DirectorOption = None,
@@ -100,7 +130,13 @@ def list_movies(
     ctx: typer.Context,
     search: Annotated[
         str | None,
-        typer.Option("--search", "-s", help="Titles containing this text.", show_default=False),
+        typer.Option(
+            "--search",
+            "-s",
+            metavar="TEXT",
+            help="Titles containing this text.",
+            show_default=False,
+        ),
     ] = None,
     genre: GenreFilter = None,
     year: Annotated[
@@ -108,6 +144,7 @@ def list_movies(
         typer.Option(
             "--year",
             "-y",
+            metavar="YEAR",
             min=YEAR_FILTER_MIN,
             max=YEAR_FILTER_MAX,
             help="Only this year.",
@@ -119,17 +156,23 @@ def list_movies(
     sort: Annotated[
         MovieSortKey, typer.Option("--sort", help="Order by.", case_sensitive=False)
     ] = MovieSortKey.title,
-    desc: DescOption = False,
+    desc: DescOption = None,
     limit: LimitOption = 20,
     offset: OffsetOption = 0,
     tag: Annotated[
         str | None,
-        typer.Option("--tag", "-t", help="Only films you tagged so.", show_default=False),
+        typer.Option(
+            "--tag", "-t", metavar="TAG", help="Only films you tagged so.", show_default=False
+        ),
     ] = None,
     person: Annotated[
         str | None,
         typer.Option(
-            "--person", "-p", help="Only films crediting this person.", show_default=False
+            "--person",
+            "-p",
+            metavar="NAME",
+            help="Only films crediting this person.",
+            show_default=False,
         ),
     ] = None,
     watched: Annotated[
@@ -168,7 +211,7 @@ def list_movies(
             from_year=from_year,
             to_year=to_year,
             sort=sort.value,
-            descending=desc,
+            descending=bool(desc),
             limit=limit,
             offset=offset,
         )
@@ -200,15 +243,20 @@ def edit(
     ctx: typer.Context,
     movie: MovieRef,
     title: Annotated[
-        str | None, typer.Option("--title", help="New title.", show_default=False)
+        str | None, typer.Option("--title", help="New title.", metavar="TITLE", show_default=False)
     ] = None,
     year: Annotated[
-        int | None, typer.Option("--year", "-y", help="New year.", show_default=False)
+        int | None,
+        typer.Option("--year", "-y", help="New year.", metavar="YEAR", show_default=False),
     ] = None,
     genre: Annotated[
         list[str] | None,
         typer.Option(
-            "--genre", "-g", help="Replaces the genre list; repeat for several.", show_default=False
+            "--genre",
+            "-g",
+            metavar="GENRE",
+            help=GENRE_HELP + " Replaces the movie's genres.",
+            show_default=False,
         ),
     ] = None,
     runtime: RuntimeOption = None,
@@ -216,9 +264,21 @@ def edit(
     writer: WriterOption = None,
     cast: CastOption = None,
     original_title: OriginalTitleOption = None,
+    clear: Annotated[
+        list[ClearField] | None,
+        typer.Option(
+            "--clear",
+            metavar="FIELD",
+            help="Empty an optional field: genres, runtime, original-title, director, writer "
+            'or cast; repeat for several. (--original-title "" also clears.)',
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Change only the fields given (--director, --writer, --cast replace that role's list)."""
+    """Change only the fields given (--director, --writer, --cast replace that role's list);
+    --clear empties one."""
     from moviecli import render
     from moviecli.models import MovieUpdate
     from moviecli.store.repo import movies as movies_repo
@@ -233,11 +293,17 @@ def edit(
         "cast": cast,
         "original_title": original_title,
     }
-    changes = validated(MovieUpdate, **{k: v for k, v in given.items() if v is not None})
+    values = {k: v for k, v in given.items() if v is not None}
+    for field in clear or []:
+        name, empty = CLEARED[field]
+        if name in values:
+            raise MoviecliError(f"--clear {field.value} and a new value for it: give one of them")
+        values[name] = empty
+    changes = validated(MovieUpdate, **values)
     if not changes.model_fields_set:
         raise MoviecliError(
             "nothing to change: give at least one of --title, --year, --genre, "
-            "--runtime, --director, --writer, --cast, --original-title"
+            "--runtime, --director, --writer, --cast, --original-title, --clear FIELD"
         )
     with session(ctx, write=True) as s:
         target = movies_repo.resolve_movie(session=s, ref=movie)
@@ -310,6 +376,7 @@ def stats(
         typer.Option(
             "--year",
             "-y",
+            metavar="YEAR",
             min=1,
             max=9998,
             help="Your year in review, from your diary.",

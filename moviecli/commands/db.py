@@ -36,7 +36,9 @@ def path(ctx: typer.Context) -> None:
 @app.command()
 def upgrade(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    revision: Annotated[
+        str, typer.Argument(metavar="REVISION", help="Target revision (default: the newest).")
+    ] = "head",
 ) -> None:
     """Upgrade the catalog's schema (after a backup copy beside the file)."""
     from moviecli import render
@@ -69,7 +71,14 @@ def _say_backup(result) -> None:  # type: ignore[no-untyped-def]
 @app.command()
 def downgrade(
     ctx: typer.Context,
-    revision: Annotated[str, typer.Argument(help="Target revision ('base' removes every table).")],
+    revision: Annotated[
+        str,
+        typer.Argument(
+            metavar="REVISION",
+            help="Target revision ('base' removes every table).",
+            show_default=False,
+        ),
+    ],
 ) -> None:
     """Downgrade the catalog's schema (after a backup copy beside the file)."""
     from moviecli import render
@@ -107,7 +116,8 @@ def current(ctx: typer.Context) -> None:
 
 @app.command()
 def history(ctx: typer.Context) -> None:
-    """List the schema revisions, newest first."""
+    """List the catalog's format versions (schema revisions), newest first: which one
+    this moviecli writes (head) and which one the catalog is at (current)."""
     from moviecli import render
     from moviecli.store import migrate
     from moviecli.store.schema import read_revision
@@ -162,7 +172,9 @@ def check(ctx: typer.Context) -> None:
 @app.command()
 def backup(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="Where to write the copy.", show_default=False)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Where to write the copy.", show_default=False)
+    ],
 ) -> None:
     """Copy the catalog to FILE with SQLite's online backup (safe while in use)."""
     from moviecli import render

@@ -19,6 +19,7 @@ from moviecli.options import (
     OffsetOption,
     OutputFormat,
     UserOption,
+    within_count_max,
 )
 
 T = TypeVar("T")
@@ -32,7 +33,10 @@ MoviesArgument = Annotated[
     ),
 ]
 NoteOption = Annotated[
-    str | None, typer.Option("--note", help="A note (may hold line breaks).", show_default=False)
+    str | None,
+    typer.Option(
+        "--note", metavar="TEXT", help="A note (may hold line breaks).", show_default=False
+    ),
 ]
 ListName = Annotated[
     str, typer.Argument(metavar="NAME", help="The list's name.", show_default=False)
@@ -119,7 +123,10 @@ def watch(
         ),
     ] = None,
     review: Annotated[
-        str | None, typer.Option("--review", "-r", help="A few words about it.", show_default=False)
+        str | None,
+        typer.Option(
+            "--review", "-r", metavar="TEXT", help="A few words about it.", show_default=False
+        ),
     ] = None,
     tag: Annotated[
         list[str] | None,
@@ -175,6 +182,7 @@ def diary(
         typer.Option(
             "--year",
             "-y",
+            metavar="YEAR",
             min=YEAR_FILTER_MIN,
             max=YEAR_FILTER_MAX,
             help="Only this year.",
@@ -187,7 +195,13 @@ def diary(
     ] = None,
     movie: Annotated[
         str | None,
-        typer.Option("--movie", "-m", help="Only viewings of this movie.", show_default=False),
+        typer.Option(
+            "--movie",
+            "-m",
+            metavar="MOVIE",
+            help="Only viewings of this movie.",
+            show_default=False,
+        ),
     ] = None,
     limit: LimitOption = 20,
     offset: OffsetOption = 0,
@@ -233,7 +247,7 @@ def diary_delete(
         typer.Argument(
             metavar="ENTRY_ID",
             min=1,
-            max=2**63 - 1,
+            callback=within_count_max,
             help="The entry's id (see `diary`).",
             show_default=False,
         ),
@@ -359,7 +373,9 @@ def lists_create(
     name: ListName,
     description: Annotated[
         str | None,
-        typer.Option("--description", "-d", help="What the list is.", show_default=False),
+        typer.Option(
+            "--description", "-d", metavar="TEXT", help="What the list is.", show_default=False
+        ),
     ] = None,
     ranked: Annotated[bool, typer.Option("--ranked", help="The order is a ranking.")] = False,
     user: UserOption = None,

@@ -4,8 +4,6 @@ module level, so `moviecli --help` stays fast."""
 
 from __future__ import annotations
 
-import os
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -36,9 +34,10 @@ def import_(
     path: Annotated[
         Path,
         typer.Argument(
-            help="A MovieLens folder, a Letterboxd or Trakt export (folder or .zip; a "
+            metavar="PATH",
+            help="A MovieLens folder or .zip, a Letterboxd or Trakt export (folder or .zip; a "
             "Letterboxd CSV), an IMDb ratings, watchlist or list CSV, a Netflix viewing "
-            "history, or a moviecli export (JSON or CSV).",
+            "history, or a moviecli export (JSON or CSV); - reads standard input.",
             show_default=False,
         ),
     ],
@@ -62,6 +61,7 @@ def import_(
         str | None,
         typer.Option(
             "--date-format",
+            metavar="FORMAT",
             help="How a Netflix history writes dates, e.g. %m/%d/%y (US) or %d/%m/%y.",
             show_default=False,
         ),
@@ -70,18 +70,25 @@ def import_(
     """Import movies, ratings and diaries from MovieLens, Letterboxd, IMDb, Trakt, Netflix
     or a moviecli export."""
     from moviecli import render
-    from moviecli.importers.detect import open_source
+    from moviecli.importers.detect import open_source, stdin_copy
     from moviecli.importers.load import Loader
 
-    source = open_source(
-        path, fmt=from_.value if from_ else None, user=user_name(user), date_format=date_format
-    )
-    with render.import_progress() as progress, session(ctx, write=True, foreign_keys=False) as s:
-        # The loader checks the references it writes (Loader.check_references).
-        loader = Loader(s, source, strict=strict, progress=progress)
-        summary = loader.run()
-        if dry_run:
-            s.rollback()
+    with stdin_copy(path) as readable:
+        source = open_source(
+            readable,
+            fmt=from_.value if from_ else None,
+            user=user_name(user),
+            date_format=date_format,
+        )
+        with (
+            render.import_progress() as progress,
+            session(ctx, write=True, foreign_keys=False) as s,
+        ):
+            # The loader checks the references it writes (Loader.check_references).
+            loader = Loader(s, source, strict=strict, progress=progress)
+            summary = loader.run()
+            if dry_run:
+                s.rollback()
     summary.dry_run = dry_run
     render.import_summary(summary)
 
@@ -89,11 +96,15 @@ def import_(
 def export(
     ctx: typer.Context,
     output: Annotated[
-        Path | None,
+        str,
         typer.Option(
-            "--output", "-o", help="Write to this file (default: stdout).", show_default=False
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to this file; - is standard output (the default).",
+            show_default=False,
         ),
-    ] = None,
+    ] = "-",
     fmt: Annotated[
         ExportFormat,
         typer.Option(
@@ -109,15 +120,21 @@ def export(
         typer.Option(
             "--user",
             "-u",
+            metavar="USER",
             help="--format letterboxd: whose diary (default: $MOVIECLI_USER, else your login).",
             show_default=False,
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace FILE if it exists.", show_default=False)
+    ] = False,
 ) -> None:
     """Export the catalog: JSON (everything), CSV (ratings with titles and years) or a
     user's diary for Letterboxd."""
     from moviecli import render
     from moviecli.importers import moviecli_export
+    from moviecli.outfile import STDOUT, open_output, plan
+    from moviecli.render_text import plural
     from moviecli.store.schema import head
 
     target = catalog(ctx)
@@ -125,32 +142,18 @@ def export(
         from moviecli.errors import NotFoundError
 
         raise NotFoundError(f"there is no catalog at {target.location.path} yet")
-    partial: Path | None = None
-    with session(ctx, write=False) as s:
-        if output is None:
-            stream = sys.stdout
+    plan(output, force=force)  # refuse before the catalog is read
+    with session(ctx, write=False) as s, open_output(output, force=force) as stream:
+        if fmt is ExportFormat.json:
+            counts = moviecli_export.write_json(s, stream, revision=head())
+            what = f"{plural(counts['movies'], 'movie')}, {plural(counts['ratings'], 'rating')}"
+        elif fmt is ExportFormat.letterboxd:
+            rows = moviecli_export.write_letterboxd(s, stream, user=user_name(user))
+            what = plural(rows, "diary row")
         else:
-            partial = output.with_name(f".{output.name}.{os.getpid()}.partial")
-            stream = partial.open("w", encoding="utf-8", newline="")
-        try:
-            if fmt is ExportFormat.json:
-                counts = moviecli_export.write_json(s, stream, revision=head())
-                what = f"{counts['movies']:,} movies, {counts['ratings']:,} ratings"
-            elif fmt is ExportFormat.letterboxd:
-                rows = moviecli_export.write_letterboxd(s, stream, user=user_name(user))
-                what = f"{rows:,} diary rows"
-            else:
-                what = f"{moviecli_export.write_csv(s, stream):,} ratings"
-            stream.flush()
-            if partial is not None and output is not None:
-                stream.close()
-                os.replace(partial, output)
-                partial = None
-                render.note(f"Exported {what} to {output}")
-        finally:
-            if partial is not None:
-                stream.close()
-                partial.unlink(missing_ok=True)
+            what = plural(moviecli_export.write_csv(s, stream), "rating")
+    if output != STDOUT:
+        render.note(f"Exported {what} to {output}")
 
 
 def register(app: typer.Typer) -> None:

@@ -10,7 +10,6 @@ import typer
 from moviecli.commands._shared import parse_score, session, user_name
 from moviecli.errors import InvalidValueError
 from moviecli.options import (
-    COUNT_MAX,
     DescOption,
     FormatOption,
     FromYearOption,
@@ -23,6 +22,7 @@ from moviecli.options import (
     RatingSortKey,
     ToYearOption,
     UserOption,
+    within_count_max,
 )
 
 
@@ -37,21 +37,25 @@ def rate(
     ],
     user: UserOption = None,
     review: Annotated[
-        str | None, typer.Option("--review", "-r", help="A few words about it.", show_default=False)
+        str | None,
+        typer.Option(
+            "--review", "-r", metavar="TEXT", help="A few words about it.", show_default=False
+        ),
     ] = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Record or replace your score for a movie."""
     from moviecli import render
+    from moviecli.commands._shared import validated
+    from moviecli.models import RatingCreate
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
 
-    value = parse_score(score)
-    name = user_name(user)
+    data = validated(RatingCreate, score=parse_score(score), user=user_name(user), review=review)
     with session(ctx, write=True) as s:
         target = movies_repo.resolve_movie(session=s, ref=movie)
         change = ratings_repo.rate_movie(
-            session=s, movie=target, user_name=name, score=value, review=review
+            session=s, movie=target, user_name=data.user, score=data.score, review=data.review
         )
     render.rating_change(change, fmt)
 
@@ -64,10 +68,12 @@ def unrate(
 ) -> None:
     """Remove your rating of a movie."""
     from moviecli import render
+    from moviecli.commands._shared import validated
+    from moviecli.models import UserNameInput
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
 
-    name = user_name(user)
+    name = validated(UserNameInput, user=user_name(user)).user
     with session(ctx, write=True) as s:
         target = movies_repo.resolve_movie(session=s, ref=movie)
         change = ratings_repo.unrate_movie(session=s, movie=target, user_name=name)
@@ -78,11 +84,15 @@ def ratings(
     ctx: typer.Context,
     user: Annotated[
         str | None,
-        typer.Option("--user", "-u", help="Only this user's ratings.", show_default=False),
+        typer.Option(
+            "--user", "-u", metavar="USER", help="Only this user's ratings.", show_default=False
+        ),
     ] = None,
     movie: Annotated[
         str | None,
-        typer.Option("--movie", "-m", help="Only ratings of this movie.", show_default=False),
+        typer.Option(
+            "--movie", "-m", metavar="MOVIE", help="Only ratings of this movie.", show_default=False
+        ),
     ] = None,
     limit: LimitOption = 20,
     offset: OffsetOption = 0,
@@ -95,10 +105,10 @@ def ratings(
             show_default=False,
         ),
     ] = None,
-    desc: DescOption = False,
+    desc: DescOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """List ratings, newest first unless --sort says otherwise."""
+    """List ratings, newest first unless --sort or --asc says otherwise."""
     from moviecli import render
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
@@ -112,7 +122,8 @@ def ratings(
             user_name=user.strip() if user is not None else None,
             movie_id=movie_id,
             sort=sort.value if sort is not None else "date",
-            descending=desc if sort is not None else True,
+            # Without --sort: newest first; --asc turns it round. With --sort: ascending.
+            descending=desc if desc is not None else sort is None,
             limit=limit,
             offset=offset,
         )
@@ -122,7 +133,15 @@ def ratings(
 def top(
     ctx: typer.Context,
     limit: Annotated[
-        int, typer.Option("--limit", "-n", min=0, max=COUNT_MAX, help="How many; 0 = all.")
+        int,
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            min=0,
+            callback=within_count_max,
+            help="How many; 0 = all.",
+        ),
     ] = 10,
     genre: GenreFilter = None,
     from_year: FromYearOption = None,
@@ -131,9 +150,9 @@ def top(
         int,
         typer.Option(
             "--min-ratings",
-            "-m",
+            metavar="N",
             min=1,
-            max=COUNT_MAX,
+            callback=within_count_max,
             help="Rank only movies with this many ratings.",
         ),
     ] = 1,
@@ -164,7 +183,16 @@ def top(
             min_ratings=min_ratings,
             by=by.value,
         )
-    render.top(rows, fmt, by=by.value, min_ratings=min_ratings, catalog_mean=mean)
+    asked = [
+        text
+        for given, text in (
+            (genre, f"genre {genre!r}"),
+            (from_year, f"from {from_year}"),
+            (to_year, f"to {to_year}"),
+        )
+        if given is not None
+    ]
+    render.top(rows, fmt, by=by.value, min_ratings=min_ratings, catalog_mean=mean, filters=asked)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,7 +28,9 @@ def _checked(rule, value):  # type: ignore[no-untyped-def]
 def recommend(
     ctx: typer.Context,
     user: UserOption = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="How many films (1 to 1000).")] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", metavar="N", help="How many films (1 to 1000).")
+    ] = 10,
     genre: GenreFilter = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,
@@ -53,6 +55,7 @@ def recommend(
         int | None,
         typer.Option(
             "--holdout",
+            metavar="N",
             help="With --evaluate: ratings held out per user (default 3).",
             show_default=False,
         ),

@@ -8,6 +8,7 @@ import csv
 import io
 import itertools
 import sys
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,16 @@ class CsvInput:
         head = self.head()
         if not head.strip():
             raise ImportFormatError(f"{self.name} is empty: nothing to import")
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise ImportFormatError(
+                f"{self.name} is UTF-16 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet) "
+                "and try again"
+            )
+        if head.startswith(b"PK\x03\x04"):
+            raise ImportFormatError(
+                f"{self.name} looks like a .zip file that cannot be read (cut short or "
+                "damaged?); download or copy it again"
+            )
         first_line = head.split(b"\n", 1)[0]
         if b"\x00" in first_line:
             raise ImportFormatError(
@@ -75,6 +86,45 @@ class CsvInput:
 
     def reader(self) -> CsvReader:
         return CsvReader(self)
+
+
+def zip_inputs(
+    path: Path, names: Sequence[str], *, leave_out: Sequence[str] = ()
+) -> dict[str, CsvInput]:
+    """The CSV files called `names` in a .zip, at its top or in a folder inside it (the
+    MovieLens zips hold one folder), read as streams (ratings.csv can be 700 MB).
+    Members in the folders `leave_out` are not read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ImportFormatError(
+            f"{path} is not a readable .zip file ({error}); download or copy it again"
+        ) from None
+    found: dict[str, CsvInput] = {}
+    for info in members:
+        parts = info.filename.strip("/").split("/")
+        if info.is_dir() or len(parts) > 2 or parts[-1] not in names:
+            continue
+        if len(parts) == 2 and parts[0] in leave_out:
+            continue
+        if parts[-1] in found:
+            raise ImportFormatError(
+                f"{path} holds {parts[-1]} twice ({found[parts[-1]].name} and "
+                f"{info.filename}); unzip it and import one folder"
+            )
+        found[parts[-1]] = CsvInput(
+            name=f"{path}:{info.filename}",
+            open_binary=lambda member=info.filename: _zip_member(path, member),
+            size=info.file_size,
+        )
+    return found
+
+
+def _zip_member(path: Path, member: str) -> IO[bytes]:
+    # The member stays readable after the archive is closed; the file closes with it.
+    with zipfile.ZipFile(path) as archive:
+        return archive.open(member)
 
 
 class CsvReader:

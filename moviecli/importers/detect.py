@@ -3,7 +3,15 @@ its header (or, for JSON, its first character)."""
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import stat
+import sys
+import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from moviecli.errors import ImportFormatError
@@ -16,7 +24,7 @@ from moviecli.importers import (
     netflix,
     trakt,
 )
-from moviecli.importers.csvfiles import CsvInput, delimiter_hint
+from moviecli.importers.csvfiles import CsvInput, delimiter_hint, zip_inputs
 from moviecli.importers.records import ImportSource
 
 MOVIELENS_FILES = {
@@ -27,11 +35,75 @@ MOVIELENS_FILES = {
 }
 
 
+STDIN = "-"
+
+
+@contextmanager
+def stdin_copy(path: Path) -> Iterator[Path]:
+    """`import -`: standard input, copied to a temporary file first (detecting the format
+    and checking the encoding read the input more than once). Any other path as is."""
+    if str(path) != STDIN:
+        yield path
+        return
+    if sys.stdin is None or sys.stdin.isatty():
+        raise ImportFormatError(
+            "import - reads standard input, but it is a terminal; pipe a file in "
+            "(moviecli import - < ratings.csv)"
+        )
+    folder = Path(tempfile.mkdtemp(prefix="moviecli-stdin-"))
+    try:
+        copy = folder / "standard-input"
+        with copy.open("wb") as sink:
+            shutil.copyfileobj(sys.stdin.buffer, sink, 1 << 20)
+        yield copy
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_readable(path: Path) -> os.stat_result:
+    """Refuse, before reading a byte, what is neither a regular file nor a folder: a FIFO
+    or a device would hang the import or never end (/dev/zero)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise ImportFormatError(
+                f"{path} is a symbolic link to {os.readlink(path)}, which does not exist"
+            ) from None
+        raise ImportFormatError(f"{path} does not exist; check the name") from None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ImportFormatError(
+                f"{path} is a loop of symbolic links; point it at a real file"
+            ) from None
+        raise ImportFormatError(f"cannot read {path}: {error.strerror or error}") from None
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        kind = (
+            "a FIFO (named pipe)"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "not a regular file"
+        )
+        raise ImportFormatError(
+            f"{path} is {kind}, not a file, folder or .zip; to import from a pipe, "
+            f"use: moviecli import - < {path}"
+        )
+    return info
+
+
+def _movielens_folder(path: Path) -> Path | None:
+    """The MovieLens folder at `path`, or the one folder inside it that is one."""
+    if (path / "movies.csv").is_file():
+        return path
+    inside = [child for child in path.iterdir() if (child / "movies.csv").is_file()]
+    return inside[0] if len(inside) == 1 else None
+
+
 def detect(path: Path) -> str:
-    if not path.exists():
-        raise ImportFormatError(f"{path} does not exist")
+    check_readable(path)
     if path.is_dir():
-        if (path / "movies.csv").is_file():
+        if _movielens_folder(path) is not None:
             return "movielens"
         if any((path / name).is_file() for name in (*letterboxd.FILES, letterboxd.LIKES)):
             return "letterboxd"
@@ -45,6 +117,8 @@ def detect(path: Path) -> str:
     if zipfile.is_zipfile(path):
         if any(trakt.is_trakt_name(name) for name in trakt.find_files(path)):
             return "trakt"
+        if "movies.csv" in zip_inputs(path, movielens.FILES):
+            return "movielens"
         return "letterboxd"
     source = CsvInput.from_path(path)
     source.check_not_empty_or_binary()
@@ -82,13 +156,21 @@ def open_source(
     path: Path, *, fmt: str | None, user: str, date_format: str | None = None
 ) -> ImportSource:
     """Detect (unless told) and open an import. `date_format`: Netflix's dates."""
+    check_readable(path)
     fmt = fmt or detect(path)
-    if not path.exists():
-        raise ImportFormatError(f"{path} does not exist")
     if fmt == "movielens":
-        if not path.is_dir():
-            raise ImportFormatError(f"{path}: a MovieLens import takes the folder, not a file")
-        return movielens.open_folder(path)
+        if path.is_dir():
+            folder = _movielens_folder(path)
+            if folder is None:
+                raise ImportFormatError(f"{path} has no movies.csv: not a MovieLens folder")
+            return movielens.open_folder(folder)
+        if zipfile.is_zipfile(path):
+            return movielens.open_inputs(
+                zip_inputs(path, movielens.FILES), f"MovieLens export {path}"
+            )
+        raise ImportFormatError(
+            f"{path}: a MovieLens import takes the folder (or the .zip), not one file"
+        )
     if fmt == "letterboxd":
         return letterboxd.open_path(path, user)
     if fmt == "trakt":

@@ -5,7 +5,7 @@ URL,Title Type,IMDb Rating,Runtime (mins),Year,Genres,Num Votes,Release Date,Dir
 older ones lack Original Title, say Date Added or "created", and write title types in
 lowercase: movie, tvSeries). Files saved on Windows are cp1252, not UTF-8.
 
-A 1-10 rating becomes half stars (/2, at least 0.5); Const (tt...) is the IMDb id;
+A whole 1-10 rating becomes half stars (/2, at least 0.5); Const (tt...) is the IMDb id;
 rows whose title type is not a movie are skipped and counted.
 
 A watchlist or list export (Position,Const,Created,Modified,Description,Title,...,
@@ -125,7 +125,7 @@ def _list_items(source: CsvInput, user: str, list_name: str | None) -> Iterator[
                 yield Skip(f"not movies (title type {_cell(row.cells, row.index, 'type')})")
                 continue
             note = check_note(_cell(row.cells, row.index, "note"), what="Description")
-            added_at = _date(_cell(row.cells, row.index, "date"))
+            added_at = _date(_cell(row.cells, row.index, "date"), "Created")
         except ValueError as error:
             yield Reject(row.line, str(error))
             continue
@@ -174,26 +174,30 @@ def _parse(row: list[str], index: dict[str, int], line: int, user: str) -> Itera
     if movie is None:
         yield Skip(f"not movies (title type {_cell(row, index, 'type')})")
         return
-    yield movie
-    const = movie.key
+    # The whole row is checked before anything is yielded: a row whose rating or date is
+    # refused adds nothing, not even its movie.
     rating_text = _cell(row, index, "rating")
-    if not rating_text:
+    rating: RatingRecord | None = None
+    if rating_text:
+        rating = RatingRecord(
+            movie_key=movie.key,
+            user=user,
+            score=_score(rating_text),
+            rated_at=_date(_cell(row, index, "date")),
+            line=line,
+        )
+    yield movie
+    if rating is None:
         yield Skip("rows without a rating")
-        return
-    try:
-        ten = float(rating_text)
-    except ValueError:
-        ten = -1
-    if not 1 <= ten <= 10:
-        raise ValueError(f"Your Rating must be 1 to 10 (got {rating_text!r})")
-    score = max(0.5, round(ten) / 2)
-    yield RatingRecord(
-        movie_key=const,
-        user=user,
-        score=score,
-        rated_at=_date(_cell(row, index, "date")),
-        line=line,
-    )
+    else:
+        yield rating
+
+
+def _score(text: str) -> float:
+    """IMDb ratings are whole numbers 1 to 10; 1 becomes half a star, 10 five stars."""
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 10):
+        raise ValueError(f"Your Rating must be a whole number from 1 to 10 (got {text!r})")
+    return max(0.5, int(text) / 2)
 
 
 def _movie(row: list[str], index: dict[str, int], line: int) -> MovieRecord | None:
@@ -220,6 +224,11 @@ def _movie(row: list[str], index: dict[str, int], line: int) -> MovieRecord | No
     for name in (n.strip() for n in _cell(row, index, "directors").split(",")):
         if name and len(directors) + len(name) + 2 <= TITLE_MAX:
             directors = f"{directors}, {name}" if directors else name
+    if original is not None:
+        check_text(original, what="Original Title")
+    check_text(directors, what="Directors")
+    for genre in genres:
+        check_text(genre, what="Genres")
     return MovieRecord(
         key=const,
         line=line,
@@ -241,15 +250,17 @@ def _whole(text: str, low: int, high: int) -> int | None:
     return None
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%a %b %d %H:%M:%S %Y", "%m/%d/%Y", "%d/%m/%Y")
+# The formats IMDb's exports have used: ISO dates (Date Rated, Created, today) and the
+# C-style time of the old "created" column. 01/02/2024 is refused, not guessed.
+DATE_FORMATS = ("%Y-%m-%d", "%a %b %d %H:%M:%S %Y")
 
 
-def _date(text: str) -> str:
+def _date(text: str, what: str = "Date Rated") -> str:
     if not text:
-        raise ValueError("the date rated is blank")
+        raise ValueError("the date rated is blank" if what == "Date Rated" else f"{what} is blank")
     for pattern in DATE_FORMATS:
         try:
             return canonical_time(datetime.strptime(text, pattern))
         except ValueError:
             continue
-    raise ValueError(f"date rated must look like 2024-03-31 (got {text!r})")
+    raise ValueError(f"{what} must look like 2024-03-31 (got {text!r})")

@@ -30,7 +30,7 @@ from moviecli.importers.records import (
     TagRecord,
     canonical_time,
 )
-from moviecli.rules import TITLE_MAX, YEAR_MAX, YEAR_MIN, genre_names
+from moviecli.rules import TITLE_MAX, YEAR_MAX, YEAR_MIN, check_text, genre_names
 
 CHUNK_ROWS = 50_000
 PROGRESS_LINES = 2_000
@@ -79,6 +79,8 @@ def parse_movie(row: list[str], line: int, links: dict[str, tuple[str, str]]) ->
     movie_id, raw_title, raw_genres = (cell.strip() for cell in row)
     if not movie_id.isdigit():
         raise ValueError(f"movieId must be a whole number (got {movie_id!r})")
+    check_text(raw_title, what="title")
+    check_text(raw_genres, what="genres")
     title, year, original = parse_title(raw_title)
     if not title:
         raise ValueError("title is blank")
@@ -104,22 +106,26 @@ def parse_movie(row: list[str], line: int, links: dict[str, tuple[str, str]]) ->
     )
 
 
-def _csv(folder: Path, name: str) -> CsvInput | None:
-    path = folder / name
-    if not path.is_file():
-        return None
-    source = CsvInput.from_path(path)
-    source.check_not_empty_or_binary()
-    return source
+FILES = ("movies.csv", "ratings.csv", "links.csv", "tags.csv")
 
 
 def open_folder(folder: Path) -> ImportSource:
-    movies = _csv(folder, "movies.csv")
-    ratings = _csv(folder, "ratings.csv")
+    inputs = {
+        name: CsvInput.from_path(folder / name) for name in FILES if (folder / name).is_file()
+    }
+    return open_inputs(inputs, f"MovieLens folder {folder}")
+
+
+def open_inputs(inputs: dict[str, CsvInput], description: str) -> ImportSource:
+    """The MovieLens files found (in a folder, or in the published .zip)."""
+    for source in inputs.values():
+        source.check_not_empty_or_binary()
+    movies = inputs.get("movies.csv")
+    ratings = inputs.get("ratings.csv")
     if movies is None:
-        raise ImportFormatError(f"{folder} has no movies.csv: not a MovieLens folder")
-    links = _csv(folder, "links.csv")
-    tags = _csv(folder, "tags.csv")
+        raise ImportFormatError(f"{description} has no movies.csv: not a MovieLens export")
+    links = inputs.get("links.csv")
+    tags = inputs.get("tags.csv")
     total = sum(s.size for s in (movies, ratings, links, tags) if s is not None)
 
     def items() -> Iterator[Item]:
@@ -139,9 +145,7 @@ def open_folder(folder: Path) -> ImportSource:
             yield from _read_tags(tags)
         yield Progress(total, total)
 
-    return ImportSource(
-        format="movielens", description=f"MovieLens folder {folder}", items=items, total_bytes=total
-    )
+    return ImportSource(format="movielens", description=description, items=items, total_bytes=total)
 
 
 def _shifted(items: Iterator[Item], done: int, total: int) -> Iterator[Item]:
@@ -221,6 +225,14 @@ def _read_ratings(source: CsvInput) -> Iterator[Item]:
             yield Progress(reader.position, source.size)
 
 
+def _control_problem(text: str) -> str | None:
+    try:
+        check_text(text, what="tag")
+    except ValueError as error:
+        return str(error)
+    return None
+
+
 def _timestamp(text: str) -> str:
     seconds = int(text)
     return canonical_time(datetime.fromtimestamp(seconds, UTC))
@@ -252,6 +264,8 @@ def _read_tags(source: CsvInput) -> Iterator[Item]:
                     continue
                 elif len(tag) > 255:
                     problem = "tag is longer than 255 characters"
+                elif (control := _control_problem(tag)) is not None:
+                    problem = control
                 else:
                     try:
                         tagged_at = _timestamp(row[index["timestamp"]].strip())

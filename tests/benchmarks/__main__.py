@@ -252,6 +252,38 @@ def small_catalog_cases(work: Path, cache: Path, runs: int) -> list[Outcome]:
                 note="vs python -c 'import typer, rich.table, sqlmodel'",
             )
         )
+    return outcomes + cold_cases(db, cache, runs)
+
+
+def cold_cases(db: Path, cache: Path, runs: int) -> list[Outcome]:
+    """The first run on a fresh machine. Every other case runs with a warm bytecode cache;
+    these two do not. "no bytecode": a cache folder of its own, empty, for each run, so
+    Python compiles every module it imports (what each command cost here before
+    `compile-bytecode`, under PYTHONDONTWRITEBYTECODE=1). "after uv sync": the
+    environment of this machine's shells (PYTHONDONTWRITEBYTECODE=1, no cache prefix), so
+    the only bytecode is what `uv sync` compiled into the venv."""
+    args = [MOVIECLI, "--db", str(db), "list", "--limit", "20"]
+    warm = moviecli(db, "list", "--limit", "20")
+
+    def no_bytecode() -> Run:
+        prefix = Path(tempfile.mkdtemp(prefix="cold-", dir=cache))
+        try:
+            return run(args, env={"PYTHONPYCACHEPREFIX": str(prefix)})
+        finally:
+            shutil.rmtree(prefix, ignore_errors=True)
+
+    def after_uv_sync() -> Run:
+        return run(args, env={"PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": ""})
+
+    outcomes = []
+    for label, first, goal in (
+        ("no bytecode", no_bytecode, None),
+        ("after uv sync", after_uv_sync, 1.3),
+    ):
+        ours, theirs = medians(*alternate(first, warm, runs))
+        outcomes.append(
+            Outcome(f"cold: list, {label}", ours, theirs, goal, note="vs the same, warm cache")
+        )
     return outcomes
 
 
