@@ -270,3 +270,15 @@ def test_films_in_the_diary_are_seen_and_the_watchlist_is_marked(cli: Invoke, cr
     # A group: a film one member watched is out for all of them.
     group = json_out(cli("recommend", "--for", "ml-8,ml-7", "-n", "50", "-f", "json"))
     assert viewed not in {row["id"] for row in group}
+
+
+def test_the_cold_start_follows_the_people_one_rates_highly(cli: Invoke, catalog: Path) -> None:
+    for n in range(3):
+        liked = add(cli, f"Kuro {n}", 1950 + n, "Drama", cast="Toshiro Mifune")
+        rate(cli, liked["id"], 5, "solo")
+        rate(cli, add(cli, f"Other {n}", 1950 + n, "Drama", cast="Someone Else")["id"], 2, "solo")
+    add(cli, "Elsewhere", 1985, "Drama", cast="Someone Else")  # the lower id: wins a tie
+    fresh = add(cli, "Red Beard", 1965, "Drama", cast="Toshiro Mifune")["id"]
+    rows = json_out(cli("recommend", "-u", "solo", "-f", "json"))
+    assert rows[0]["id"] == fresh
+    assert set(rows[0]["because"]) == {"Kuro 0", "Kuro 1", "Kuro 2"}

@@ -13,7 +13,16 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from moviecli.errors import NotFoundError
-from moviecli.models import Genre, Movie, MovieGenre, Rating, User, Viewing, WatchlistItem
+from moviecli.models import (
+    Genre,
+    Movie,
+    MovieGenre,
+    MoviePerson,
+    Rating,
+    User,
+    Viewing,
+    WatchlistItem,
+)
 from moviecli.rules import genre_name
 
 _movies = Movie.__table__  # type: ignore[attr-defined]
@@ -21,10 +30,12 @@ _ratings = Rating.__table__  # type: ignore[attr-defined]
 _users = User.__table__  # type: ignore[attr-defined]
 _genres = Genre.__table__  # type: ignore[attr-defined]
 _movie_genres = MovieGenre.__table__  # type: ignore[attr-defined]
+_movie_people = MoviePerson.__table__  # type: ignore[attr-defined]
 _viewings = Viewing.__table__  # type: ignore[attr-defined]
 _watchlist = WatchlistItem.__table__  # type: ignore[attr-defined]
 
 CHUNK_ROWS = 100_000
+LEADING_CAST = 5  # the cast a film is known by, for the cold start
 
 
 @dataclass(frozen=True)
@@ -55,7 +66,7 @@ class CrowdMovie:
     id: int
     rating_count: int
     rating_sum: float
-    features: tuple[str, ...]  # "g:Drama", "d:Akira Kurosawa"
+    features: tuple[str, ...]  # "g:Drama", "p:42"
 
 
 def catalog_identity(*, session: Session) -> str:
@@ -211,18 +222,26 @@ def movie_cards(*, session: Session, movie_ids: Iterable[int]) -> dict[int, Movi
 
 
 def crowd_movies(*, session: Session) -> list[CrowdMovie]:
-    """Every film with its aggregates, genres and director (the cold start's material)."""
-    genres = _genres_of(session, None)
-    query = select(
-        _movies.c.id, _movies.c.rating_count, _movies.c.rating_sum, _movies.c.director
-    ).order_by(_movies.c.id)
-    out = []
-    for movie_id, count, total, director in session.connection().execute(query):
-        features = [f"g:{g}" for g in genres.get(movie_id, [])]
-        if director:
-            features.append(f"d:{director}")
-        out.append(CrowdMovie(movie_id, int(count), float(total), tuple(features)))
-    return out
+    """Every film with its aggregates, genres and people (directors, writers and leading
+    cast): the cold start's material. Features: "g:Drama", "p:42" (a person's id)."""
+    conn = session.connection()
+    features: dict[int, list[str]] = {
+        movie_id: [f"g:{g}" for g in names] for movie_id, names in _genres_of(session, None).items()
+    }
+    people = select(_movie_people.c.movie_id, _movie_people.c.person_id).where(
+        (_movie_people.c.role != "cast") | (_movie_people.c.position < LEADING_CAST)
+    )
+    for movie_id, person_id in conn.execute(people):
+        features.setdefault(movie_id, []).append(f"p:{person_id}")
+    query = select(_movies.c.id, _movies.c.rating_count, _movies.c.rating_sum).order_by(
+        _movies.c.id
+    )
+    return [
+        CrowdMovie(
+            movie_id, int(count), float(total), tuple(dict.fromkeys(features.get(movie_id, ())))
+        )
+        for movie_id, count, total in conn.execute(query)
+    ]
 
 
 def movie_aggregates(*, session: Session, movie_ids: Iterable[int]) -> dict[int, tuple[int, float]]:
