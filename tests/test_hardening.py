@@ -546,3 +546,12 @@ def test_messages_name_the_file_or_value_and_what_to_do(
 def test_uv_sync_compiles_bytecode() -> None:
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     assert config["tool"]["uv"]["compile-bytecode"] is True
+
+
+def test_export_csv_comes_from_the_same_writer(cli: Invoke, catalog: Path) -> None:
+    add(cli, "+Plus", 1999)
+    rate(cli, "+plus", 4, "@ann")
+    exported = list(csv.reader(io.StringIO(cli("export", "-f", "csv").stdout)))
+    listed = list(csv.reader(io.StringIO(cli("ratings", "-f", "csv").stdout)))
+    assert exported == listed  # same columns, same cells: "4.0", "'+Plus", "'@ann"
+    assert exported[1][1:5] == ["'+Plus", "1999", "'@ann", "4.0"]

@@ -13,7 +13,6 @@ as formulas (and lose it again when imported)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -42,6 +41,7 @@ from moviecli.importers.records import (
     WatchlistRecord,
     canonical_time,
 )
+from moviecli.render_text import unneutralise
 
 FORMAT_NAME = "moviecli-export"
 VERSION = 1
@@ -56,7 +56,6 @@ LETTERBOXD_FIELDS = [
     "Tags",
     "Review",
 ]
-FORMULA_STARTS = ("=", "+", "-", "@")
 SECTIONS = (
     "genres",
     "users",
@@ -97,22 +96,6 @@ def stored(text: str) -> str:
 
 
 # ---------------------------------------------------------------- spreadsheet safety
-
-
-def neutralise(cell: str) -> str:
-    """'=1+2' -> "'=1+2"; a cell that already starts with ' before such a character
-    gets one more, so `unneutralise` gives back exactly what was there."""
-    if cell.startswith(FORMULA_STARTS) or (
-        cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS)
-    ):
-        return "'" + cell
-    return cell
-
-
-def unneutralise(cell: str) -> str:
-    if cell.startswith("'") and cell.lstrip("'").startswith(FORMULA_STARTS):
-        return cell[1:]
-    return cell
 
 
 # ---------------------------------------------------------------- writing
@@ -262,13 +245,6 @@ def _movies(session: Session) -> Iterator[dict[str, Any]]:
         }
 
 
-def _csv_writer(out: TextIO, fields: list[str]) -> Any:
-    """The export's CSV writer (one for every CSV it writes), its header written."""
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(fields)
-    return writer
-
-
 def write_letterboxd(session: Session, out: TextIO, *, user: str) -> int:
     """The user's diary as Letterboxd's import CSV: a row per viewing (undated ones are
     "watched"), then a row per film rated but never logged. Letterboxd keeps a rating
@@ -285,22 +261,24 @@ def write_letterboxd(session: Session, out: TextIO, *, user: str) -> int:
         tags.setdefault(movie_id, []).append(tag)
     viewings = list(stream(session=session, name="letterboxd_viewings", user_id=owner))
     latest = {row[0]: index for index, row in enumerate(viewings)}
-    writer = _csv_writer(out, LETTERBOXD_FIELDS)
+    from moviecli.render import CsvOut
+
+    writer = CsvOut(out, LETTERBOXD_FIELDS)
     count = 0
     rated = stream(session=session, name="letterboxd_rated", user_id=owner)
     for index, row in enumerate(chain(viewings, rated)):
         movie_id, title, year, imdb_id, watched_on, rewatch, review, score, rating_review = row
         last = index >= len(viewings) or latest[movie_id] == index
-        writer.writerow(
+        writer.row(
             [
-                neutralise(title),
-                "" if year is None else year,
-                imdb_id or "",
-                "" if watched_on is None else str(watched_on)[:10],
-                f"{score * 2:g}" if last and score is not None else "",
+                title,
+                year,
+                imdb_id,
+                None if watched_on is None else str(watched_on)[:10],
+                round(score * 2) if last and score is not None else None,  # Rating10: whole
                 "true" if rewatch else "false",
-                neutralise(", ".join(tags.get(movie_id, [])) if last else ""),
-                neutralise(review or (rating_review if last and watched_on is None else "") or ""),
+                ", ".join(tags.get(movie_id, [])) if last else "",
+                review or (rating_review if last and watched_on is None else "") or "",
             ]
         )
         count += 1
@@ -308,24 +286,15 @@ def write_letterboxd(session: Session, out: TextIO, *, user: str) -> int:
 
 
 def write_csv(session: Session, out: TextIO) -> int:
+    from moviecli.render import CsvOut
     from moviecli.store.repo.dump import stream
 
-    writer = _csv_writer(out, CSV_FIELDS)
+    writer = CsvOut(out, CSV_FIELDS)
     count = 0
     for movie_id, title, year, user, score, review, rated_at in stream(
         session=session, name="ratings_with_titles"
     ):
-        writer.writerow(
-            [
-                movie_id,
-                neutralise(title),
-                "" if year is None else year,
-                neutralise(user),
-                f"{score:g}",
-                neutralise(review or ""),
-                iso(rated_at),
-            ]
-        )
+        writer.row([movie_id, title, year, user, float(score), review, iso(rated_at)])
         count += 1
     return count
 
