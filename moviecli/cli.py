@@ -134,6 +134,11 @@ def main_options(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
+    if db is not None and not db.strip():
+        raise typer.BadParameter(
+            "must not be empty (leave --db out to use $MOVIECLI_DB or the default catalog)",
+            param_hint="'--db'",
+        )
     ctx.obj = {"db": db}
 
 

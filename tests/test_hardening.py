@@ -555,3 +555,31 @@ def test_export_csv_comes_from_the_same_writer(cli: Invoke, catalog: Path) -> No
     listed = list(csv.reader(io.StringIO(cli("ratings", "-f", "csv").stdout)))
     assert exported == listed  # same columns, same cells: "4.0", "'+Plus", "'@ann"
     assert exported[1][1:5] == ["'+Plus", "1999", "'@ann", "4.0"]
+
+
+# ---------------------------------------------------------------- 10. --db and readers
+
+
+def test_a_reader_on_a_mistyped_db_creates_nothing(cli: Invoke, tmp_path: Path) -> None:
+    typo = tmp_path / "moveis.db"
+    for args in (["list"], ["top"], ["ratings"], ["show", "1"], ["stats"], ["export"]):
+        line = refused(cli(*args, db=typo))
+        assert "no catalog at" in line and str(typo) in line, args
+    assert not typo.exists()
+
+
+def test_the_default_catalog_answers_empty_until_something_is_written(
+    isolated_environment: Path,
+) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["list", "-f", "json"])
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+    assert not (isolated_environment / "moviecli" / "movies.db").exists()
+    assert runner.invoke(app, ["add", "Ran", "--year", "1985"]).exit_code == 0
+    assert (isolated_environment / "moviecli" / "movies.db").exists()
+
+
+def test_an_empty_db_option_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["--db", "", "list"])
+    assert result.exit_code == 2
+    assert "'--db': must not be empty" in result.stderr

@@ -429,10 +429,12 @@ def test_an_sqlite_file_that_is_not_a_catalog_is_refused_untouched(
 
 def test_the_first_command_creates_a_new_catalog_at_head(cli: Invoke, db_path: Path) -> None:
     assert not db_path.exists()
-    result = cli("list", "--format", "json")
-    assert json_out(result) == []
+    assert refused(cli("list", "--format", "json")) == f"Error: no catalog at {db_path}"
+    assert not db_path.exists()  # a reader never creates a catalog
+    result = cli("add", "Ran", "--year", "1985", "--format", "json")
+    assert json_out(result)["title"] == "Ran"
     assert revision_of(db_path) == HEAD
-    assert data_rows(db_path)["movies"] == []
+    assert len(data_rows(db_path)["movies"]) == 1
     connection = sqlite3.connect(db_path)
     try:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -110,8 +110,11 @@ def test_installed_wheel_runs_its_own_migrations_outside_the_checkout(tmp_path: 
     assert "ok:" in run([str(exe), "--db", db, "db", "check"], cwd=elsewhere, env=env)
     version = run([str(exe), "--version"], cwd=elsewhere, env=env)
     assert version == f"moviecli {moviecli.__version__}\n"
-    # A brand-new default catalog is created at head by the first command that needs it.
+    # A missing default catalog reads as empty and is created (at head, owner-only) by the
+    # first command that writes.
     assert json.loads(run([str(exe), "list", "--format", "json"], cwd=elsewhere, env=env)) == []
+    assert not (tmp_path / "xdg" / "moviecli" / "movies.db").exists()
+    run([str(exe), "add", "Ran", "--year", "1985"], cwd=elsewhere, env=env)
     assert (tmp_path / "xdg" / "moviecli" / "movies.db").is_file()
     if os.name == "posix":
         assert (tmp_path / "xdg" / "moviecli").stat().st_mode & 0o077 == 0

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -34,13 +37,31 @@ def catalog(ctx: typer.Context) -> Catalog:
 
 @contextmanager
 def session(ctx: typer.Context, *, write: bool, foreign_keys: bool = True) -> Iterator[Session]:
-    """One transaction for the command; writers take the write lock first."""
+    """One transaction for the command; writers take the write lock first.
+
+    A writer creates a missing catalog. A reader never does: a catalog named by --db or
+    $MOVIECLI_DB that does not exist is refused (a typo must not answer "no movies"),
+    and a missing default catalog answers as an empty one (a scratch catalog, removed
+    at the end), so that the first `moviecli list` creates nothing."""
     target = catalog(ctx)
+    path = target.location.path
+    scratch: Path | None = None
+    if not write and path is not None and not path.exists():
+        if not target.location.is_default:
+            from moviecli.errors import NotFoundError
+
+            raise NotFoundError(f"no catalog at {path}")
+        from moviecli.store.catalog import Catalog
+
+        scratch = Path(tempfile.mkdtemp(prefix="moviecli-empty-"))
+        target = Catalog(resolve_location(str(scratch / "movies.db")))
     try:
         with target.session(write=write, foreign_keys=foreign_keys) as s:
             yield s
     finally:
         target.dispose()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def validated(model: type[M], **values: Any) -> M:
