@@ -109,7 +109,8 @@ def output_path(
     if where.path is None:
         raise OutputError(f"a {what} cannot be written to standard output; name a file")
     if not where.direct:
-        with _temporary(where) as partial:
+        # A backup is owner-only (mkstemp's 0600), whatever the file it replaces allowed.
+        with _temporary(Target(path=where.path, direct=False, mode=None)) as partial:
             yield partial
         return
     folder = Path(tempfile.mkdtemp(prefix=".moviecli-"))

@@ -583,3 +583,38 @@ def test_an_empty_db_option_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["--db", "", "list"])
     assert result.exit_code == 2
     assert "'--db': must not be empty" in result.stderr
+
+
+# ---------------------------------------------------------------- 12. db backup writes the same way
+
+
+def test_db_backup_writes_into_devices_fifos_and_links(
+    cli: Invoke, seeded: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    result = cli("db", "backup", str(fifo))
+    reader.join(60)
+    assert result.exit_code == 0, result.output
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)  # before the fix: "already exists"
+    assert received[0].startswith(b"SQLite format 3\x00")
+
+    real = tmp_path / "real.db"
+    real.write_text("old")
+    link = tmp_path / "link.db"
+    link.symlink_to(real)
+    assert "already exists" in refused(cli("db", "backup", str(link)))
+    assert cli("db", "backup", str(link), "--force").exit_code == 0
+    assert link.is_symlink() and real.read_bytes().startswith(b"SQLite format 3\x00")
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        return
+    assert cli("db", "backup", str(device)).exit_code == 0
+    assert stat.S_ISCHR(os.lstat(device).st_mode)

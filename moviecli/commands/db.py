@@ -175,14 +175,22 @@ def backup(
     file: Annotated[
         Path, typer.Argument(metavar="FILE", help="Where to write the copy.", show_default=False)
     ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace FILE if it exists.", show_default=False)
+    ] = False,
 ) -> None:
     """Copy the catalog to FILE with SQLite's online backup (safe while in use)."""
     from moviecli import render
-    from moviecli.store.backup import backup_file
+    from moviecli.outfile import output_path, plan
+    from moviecli.store.backup import PG_DUMP_ADVICE, copy_into, database_file
 
+    plan(file, force=force, what="backup")  # refuse before the catalog is opened
     target = _existing_catalog(ctx)
     try:
-        backup_file(target.engine, file)
+        if database_file(target.engine) is None:
+            raise MoviecliError(PG_DUMP_ADVICE)
+        with output_path(file, force=force, what="backup") as staged:
+            copy_into(target.engine, staged)
     finally:
         target.dispose()
     render.note(f"Backed up {target.location.display} to {file}")

@@ -55,6 +55,14 @@ def backup_file(engine: Engine, target: Path) -> None:
         raise MoviecliError(f"{target} already exists; choose another file") from None
     except OSError as error:
         raise MoviecliError(f"cannot write {target}: {error.strerror or error}") from None
+    copy_into(engine, target)
+
+
+def copy_into(engine: Engine, target: Path) -> None:
+    """The online backup into `target`, a new (or empty, owner-only) file."""
+    source_path = database_file(engine)
+    if source_path is None:
+        raise MoviecliError(PG_DUMP_ADVICE)
     try:
         source = sqlite3.connect(source_path)
         try:
