@@ -618,3 +618,31 @@ def test_db_backup_writes_into_devices_fifos_and_links(
         return
     assert cli("db", "backup", str(device)).exit_code == 0
     assert stat.S_ISCHR(os.lstat(device).st_mode)
+
+
+# ---------------------------------------------------------------- 5. rows are rows
+
+
+def test_the_summary_counts_data_rows(cli: Invoke, catalog: Path, tmp_path: Path) -> None:
+    text = (
+        IMDB_HEADER
+        + imdb_row("tt0113277", "8", "2024-01-02")
+        + imdb_row("tt0000002", "", "2024-01-02", title="Unrated")
+        + "tt0903747,10,2021-03-17,Breaking Bad,x,https://x,TV Series,9.5,49,2008,Drama,1,,\n"
+    )
+    result = cli("import", str(write(tmp_path / "imdb.csv", text)), "--user", "ann")
+    assert "(3 rows," in result.stdout, result.stdout
+    folder = tmp_path / "letterboxd"
+    write(
+        folder / "ratings.csv",
+        "Date,Name,Year,Letterboxd URI,Rating\n"
+        "2024-01-02,Heat,1995,https://boxd.it/a,4\n"
+        "2024-01-03,Ran,1985,https://boxd.it/b,5\n",
+    )
+    write(
+        folder / "diary.csv",
+        "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n"
+        '2024-01-02,Heat,1995,https://boxd.it/x,4,,"crime, la",2024-01-01\n',
+    )
+    result = cli("import", str(folder), "--user", "ann")
+    assert "(3 rows," in result.stdout, result.stdout

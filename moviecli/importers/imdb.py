@@ -188,7 +188,7 @@ def _parse(row: list[str], index: dict[str, int], line: int, user: str) -> Itera
         )
     yield movie
     if rating is None:
-        yield Skip("rows without a rating")
+        yield Skip("rows without a rating", line=line)
     else:
         yield rating
 

@@ -99,6 +99,9 @@ class Loader:
         self.strict = strict
         self.progress = progress
         self.summary = ImportSummary(format=source.format, source=source.description)
+        # The line of the row being read: a row yields several items (its movie, its
+        # rating, its tags), and counts once in the summary's "rows".
+        self._row_line: int | None = None
         self.now = canonical_time(utcnow())
         self._movie_ids: dict[Hashable, int] = {}
         self._created: set[int] = set()
@@ -150,12 +153,18 @@ class Loader:
         return self.summary
 
     def _handle(self, item: object) -> None:
+        line = getattr(item, "line", None)
+        if line is not None:
+            if line != self._row_line:
+                self.summary.rows += 1
+                self._row_line = line
+        elif isinstance(item, Progress):  # between files too: the next file's lines restart
+            self._row_line = None
         if isinstance(item, RawRatings):
             self._raw_ratings(item)
         elif isinstance(item, RatingRecord):
             self._rating(item)
         elif isinstance(item, MovieRecord):
-            self.summary.rows += 1
             try:
                 self._movie(item)
             except ValueError as error:
@@ -182,10 +191,10 @@ class Loader:
             except ValueError as error:
                 self._reject(Reject(item.line, str(error)))
         elif isinstance(item, Reject):
-            self.summary.rows += 1
             self._reject(item)
         elif isinstance(item, Skip):
-            self.summary.rows += item.count
+            if item.line is None:  # whole rows left out; else part of a row counted above
+                self.summary.rows += item.count
             self.summary.skip(item.reason, item.count)
         elif isinstance(item, Progress) and self.progress is not None:
             self.progress(item.done, item.total, self.summary.rows, "reading")
@@ -385,7 +394,6 @@ class Loader:
                 self._reject(Reject(line, str(error), "ratings.csv"))
 
     def _rating(self, record: RatingRecord) -> None:
-        self.summary.rows += 1
         movie_id = self._movie_ids.get(record.movie_key)
         if movie_id is None:
             # Its movie was rejected (reported already) or skipped.
@@ -418,7 +426,6 @@ class Loader:
     # ------------------------------------------------------------ tags
 
     def _tag(self, record: TagRecord) -> None:
-        self.summary.rows += 1
         movie_id = self._movie_ids.get(record.movie_key)
         if movie_id is None:
             self._reject(
@@ -447,7 +454,6 @@ class Loader:
     ) -> tuple[int, int] | None:
         """(movie id, user id) for a diary, watchlist or list row, or None when the row
         was counted as skipped or rejected."""
-        self.summary.rows += 1
         movie_id = self._movie_ids.get(movie_key)
         if movie_id is None:
             if movie_key not in self._unmatched:

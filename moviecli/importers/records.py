@@ -174,6 +174,7 @@ class Skip:
 
     reason: str
     count: int = 1
+    line: int | None = None  # set when the rest of its row was read (counted with it)
 
 
 @dataclass(slots=True)
