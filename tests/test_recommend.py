@@ -174,6 +174,8 @@ def test_someone_who_has_rated_nothing_gets_the_crowds_best(cli: Invoke, crowd: 
         ["--evaluate", "--holdout", "0"],
         ["--for", "ml-1,"],
         ["--for", "ml-1", "--user", "ml-2"],
+        ["--evaluate", "--user", "ml-2"],
+        ["--evaluate", "--genre", "drama"],
     ],
 )
 def test_refusals(cli: Invoke, crowd: Path, args: list[str]) -> None:

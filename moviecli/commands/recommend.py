@@ -67,6 +67,19 @@ def recommend(
     from moviecli.rules import check_holdout, check_recommend_limit, user_name_list
 
     if evaluate:
+        given = [
+            flag
+            for flag, value in (
+                ("--user", user),
+                ("--for", group),
+                ("--genre", genre),
+                ("--from-year", from_year),
+                ("--to-year", to_year),
+            )
+            if value is not None
+        ]
+        if given:
+            raise InvalidValueError(f"--evaluate measures every user; it takes no {given[0]}")
         k = _checked(check_holdout, 3 if holdout is None else holdout)
         from moviecli.recommend import service
 
