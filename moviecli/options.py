@@ -39,10 +39,21 @@ FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output as a table, JSON or CSV.", case_sensitive=False),
 ]
+
+
+def complete_movie(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Tab completion of MOVIE: titles from the catalog (see moviecli/store/complete.py)."""
+    from moviecli.store.complete import movie_titles
+
+    root = ctx.find_root()
+    return movie_titles(root.params.get("db"), incomplete)
+
+
 MovieRef = Annotated[
     str,
     typer.Argument(
         metavar="MOVIE",
+        autocompletion=complete_movie,
         help='An id (42), a title ("the matrix") or a title with its year ("Heat (1995)").',
         show_default=False,
     ),

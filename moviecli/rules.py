@@ -47,6 +47,51 @@ def title_key(title: str) -> str:
     return " ".join(title.split()).casefold()
 
 
+# Leading articles left out when suggesting titles: "matrix" finds "The Matrix".
+LEADING_ARTICLES = (
+    "the",
+    "a",
+    "an",
+    "le",
+    "la",
+    "les",
+    "l'",
+    "el",
+    "los",
+    "las",
+    "il",
+    "lo",
+    "der",
+    "die",
+    "das",
+    "de",
+    "het",
+    "un",
+    "une",
+)
+
+
+_NOT_WORD = re.compile(r"[^\w']+")
+
+
+def loose_title_key(title: str) -> str:
+    """A title as a person might type it from memory: case, accents, punctuation and a
+    leading article ignored ("Amélie" -> "amelie", "The Matrix" -> "matrix")."""
+    plain = title.casefold()
+    if not plain.isascii():
+        import unicodedata
+
+        folded = unicodedata.normalize("NFKD", plain)
+        plain = "".join(c for c in folded if not unicodedata.combining(c))
+    plain = _NOT_WORD.sub(" ", plain)
+    words = plain.split()
+    if len(words) > 1 and words[0] in LEADING_ARTICLES:
+        words = words[1:]
+    elif words and words[0].startswith("l'") and len(words[0]) > 2:
+        words[0] = words[0][2:]
+    return " ".join(words)
+
+
 def text_key(text: str) -> str:
     """The case-insensitive key of a name, tag or list name: the same folding as titles."""
     return title_key(text)

@@ -646,3 +646,63 @@ def test_the_summary_counts_data_rows(cli: Invoke, catalog: Path, tmp_path: Path
     )
     result = cli("import", str(folder), "--user", "ann")
     assert "(3 rows," in result.stdout, result.stdout
+
+
+# ---------------------------------------------------------------- 17, 18. finding a movie
+
+
+def test_every_double_match_is_ambiguous(cli: Invoke, seeded: Path) -> None:
+    godfather = json_out(cli("show", "The Godfather", "-f", "json"))["id"]
+    number = add(cli, str(godfather), 1999)["id"]  # a film titled like another's id
+    line = refused(cli("rate", str(godfather), "5"))
+    assert line.startswith(f"Error: '{godfather}' matches 2 movies: ")
+    assert f"{godfather}  The Godfather (1972)" in line and f"{number}  {godfather} (1999)" in line
+    literal = add(cli, "Heat (1995)", 2001)["id"]
+    heat = json_out(cli("show", "heat", "-f", "json"))["id"]
+    line = refused(cli("show", "Heat (1995)"))
+    assert f"{heat}  Heat (1995)" in line and f"{literal}  Heat (1995) (2001)" in line
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("amelie", "Amélie (2001)"),
+        ("matrix", "The Matrix (1999)"),
+        ("blade runer", "Blade Runner (1982)"),
+    ],
+)
+def test_no_match_suggests_the_closest_titles(
+    cli: Invoke, seeded: Path, typed: str, meant: str
+) -> None:
+    line = refused(cli("show", typed))
+    assert line.startswith(f"Error: no movie matches '{typed}'; did you mean: ")
+    assert meant in line
+
+
+def test_movie_arguments_complete_from_the_catalog(seeded: Path) -> None:
+    env = subprocess_env(
+        _MOVIECLI_COMPLETE="complete_bash",
+        COMP_WORDS=f"moviecli --db {seeded} rate the",
+        COMP_CWORD="4",
+    )
+    # The console script: under `python -m moviecli` Click names the variable after
+    # "python -m moviecli", and _MOVIECLI_COMPLETE would be ignored.
+    script = Path(sys.executable).parent / "moviecli"
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", str(script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.splitlines() == [
+        "the Godfather (1972)",
+        "the Martian (2015)",
+        "the Matrix (1999)",
+    ]
+    loaded = {
+        line.rsplit("|", 1)[1].strip().split(".")[0]
+        for line in result.stderr.splitlines()
+        if "|" in line
+    }
+    assert not loaded & {"sqlalchemy", "sqlmodel", "alembic"}  # as fast as command completion

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal
+from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal, or_
 from sqlmodel import Session, col, select
 
 from moviecli.errors import AmbiguousError, DuplicateError, NotFoundError
@@ -24,7 +24,7 @@ from moviecli.models import (
     utcnow,
 )
 from moviecli.ranking import average
-from moviecli.rules import HISTOGRAM_KEYS, genre_name, title_key
+from moviecli.rules import HISTOGRAM_KEYS, genre_name, loose_title_key, title_key
 from moviecli.store.repo.ratings import list_ratings
 
 PEOPLE_FIELDS = {"directors": "director", "writers": "writer", "cast": "cast"}
@@ -37,39 +37,61 @@ _MAX_ID = 2**63 - 1
 
 
 def resolve_movie(*, session: Session, ref: str) -> Movie:
-    """A movie named by id (`42`), exact title (`the matrix`) or title and year (`Heat (1995)`)."""
+    """A movie named by id (`42`), exact title (`the matrix`) or title and year (`Heat (1995)`).
+
+    Every reading is tried: a reference that names two movies in any way (an id that is
+    also a title, a title "Heat (1995)" beside Heat of 1995, remakes) is ambiguous and
+    lists them; no match suggests the closest titles."""
     text = ref.strip()
+    found: dict[int, Movie] = {}
     # ASCII digits only ("²".isdigit() is true, int("²") fails) and within SQLite's INTEGER.
     if text.isascii() and text.isdigit() and int(text) <= _MAX_ID:
         movie = session.get(Movie, int(text))
-        if movie is not None:
-            return movie
-        # A title may be a number ("1776", "300"): fall through to title matching.
-    candidates = list(
-        session.exec(
-            select(Movie).where(Movie.title_key == title_key(text)).order_by(Movie.year, Movie.id)
+        if movie is not None and movie.id is not None:
+            found[movie.id] = movie
+    conditions = [Movie.title_key == title_key(text)]
+    match = _TITLE_WITH_YEAR.match(text)
+    if match:
+        conditions.append(
+            (Movie.title_key == title_key(match["title"])) & (Movie.year == int(match["year"]))
         )
-    )
-    if not candidates:
-        match = _TITLE_WITH_YEAR.match(text)
-        if match:
-            candidates = list(
-                session.exec(
-                    select(Movie)
-                    .where(
-                        Movie.title_key == title_key(match["title"]),
-                        Movie.year == int(match["year"]),
-                    )
-                    .order_by(Movie.id)
-                )
-            )
+    for movie in session.exec(select(Movie).where(or_(*conditions)).order_by(Movie.year, Movie.id)):
+        if movie.id is not None:
+            found.setdefault(movie.id, movie)
+    candidates = list(found.values())
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
-        raise NotFoundError(f"no movie matches '{ref}'")
+        raise NotFoundError(f"no movie matches '{ref}'{_did_you_mean(session, text)}")
     listing = "; ".join(f"{m.id}  {m.title} ({m.year or '?'})" for m in candidates[:10])
     more = f" and {len(candidates) - 10} more" if len(candidates) > 10 else ""
     raise AmbiguousError(f"'{ref}' matches {len(candidates)} movies: {listing}{more}; use an id")
+
+
+def _did_you_mean(session: Session, text: str, limit: int = 5) -> str:
+    """'; did you mean: 12  Amélie (2001)?' from the titles closest to `text`, case,
+    accents and a leading article ignored (difflib on loose keys; one SELECT)."""
+    import difflib
+
+    match = _TITLE_WITH_YEAR.match(text)
+    wanted = loose_title_key(match["title"] if match else text)
+    if not wanted:
+        return ""
+    by_key: dict[str, list[tuple[int, str, int | None]]] = {}
+    for movie_id, title, year in session.exec(select(Movie.id, Movie.title, Movie.year)):
+        by_key.setdefault(loose_title_key(title), []).append((movie_id, title, year))
+    keys = [wanted] if wanted in by_key else []
+    keys += [
+        k for k in difflib.get_close_matches(wanted, by_key, n=limit, cutoff=0.6) if k != wanted
+    ]
+    shown = [movie for key in keys for movie in by_key[key]][:limit]
+    if not shown:
+        return ""
+    return (
+        "; did you mean: "
+        + "; ".join(f"{movie_id}  {title} ({year or '?'})" for movie_id, title, year in shown)
+        + "?"
+    )
 
 
 def find_duplicate(*, session: Session, title: str, year: int | None) -> Movie | None:
