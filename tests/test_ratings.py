@@ -13,6 +13,8 @@ import pytest
 from tests.checks import RATING_KEYS, add, query, rate, refused
 from tests.conftest import Invoke, dump_tables, json_out
 
+pytestmark = pytest.mark.both_engines
+
 
 def aggregates(path: Path, movie_id: int) -> tuple[int, float]:
     return query(path, "SELECT rating_count, rating_sum FROM movies WHERE id = ?", movie_id)[0]

@@ -9,6 +9,8 @@ import pytest
 from tests.checks import add, refused
 from tests.conftest import Invoke, dump_tables, json_out
 
+pytestmark = pytest.mark.both_engines
+
 
 def shown_id(cli: Invoke, ref: str) -> int:
     return json_out(cli("show", ref, "--format", "json"))["id"]

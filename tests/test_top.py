@@ -12,6 +12,8 @@ import pytest
 from tests.checks import TOP_KEYS, add, rate
 from tests.conftest import Invoke, json_out
 
+pytestmark = pytest.mark.both_engines
+
 # title, year, genres, scores
 FILMS: list[tuple[str, int, list[str], list[float]]] = [
     ("Heat", 1995, ["crime"], [5, 4.5, 5]),

@@ -17,8 +17,13 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Keep moviecli/schema_version.py REVISIONS in step with this file.
-_ = sqlmodel  # autogenerate writes sqlmodel.sql.sqltypes.AutoString()
+
+def _text(length: int | None = None) -> sa.types.TypeEngine[str]:
+    """VARCHAR on SQLite; on PostgreSQL with COLLATE "C", so that text sorts by code point
+    there as it does in SQLite, whatever the database's own collation."""
+    return sqlmodel.sql.sqltypes.AutoString(length=length).with_variant(
+        sa.String(length, collation="C"), "postgresql"
+    )
 
 
 def upgrade() -> None:
@@ -26,19 +31,19 @@ def upgrade() -> None:
     op.create_table(
         "genres",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("name", _text(64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_genres")),
         sa.UniqueConstraint("name", name=op.f("uq_genres_name")),
     )
     op.create_table(
         "movies",
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("title", _text(300), nullable=False),
         sa.Column("year", sa.Integer(), nullable=True),
-        sa.Column("original_title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("original_title", _text(300), nullable=True),
         sa.Column("runtime_minutes", sa.Integer(), nullable=True),
-        sa.Column("director", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("director", _text(300), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("title_key", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("title_key", _text(300), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.Column("rating_count", sa.Integer(), server_default="0", nullable=False),
@@ -61,15 +66,15 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("name", _text(64), nullable=False),
         sa.CheckConstraint("length(name) BETWEEN 1 AND 64", name=op.f("ck_users_name_length")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("name", name=op.f("uq_users_name")),
     )
     op.create_table(
         "external_ids",
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("source", _text(16), nullable=False),
+        sa.Column("value", _text(64), nullable=False),
         sa.Column("movie_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["movie_id"],
@@ -108,7 +113,7 @@ def upgrade() -> None:
         sa.Column("movie_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
-        sa.Column("review", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("review", _text(), nullable=True),
         sa.Column("rated_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
             "score BETWEEN 0.5 AND 5.0 AND score * 2 = CAST(score * 2 AS INTEGER)",

@@ -17,8 +17,13 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Keep moviecli/schema_version.py REVISIONS in step with this file.
-_ = sqlmodel  # autogenerate writes sqlmodel.sql.sqltypes.AutoString()
+
+def _text(length: int | None = None) -> sa.types.TypeEngine[str]:
+    """VARCHAR on SQLite; on PostgreSQL with COLLATE "C", so that text sorts by code point
+    there as it does in SQLite, whatever the database's own collation."""
+    return sqlmodel.sql.sqltypes.AutoString(length=length).with_variant(
+        sa.String(length, collation="C"), "postgresql"
+    )
 
 
 def upgrade() -> None:
@@ -28,7 +33,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("movie_id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("tag", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("tag", _text(255), nullable=False),
         sa.Column("tagged_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint("length(tag) BETWEEN 1 AND 255", name=op.f("ck_tags_tag_length")),
         sa.ForeignKeyConstraint(

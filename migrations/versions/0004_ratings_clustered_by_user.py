@@ -3,6 +3,8 @@
 Rating files arrive sorted by user, so a bulk import now appends in key order
 instead of writing a rowid table plus five indexes; (movie_id, rated_at, score)
 covers `show` (histogram and latest ratings) and the per-movie recounts.
+SQLite rebuilds the table (its key order is the table's order); PostgreSQL keeps the
+table and swaps the primary key and the indexes in place.
 
 Revision ID: 0004
 Revises: 0003
@@ -59,7 +61,34 @@ def _rebuild(*, clustered: bool) -> None:
     op.rename_table("ratings_new", "ratings")
 
 
+OLD_INDEXES = {
+    "ix_ratings_user_id_rated_at": ["user_id", "rated_at"],
+    "ix_ratings_movie_id_score": ["movie_id", "score"],
+    "ix_ratings_movie_id_rated_at": ["movie_id", "rated_at"],
+}
+NEW_INDEXES = {"ix_ratings_movie_id_rated_at_score": ["movie_id", "rated_at", "score"]}
+
+
+def _in_place(*, clustered: bool) -> None:
+    """PostgreSQL: a new primary key and indexes on the same table (ix_ratings_rated_at stays)."""
+    drop, create = (OLD_INDEXES, NEW_INDEXES) if clustered else (NEW_INDEXES, OLD_INDEXES)
+    primary_key = ["user_id", "movie_id"] if clustered else ["movie_id", "user_id"]
+    for name in drop:
+        op.drop_index(name, table_name="ratings")
+    op.drop_constraint("pk_ratings", "ratings", type_="primary")
+    op.create_primary_key("pk_ratings", "ratings", primary_key)
+    for name, columns in create.items():
+        op.create_index(name, "ratings", columns)
+
+
+def _is_sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade() -> None:
+    if not _is_sqlite():
+        _in_place(clustered=True)
+        return
     _rebuild(clustered=True)
     op.create_index(
         "ix_ratings_movie_id_rated_at_score", "ratings", ["movie_id", "rated_at", "score"]
@@ -68,6 +97,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if not _is_sqlite():
+        _in_place(clustered=False)
+        return
     _rebuild(clustered=False)
     op.create_index("ix_ratings_user_id_rated_at", "ratings", ["user_id", "rated_at"])
     op.create_index("ix_ratings_rated_at", "ratings", ["rated_at"])

@@ -2,7 +2,9 @@
 
 rated_at sits in the ratings table and in both of its indexes; as text it took 26
 bytes a copy ('2024-01-02 03:04:05.000000'), about 40% of what a 25M-rating import
-writes. Microseconds are cut to milliseconds.
+writes. Microseconds are cut to milliseconds. SQLite rebuilds the table (INTEGER holds
+8 bytes there); PostgreSQL changes the column in place to BIGINT (its INTEGER has 4
+bytes, and milliseconds since 1970 passed 2**31 in January 1970).
 
 Revision ID: 0005
 Revises: 0004
@@ -62,7 +64,20 @@ def _rebuild(rated_at_type: sa.types.TypeEngine, rated_at_expression: str) -> No
         op.create_index(name, "ratings", columns)
 
 
+def _is_sqlite() -> bool:
+    return op.get_bind().dialect.name == "sqlite"
+
+
 def upgrade() -> None:
+    if not _is_sqlite():
+        # floor, like SQLite's strftime('%s') + the milliseconds of '%f': microseconds are cut.
+        op.alter_column(
+            "ratings",
+            "rated_at",
+            type_=sa.BigInteger(),
+            postgresql_using="floor(extract(epoch FROM rated_at) * 1000)::bigint",
+        )
+        return
     _rebuild(
         sa.Integer(),
         "CAST(strftime('%s', rated_at) AS INTEGER) * 1000 "
@@ -71,6 +86,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if not _is_sqlite():
+        op.alter_column(
+            "ratings",
+            "rated_at",
+            type_=sa.DateTime(),
+            postgresql_using="TIMESTAMP '1970-01-01' + rated_at * INTERVAL '1 millisecond'",
+        )
+        return
     _rebuild(
         sa.DateTime(),
         "strftime('%Y-%m-%d %H:%M:%f', rated_at / 1000.0, 'unixepoch') || '000'",

@@ -30,6 +30,14 @@ TAG_MAX = 255
 CHUNK = 5000
 
 
+def _text(length: int | None = None) -> sa.types.TypeEngine[str]:
+    """VARCHAR (TEXT without a length); on PostgreSQL with COLLATE "C", so that text sorts
+    by code point there as it does in SQLite, whatever the database's own collation."""
+    plain = sa.String(length) if length else sa.Text()
+    sorted_ = sa.String(length, collation="C") if length else sa.Text(collation="C")
+    return plain.with_variant(sorted_, "postgresql")
+
+
 def _key(text: str) -> str:
     """rules.text_key: whitespace collapsed, full Unicode case folding."""
     return " ".join(text.split()).casefold()
@@ -54,8 +62,8 @@ def _create_tables() -> None:
     op.create_table(
         "people",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=PERSON_NAME_MAX), nullable=False),
-        sa.Column("name_key", sa.String(length=PERSON_NAME_MAX), nullable=False),
+        sa.Column("name", _text(PERSON_NAME_MAX), nullable=False),
+        sa.Column("name_key", _text(PERSON_NAME_MAX), nullable=False),
         sa.CheckConstraint(
             f"length(name) BETWEEN 1 AND {PERSON_NAME_MAX}", name=op.f("ck_people_name_length")
         ),
@@ -65,7 +73,7 @@ def _create_tables() -> None:
     op.create_table(
         "movie_people",
         sa.Column("movie_id", sa.Integer(), nullable=False),
-        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("role", _text(16), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.CheckConstraint(
@@ -84,7 +92,7 @@ def _create_tables() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("watched_on", sa.Date(), nullable=True),
         sa.Column("rewatch", sa.Boolean(), nullable=False),
-        sa.Column("review", sa.Text(), nullable=True),
+        sa.Column("review", _text(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         _fk("viewings", "movie_id", "movies"),
         _fk("viewings", "user_id", "users"),
@@ -99,7 +107,7 @@ def _create_tables() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("movie_id", sa.Integer(), nullable=False),
         sa.Column("added_at", sa.DateTime(), nullable=False),
-        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("note", _text(), nullable=True),
         sa.CheckConstraint(
             f"note IS NULL OR length(note) BETWEEN 1 AND {NOTE_MAX}",
             name=op.f("ck_watchlist_note_length"),
@@ -114,9 +122,9 @@ def _create_tables() -> None:
         "lists",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=LIST_NAME_MAX), nullable=False),
-        sa.Column("name_key", sa.String(length=LIST_NAME_MAX), nullable=False),
-        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("name", _text(LIST_NAME_MAX), nullable=False),
+        sa.Column("name_key", _text(LIST_NAME_MAX), nullable=False),
+        sa.Column("description", _text(), nullable=True),
         sa.Column("ranked", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
@@ -135,7 +143,7 @@ def _create_tables() -> None:
         sa.Column("list_id", sa.Integer(), nullable=False),
         sa.Column("movie_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("note", _text(), nullable=True),
         sa.Column("added_at", sa.DateTime(), nullable=False),
         sa.CheckConstraint(
             f"note IS NULL OR length(note) BETWEEN 1 AND {NOTE_MAX}",
@@ -197,12 +205,12 @@ def _directors_into_people() -> None:
 def _tag_keys() -> None:
     """tags.tag_key from the distinct tags (a few thousand even with a million tags)."""
     with op.batch_alter_table("tags") as batch_op:
-        batch_op.add_column(sa.Column("tag_key", sa.String(length=TAG_MAX), nullable=True))
+        batch_op.add_column(sa.Column("tag_key", _text(TAG_MAX), nullable=True))
     bind = op.get_bind()
     op.create_table(
         "tag_keys_0006",
-        sa.Column("tag", sa.String(length=TAG_MAX), primary_key=True),
-        sa.Column("tag_key", sa.String(length=TAG_MAX), nullable=False),
+        sa.Column("tag", _text(TAG_MAX), primary_key=True),
+        sa.Column("tag_key", _text(TAG_MAX), nullable=False),
     )
     keys = sa.table("tag_keys_0006", sa.column("tag"), sa.column("tag_key"))
     distinct = [
@@ -217,7 +225,7 @@ def _tag_keys() -> None:
     )
     op.drop_table("tag_keys_0006")
     with op.batch_alter_table("tags") as batch_op:
-        batch_op.alter_column("tag_key", existing_type=sa.String(length=TAG_MAX), nullable=False)
+        batch_op.alter_column("tag_key", existing_type=_text(TAG_MAX), nullable=False)
         batch_op.drop_index("ix_tags_user_id")
         batch_op.create_index("ix_tags_user_id_tag_key", ["user_id", "tag_key"])
 

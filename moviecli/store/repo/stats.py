@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from moviecli import ranking
@@ -16,6 +17,7 @@ from moviecli.models import (
     Rating,
     TopRow,
     User,
+    metadata,
 )
 from moviecli.rules import HISTOGRAM_KEYS
 from moviecli.store.repo.movies import genre_filter, genres_by_movie
@@ -138,6 +140,8 @@ def integrity_problems(*, session: Session) -> list[str]:
             problems.extend(f"integrity: {line}" for line in result[:20])
         for row in bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()[:20]:
             problems.append(f"foreign key: table {row[0]} row {row[1]} points to missing {row[2]}")
+    else:
+        problems.extend(_missing_references(session=session))
     recomputed = (
         select(
             Rating.movie_id,
@@ -171,6 +175,31 @@ def integrity_problems(*, session: Session) -> list[str]:
             f"its ratings are {n or 0} summing {s or 0}"
         )
     return problems
+
+
+def _missing_references(*, session: Session, limit: int = 20) -> list[str]:
+    """PostgreSQL enforces foreign keys, but a superuser can switch them off
+    (session_replication_role) or load around them: look for rows pointing nowhere."""
+    found: list[str] = []
+    present = set(inspect(session.connection()).get_table_names())
+    for table in metadata.sorted_tables:
+        for constraint in table.foreign_key_constraints:
+            parent = constraint.referred_table
+            if not {table.name, parent.name} <= present:  # an older revision
+                continue
+            pairs = [(element.parent, element.column) for element in constraint.elements]
+            orphan = core_select(*table.primary_key.columns).where(
+                and_(*(child.is_not(None) for child, _ in pairs)),
+                ~exists().where(and_(*(p == child for child, p in pairs))).correlate(table),
+            )
+            for row in session.connection().execute(orphan.limit(limit - len(found))):
+                key = ", ".join(str(v) for v in row)
+                found.append(
+                    f"foreign key: table {table.name} row ({key}) points to missing {parent.name}"
+                )
+            if len(found) >= limit:
+                return found
+    return found
 
 
 def recompute_aggregates(*, session: Session) -> None:
