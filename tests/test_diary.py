@@ -11,6 +11,8 @@ import pytest
 from tests.checks import add, rate, refused
 from tests.conftest import Invoke, dump_tables, json_out
 
+pytestmark = pytest.mark.both_engines
+
 VIEWING_KEYS = [
     "id",
     "movie_id",

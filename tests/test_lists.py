@@ -9,6 +9,8 @@ import pytest
 from tests.checks import add, refused
 from tests.conftest import Invoke, dump_tables, json_out
 
+pytestmark = pytest.mark.both_engines
+
 LIST_KEYS = ["name", "description", "ranked", "count", "seen"]
 ITEM_KEYS = ["position", "movie_id", "title", "year", "note", "seen"]
 

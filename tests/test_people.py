@@ -9,6 +9,8 @@ import pytest
 from tests.checks import MOVIE_KEYS, add, rate, refused
 from tests.conftest import Invoke, dump_tables, json_out
 
+pytestmark = pytest.mark.both_engines
+
 PERSON_KEYS = ["id", "name", "films", "count", "seen"]
 FILM_KEYS = ["movie_id", "title", "year", "role", "score", "seen"]
 

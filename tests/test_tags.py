@@ -9,6 +9,8 @@ import pytest
 from tests.checks import add, refused
 from tests.conftest import Invoke, dump_tables, json_out
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def films(cli: Invoke, catalog: Path) -> Path:

@@ -10,6 +10,8 @@ import pytest
 from tests.checks import ratings_by_movie
 from tests.conftest import Invoke, json_out
 
+pytestmark = pytest.mark.both_engines
+
 EXPLAIN_KEYS = ["R", "v", "m", "C", "weighted"]
 
 

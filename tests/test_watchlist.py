@@ -9,6 +9,8 @@ import pytest
 from tests.checks import add, refused
 from tests.conftest import Invoke, dump_tables, json_out
 
+pytestmark = pytest.mark.both_engines
+
 WATCHLIST_KEYS = ["movie_id", "title", "year", "added_at", "note"]
 
 

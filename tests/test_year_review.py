@@ -9,6 +9,8 @@ import pytest
 from tests.checks import add
 from tests.conftest import Invoke, json_out
 
+pytestmark = pytest.mark.both_engines
+
 REVIEW_KEYS = [
     "user",
     "year",
