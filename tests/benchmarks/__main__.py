@@ -484,6 +484,9 @@ def main() -> None:
         "--skip-recommend", action="store_true", help="skip the recommender's cases"
     )
     parser.add_argument(
+        "--skip-diary", action="store_true", help="skip the diary's cases on the 25m catalog"
+    )
+    parser.add_argument(
         "--import-runs",
         type=int,
         default=1,
@@ -511,6 +514,10 @@ def main() -> None:
         outcomes += small_catalog_cases(work, cache, args.runs)
         if not args.skip_25m:
             outcomes += big_catalog_cases(work, cache, args.runs, args.import_runs)
+        if not args.skip_25m and not args.skip_diary:
+            from tests.benchmarks.diary import diary_cases
+
+            outcomes += diary_cases(work, cache / "big.db", cache, args.runs)
         if not args.skip_25m and not args.skip_postgres:
             from tests.benchmarks.postgres import postgres_cases
 
@@ -520,6 +527,8 @@ def main() -> None:
 
             presets = ["1m"] if args.skip_25m else ["1m", "25m"]
             outcomes += recommend_cases(work, cache, args.runs, presets)
+    if args.skip_diary and not args.skip_25m:
+        skipped.append("diary on the 25m catalog (--skip-diary)")
     if args.skip_recommend:
         skipped.append("recommender (--skip-recommend)")
     print(report(outcomes, args.runs, load_before, skipped))

