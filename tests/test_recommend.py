@@ -7,31 +7,43 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from moviecli.cli import app
 from tests.checks import add, query, rate, refused
-from tests.conftest import Invoke, copy_catalog, json_out
+from tests.conftest import (
+    Invoke,
+    Target,
+    Templates,
+    copy_catalog,
+    is_url,
+    json_out,
+    server_of,
+)
 from tests.taste_data import write_taste_folder
+
+pytestmark = pytest.mark.both_engines
 
 RECOMMEND_KEYS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
 
 
-@pytest.fixture(scope="session")
-def taste_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """200 MovieLens users with planted taste, 50 ratings each of 300 films."""
-    work = tmp_path_factory.mktemp("taste")
-    folder = work / "ml"
-    write_taste_folder(folder)
-    path = work / "movies.db"
-    result = CliRunner().invoke(app, ["--db", str(path), "import", str(folder)])
-    assert result.exit_code == 0, result.output
-    return path
-
-
 @pytest.fixture
-def crowd(db_path: Path, taste_template: Path) -> Path:
-    return copy_catalog(taste_template, db_path)
+def crowd(
+    request: pytest.FixtureRequest,
+    cli: Invoke,
+    target: Target,
+    templates: Templates,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Target:
+    """200 MovieLens users with planted taste, 50 ratings each of 300 films (imported
+    once per engine, copied for each test)."""
+
+    def build(invoke: Invoke) -> None:
+        folder = tmp_path_factory.mktemp("taste") / "ml"
+        write_taste_folder(folder)
+        result = invoke("import", str(folder))
+        assert result.exit_code == 0, result.output
+
+    template, _ = templates.get(request, "taste", build)
+    return copy_catalog(template, target)
 
 
 def rated_by(path: Path, user: str) -> set[int]:
@@ -87,7 +99,11 @@ def test_filters_and_csv(cli: Invoke, crowd: Path) -> None:
 
 
 def test_the_model_is_reused_until_the_ratings_change(
-    cli: Invoke, crowd: Path, isolated_environment: Path, tmp_path: Path
+    request: pytest.FixtureRequest,
+    cli: Invoke,
+    crowd: Target,
+    isolated_environment: Path,
+    tmp_path: Path,
 ) -> None:
     first = json_out(cli("recommend", "-u", "ml-7", "-f", "json"))
     (model,) = models(isolated_environment)
@@ -99,7 +115,13 @@ def test_the_model_is_reused_until_the_ratings_change(
     assert generation(model) == 2
     assert first[0]["id"] not in {row["id"] for row in again}
     # Another catalog, even a copy of this one, gets a model of its own.
-    other = copy_catalog(crowd, tmp_path / "other" / "movies.db")
+    other: Target
+    if is_url(crowd):
+        pg = server_of(crowd)
+        other = pg.create(template=pg.freeze(str(crowd)))
+        request.addfinalizer(lambda: pg.drop(str(other)))
+    else:
+        other = copy_catalog(crowd, tmp_path / "other" / "movies.db")
     assert cli("recommend", "-u", "ml-7", "-f", "json", db=other).exit_code == 0
     assert len(models(isolated_environment)) == 2
 
@@ -240,6 +262,7 @@ def test_a_group_with_a_newcomer_mixes_model_and_crowd(cli: Invoke, crowd: Path)
     )
 
 
+@pytest.mark.sqlite_only
 def test_the_model_is_never_written_over_something_that_is_not_a_file(
     cli: Invoke, crowd: Path, isolated_environment: Path
 ) -> None:
