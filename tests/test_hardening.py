@@ -706,3 +706,50 @@ def test_movie_arguments_complete_from_the_catalog(seeded: Path) -> None:
         if "|" in line
     }
     assert not loaded & {"sqlalchemy", "sqlmodel", "alembic"}  # as fast as command completion
+
+
+def test_db_check_names_the_rows_that_point_nowhere(cli: Invoke, seeded: Path) -> None:
+    connection = sqlite3.connect(seeded)
+    with connection:  # foreign keys are off on a plain connection
+        connection.execute(
+            "INSERT INTO ratings (movie_id, user_id, score, rated_at) VALUES (1, 999, 4.0, 0)"
+        )
+    connection.close()
+    result = cli("db", "check")
+    assert result.exit_code == 1
+    assert "row None" not in result.stderr
+    assert (
+        "foreign key: table ratings row (user_id=999, movie_id=1) points to a missing users "
+        "row; restore a backup" in result.stderr
+    ), result.stderr
+
+
+# ---------------------------------------------------------------- 3. the export is exact
+
+
+def test_export_then_import_gives_every_row_of_every_table_back(
+    cli: Invoke, catalog: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "ml"
+    write(
+        folder / "movies.csv",
+        "movieId,title,genres\n1,Toy Story (1995),Animation|Children\n2,Heat (1995),Crime\n"
+        "3,Heat (1995),Crime|Thriller\n",  # MovieLens lists one film under two movieIds
+    )
+    write(
+        folder / "ratings.csv",
+        "userId,movieId,rating,timestamp\n1,1,4.0,1700000000\n1,2,4.5,1700000001\n"
+        "2,3,3.0,1700000002\n",
+    )
+    write(folder / "links.csv", "movieId,imdbId,tmdbId\n1,0114709,862\n2,0113277,949\n")
+    write(folder / "tags.csv", "userId,movieId,tag,timestamp\n1,2,heist,1700000003\n")
+    assert cli("import", str(folder)).exit_code == 0
+    heat = json_out(cli("show", "heat", "-f", "json"))
+    assert heat["rating_count"] == 2
+    out = tmp_path / "all.json"
+    assert cli("export", "-o", str(out)).exit_code == 0
+    copy = tmp_path / "copy" / "movies.db"
+    copy.parent.mkdir()
+    imported = cli("import", str(out), db=copy)
+    assert imported.exit_code == 0 and "rejected" not in imported.stdout, imported.output
+    assert dump_tables(copy) == dump_tables(catalog)

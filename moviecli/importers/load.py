@@ -280,7 +280,7 @@ class Loader:
         self._created.add(movie_id)
         self.by_title.setdefault((title_key(record.title), record.year), []).append(movie_id)
         self._add_genres(movie_id, record.genres)
-        self._add_external_ids(movie_id, record.external_ids)
+        self._add_external_ids(movie_id, [*record.external_ids.items(), *record.more_external_ids])
         return movie_id
 
     def genre_id(self, name: str, preferred_id: int | None = None) -> int:
@@ -295,10 +295,10 @@ class Loader:
     def _add_genres(self, movie_id: int, names: Iterable[str]) -> None:
         self.bulk.link_genres([(movie_id, self.genre_id(name)) for name in names])
 
-    def _add_external_ids(self, movie_id: int, ids: dict[str, str]) -> bool:
-        """Record the ids no other movie holds yet; True when one was added."""
+    def _add_external_ids(self, movie_id: int, ids: Iterable[tuple[str, str]]) -> bool:
+        """Record the (source, value) ids no other movie holds yet; True when one was added."""
         added = False
-        for source, value in ids.items():
+        for source, value in ids:
             known = self.external.setdefault(source, {})
             if value in known:
                 continue
@@ -312,7 +312,9 @@ class Loader:
         if movie_id in self._created and self.source.merge_same_title:
             # The same film listed twice in one file (MovieLens has a few): keep its
             # other ids so that both listings find it next time; it was not "completed".
-            self._add_external_ids(movie_id, record.external_ids)
+            self._add_external_ids(
+                movie_id, [*record.external_ids.items(), *record.more_external_ids]
+            )
             return False
         gaps = self.bulk.movie_gaps(movie_id)
         changes: dict[str, object] = {}
@@ -328,7 +330,12 @@ class Loader:
             self._add_genres(movie_id, record.genres)
             changed = True
         if self._add_external_ids(
-            movie_id, {s: v for s, v in record.external_ids.items() if s not in gaps.sources}
+            movie_id,
+            [
+                (s, v)
+                for s, v in [*record.external_ids.items(), *record.more_external_ids]
+                if s not in gaps.sources
+            ],
         ):
             changed = True
         if changed:

@@ -220,9 +220,14 @@ def _movies(session: Session) -> Iterator[dict[str, Any]]:
                 names.append(next_genre[1])
             next_genre = next(genres, None)
         ids: dict[str, str] = {}
+        more: list[list[str]] = []  # a second id of a source: every row is exported
         while next_external is not None and next_external[0] <= movie_id:
             if next_external[0] == movie_id:
-                ids.setdefault(next_external[1], next_external[2])
+                _movie, source, value = next_external
+                if source in ids:
+                    more.append([source, value])
+                else:
+                    ids[source] = value
             next_external = next(external, None)
         credits: list[dict[str, Any]] = []
         while next_person is not None and next_person[0] <= movie_id:
@@ -241,6 +246,7 @@ def _movies(session: Session) -> Iterator[dict[str, Any]]:
             "updated_at": iso(row[7]),
             "genres": names,
             "external_ids": ids,
+            **({"more_external_ids": more} if more else {}),
             "people": credits,
         }
 
@@ -440,6 +446,7 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
             runtime_minutes=None if runtime is None else int(runtime),
             director=value.get("director"),
             external_ids={str(k): str(v) for k, v in (value.get("external_ids") or {}).items()},
+            more_external_ids=[(str(s), str(v)) for s, v in value.get("more_external_ids") or []],
             credits=None
             if "people" not in value
             else [

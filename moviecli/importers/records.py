@@ -36,6 +36,9 @@ class MovieRecord:
     runtime_minutes: int | None = None
     director: str | None = None
     external_ids: dict[str, str] = field(default_factory=dict)
+    # Ids beyond the first of a source (a film MovieLens lists under two movieIds):
+    # moviecli's own export carries them, so that nothing is lost on the way back.
+    more_external_ids: list[tuple[str, str]] = field(default_factory=list)
     # moviecli's own export: (role, person key, position) in place of the director text.
     credits: list[tuple[str, int, int]] | None = None
     # moviecli's own export: the id and timestamps to keep when the catalog allows it.

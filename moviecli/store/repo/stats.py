@@ -138,10 +138,7 @@ def integrity_problems(*, session: Session) -> list[str]:
         result = [row[0] for row in bind.exec_driver_sql("PRAGMA integrity_check").fetchall()]
         if result != ["ok"]:
             problems.extend(f"integrity: {line}" for line in result[:20])
-        for row in bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()[:20]:
-            problems.append(f"foreign key: table {row[0]} row {row[1]} points to missing {row[2]}")
-    else:
-        problems.extend(_missing_references(session=session))
+    problems.extend(_missing_references(session=session))
     recomputed = (
         select(
             Rating.movie_id,
@@ -178,8 +175,10 @@ def integrity_problems(*, session: Session) -> list[str]:
 
 
 def _missing_references(*, session: Session, limit: int = 20) -> list[str]:
-    """PostgreSQL enforces foreign keys, but a superuser can switch them off
-    (session_replication_role) or load around them: look for rows pointing nowhere."""
+    """Rows pointing nowhere, named by their key, on either engine. (SQLite's own
+    foreign_key_check says "row None" for a WITHOUT ROWID table such as ratings;
+    PostgreSQL enforces foreign keys, but a superuser can switch them off or load around
+    them.)"""
     found: list[str] = []
     present = set(inspect(session.connection()).get_table_names())
     for table in metadata.sorted_tables:
@@ -192,10 +191,12 @@ def _missing_references(*, session: Session, limit: int = 20) -> list[str]:
                 and_(*(child.is_not(None) for child, _ in pairs)),
                 ~exists().where(and_(*(p == child for child, p in pairs))).correlate(table),
             )
+            names = [column.name for column in table.primary_key.columns]
             for row in session.connection().execute(orphan.limit(limit - len(found))):
-                key = ", ".join(str(v) for v in row)
+                key = ", ".join(f"{name}={value}" for name, value in zip(names, row, strict=True))
                 found.append(
-                    f"foreign key: table {table.name} row ({key}) points to missing {parent.name}"
+                    f"foreign key: table {table.name} row ({key}) points to a missing "
+                    f"{parent.name} row; restore a backup (db upgrade keeps one beside the file)"
                 )
             if len(found) >= limit:
                 return found
