@@ -80,10 +80,8 @@ def _did_you_mean(session: Session, text: str, limit: int = 5) -> str:
     by_key: dict[str, list[tuple[int, str, int | None]]] = {}
     for movie_id, title, year in session.exec(select(Movie.id, Movie.title, Movie.year)):
         by_key.setdefault(loose_title_key(title), []).append((movie_id, title, year))
-    keys = [wanted] if wanted in by_key else []
-    keys += [
-        k for k in difflib.get_close_matches(wanted, by_key, n=limit, cutoff=0.6) if k != wanted
-    ]
+    # The same title but for case, accents or "The": that is the answer; else the closest.
+    keys = [wanted] if wanted in by_key else difflib.get_close_matches(wanted, by_key, n=limit)
     shown = [movie for key in keys for movie in by_key[key]][:limit]
     if not shown:
         return ""
