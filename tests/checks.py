@@ -6,7 +6,7 @@ from typing import Any
 
 from typer.testing import Result
 
-from tests.conftest import Invoke, Target, json_out, sql_rows
+from tests.conftest import Invoke, Target, as_sqlite_stores, json_out, sql_rows
 
 # The JSON shapes from the SPEC, spelled out rather than imported from moviecli.render:
 # a field renamed or dropped there must fail a test.
@@ -53,8 +53,10 @@ def rate(cli: Invoke, movie: str | int, score: float | str, user: str) -> dict[s
 
 
 def query(target: Target, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Rows straight from the catalog (SQLite file or PostgreSQL URL; `?` placeholders)."""
-    return sql_rows(target, sql, *params)
+    """Rows straight from the catalog (SQLite file or PostgreSQL URL; `?` placeholders),
+    dates and times as the text SQLite stores (PostgreSQL's driver gives date/datetime;
+    its booleans already compare equal to SQLite's 0/1)."""
+    return [tuple(map(as_sqlite_stores, row)) for row in sql_rows(target, sql, *params)]
 
 
 def ratings_by_movie(path: Target) -> dict[int, list[float]]:

@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -383,9 +384,26 @@ def json_out(result: Result) -> Any:
     return json.loads(result.stdout)
 
 
+def as_sqlite_stores(value: Any) -> Any:
+    """A value as SQLite keeps it: PostgreSQL's driver gives dates and times as objects
+    (its booleans already compare equal to SQLite's 0/1)."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def dump_tables(target: Target) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, sorted: compare two dumps to prove nothing changed."""
+    """Every row of every table, sorted, values as SQLite keeps them: compare two dumps to
+    prove nothing changed, or that a catalog moved between engines intact."""
     return {
-        table: sorted(sql_rows(target, f'SELECT * FROM "{table}"'), key=repr)
+        table: sorted(
+            (
+                tuple(map(as_sqlite_stores, row))
+                for row in sql_rows(target, f'SELECT * FROM "{table}"')
+            ),
+            key=repr,
+        )
         for table in table_names(target)
     }

@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.import_files import counts, write
 
+pytestmark = pytest.mark.both_engines
+
 LETTERBOXD_DIARY = """Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date
 2023-01-02,Heat,1995,https://boxd.it/d1,4,,"heist, la",2023-01-01
 2023-01-03,Amélie,2001,https://boxd.it/d2,3.5,,,2023-01-02

@@ -14,6 +14,8 @@ from tests.checks import query, refused
 from tests.conftest import Invoke, dump_tables
 from tests.import_files import counts, skipped, write
 
+pytestmark = pytest.mark.both_engines
+
 DIARY = """Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date
 2023-01-02,Heat,1995,https://boxd.it/diary1,4,,"heist, la",2023-01-01
 2023-02-01,Heat,1995,https://boxd.it/diary2,4.5,Yes,rewatch,2023-01-31
@@ -82,7 +84,7 @@ def viewings(db: Path) -> list[tuple[object, ...]]:
     return query(
         db,
         "SELECT m.title, v.watched_on, v.rewatch, v.review FROM viewings AS v "
-        "JOIN movies AS m ON m.id = v.movie_id ORDER BY v.watched_on, m.title, v.id",
+        "JOIN movies AS m ON m.id = v.movie_id ORDER BY v.watched_on NULLS FIRST, m.title, v.id",
     )
 
 

@@ -15,6 +15,8 @@ from tests.checks import add, query, refused
 from tests.conftest import Invoke, dump_tables
 from tests.import_files import counts, skipped, write
 
+pytestmark = pytest.mark.both_engines
+
 
 def film(title: str, year: int, trakt: int, imdb: str, tmdb: int) -> dict[str, Any]:
     return {

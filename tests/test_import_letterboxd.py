@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.import_files import counts, write
 
+pytestmark = pytest.mark.both_engines
+
 WATCHED = """Date,Name,Year,Letterboxd URI
 2023-01-02,Heat,1995,https://boxd.it/2bh4
 2023-01-03,Heat,1986,https://boxd.it/1k0a
