@@ -218,6 +218,30 @@ def target(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Itera
         pg.drop(url)
 
 
+@pytest.fixture
+def other_target(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> Iterator[Callable[[str], Target]]:
+    """More catalogs on the test's engine, none of them made yet: other_target("copy")
+    is an SQLite path beside the test's, or the URL of an empty database of its own
+    (dropped afterwards). For imports into a second catalog and comparisons."""
+    made: list[str] = []
+
+    def make(name: str) -> Target:
+        if backend == "sqlite":
+            path = tmp_path / name / "movies.db"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return path
+        pg: PgServer = request.getfixturevalue("pg_server")
+        url = pg.create()
+        made.append(url)
+        return url
+
+    yield make
+    for url in made:
+        server_of(url).drop(url)
+
+
 Invoke = Callable[..., Result]
 
 
@@ -338,14 +362,31 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
 # ---------------------------------------------------------------- reading a catalog directly
 
 
+def as_stored_in_sqlite(value: Any) -> Any:
+    """A PostgreSQL value as the same column reads back from SQLite: dates and times as
+    the text SQLAlchemy writes there, booleans as 0/1. Rows of both engines then compare
+    (and sort) alike."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
 def sql_rows(target: Target, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    """Rows of one query, straight from the catalog (`?` placeholders on both engines)."""
+    """Rows of one query, straight from the catalog (`?` placeholders on both engines;
+    values as SQLite gives them, see as_stored_in_sqlite)."""
     if is_url(target):
         import psycopg
 
         with psycopg.connect(str(target), autocommit=True) as connection:
-            cursor = connection.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
-            return cursor.fetchall() if cursor.description else []
+            # No parameters: no placeholders either (a LIKE '%' stays as written).
+            query = sql.replace("?", "%s") if params else sql
+            cursor = connection.execute(query, params or None)  # type: ignore[arg-type]
+            rows = cursor.fetchall() if cursor.description else []
+            return [tuple(as_stored_in_sqlite(value) for value in row) for row in rows]
     connection = sqlite3.connect(target)
     try:
         return connection.execute(sql, params).fetchall()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, Target, dump_tables, json_out
 from tests.import_files import counts, write
 
 pytestmark = pytest.mark.both_engines
@@ -35,13 +36,15 @@ def rich_catalog(cli: Invoke, seeded: Path, tmp_path: Path) -> Path:
     return seeded
 
 
-def views(cli: Invoke, db: Path) -> tuple[object, object]:
+def views(cli: Invoke, db: Target) -> tuple[object, object]:
     movies = json_out(cli("list", "--limit", "0", "--format", "json", db=db))
     ratings = json_out(cli("ratings", "--limit", "0", "--format", "json", db=db))
     return movies, ratings
 
 
-def test_json_round_trip_is_exact(cli: Invoke, rich_catalog: Path, tmp_path: Path) -> None:
+def test_json_round_trip_is_exact(
+    cli: Invoke, rich_catalog: Path, tmp_path: Path, other_target: Callable[[str], Target]
+) -> None:
     # A genre created late but used by the first movie: rebuilt from the movies alone,
     # the genres would get other ids.
     first = json_out(cli("list", "--sort", "added", "--limit", "1", "--format", "json"))[0]
@@ -54,8 +57,7 @@ def test_json_round_trip_is_exact(cli: Invoke, rich_catalog: Path, tmp_path: Pat
     assert document["format"] == "moviecli-export"
     assert {"genres", "users", "movies", "ratings", "tags"} <= set(document)
 
-    copy = tmp_path / "copy" / "movies.db"
-    copy.parent.mkdir()
+    copy = other_target("copy")
     imported = cli("import", str(out), db=copy)
     assert imported.exit_code == 0, imported.output
     assert "rejected" not in imported.stdout
@@ -90,17 +92,17 @@ def test_stdout_and_file_hold_the_same_records(
 
 
 def test_a_reformatted_export_is_still_read(
-    cli: Invoke, rich_catalog: Path, tmp_path: Path
+    cli: Invoke, rich_catalog: Path, tmp_path: Path, other_target: Callable[[str], Target]
 ) -> None:
     document = json.loads(cli("export").stdout)
     pretty = write(tmp_path / "pretty.json", json.dumps(document, indent=4))
-    copy = tmp_path / "copy.db"
+    copy = other_target("copy")
     assert cli("import", str(pretty), "--from", "moviecli", db=copy).exit_code == 0
     assert views(cli, copy) == views(cli, rich_catalog)
 
 
 def test_csv_is_neutralised_and_imports_back(
-    cli: Invoke, rich_catalog: Path, tmp_path: Path
+    cli: Invoke, rich_catalog: Path, tmp_path: Path, other_target: Callable[[str], Target]
 ) -> None:
     result = cli("export", "--format", "csv")
     assert result.exit_code == 0, result.output
@@ -117,7 +119,7 @@ def test_csv_is_neutralised_and_imports_back(
     assert len(rows) - 1 == ratings_total
 
     path = write(tmp_path / "ratings-export.csv", result.stdout)
-    copy = tmp_path / "copy.db"
+    copy = other_target("copy")
     imported = cli("import", str(path), db=copy)
     assert counts(imported, "ratings")["added"] == ratings_total
     restored = json_out(cli("ratings", "--limit", "0", "--format", "json", db=copy))
@@ -126,6 +128,7 @@ def test_csv_is_neutralised_and_imports_back(
     assert sorted(restored, key=key) == sorted(original, key=key)
 
 
+@pytest.mark.sqlite_only  # a catalog file that is not there; a server database is made apart
 def test_export_of_a_missing_catalog_is_refused(cli: Invoke, tmp_path: Path) -> None:
     result = cli("export", db=tmp_path / "nothing-here.db")
     assert result.exit_code == 1

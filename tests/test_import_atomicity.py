@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Invoke, dump_tables
-from tests.import_files import integrity
-from tests.reliability_support import default_ctrl_c, wait_for
+from tests.conftest import Invoke, Target, dump_tables, is_url, sql_rows
+from tests.import_files import GENERATOR, integrity
+from tests.reliability_support import default_ctrl_c, subprocess_env, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
-GENERATOR = REPO.parent / "shared" / "data" / "make_movielens.py"
+
+pytestmark = pytest.mark.both_engines
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +33,21 @@ def larger_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def write_lock_held(db: Path) -> bool:
+def write_lock_held(db: Target) -> bool:
     """True while another connection holds the catalog's write lock (the import's
-    transaction is open)."""
+    transaction is open): SQLite's, or the writers' advisory lock on PostgreSQL."""
+    if is_url(db):
+        from moviecli.store.engine import WRITE_LOCK_KEY
+
+        return bool(
+            sql_rows(
+                db,
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND (classid::bigint << 32) + objid::bigint = ?",
+                WRITE_LOCK_KEY,
+            )[0][0]
+        )
     connection = sqlite3.connect(db, timeout=0, isolation_level=None)
     try:
         connection.execute("BEGIN IMMEDIATE")
@@ -48,12 +61,37 @@ def write_lock_held(db: Path) -> bool:
         connection.close()
 
 
-def start_import(db: Path, folder: Path) -> subprocess.Popen[str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+def wal_size(db: Path) -> int:
+    wal = db.with_name(db.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def staging_ratings(db: str) -> bool:
+    """True once the importer has written rows of its own transaction (it has an xid)
+    and is copying ratings into its staging table: movies are in, ratings on the way."""
+    return bool(
+        sql_rows(
+            db,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL "
+            "AND query LIKE 'COPY import_ratings%'",
+        )[0][0]
+    )
+
+
+def has_written(db: Target) -> Callable[[], bool]:
+    """From now on: has the import written a good part of its transaction?"""
+    if is_url(db):
+        return lambda: staging_ratings(str(db))
+    assert isinstance(db, Path)
+    start = wal_size(db)
+    return lambda: wal_size(db) > start + 1_000_000
+
+
+def start_import(db: Target, folder: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "moviecli", "--db", str(db), "import", str(folder)],
-        env=env,
+        env=subprocess_env(),
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -62,7 +100,7 @@ def start_import(db: Path, folder: Path) -> subprocess.Popen[str]:
     )
 
 
-def wait_until_importing(process: subprocess.Popen[str], db: Path) -> None:
+def wait_until_importing(process: subprocess.Popen[str], db: Target) -> None:
     def started() -> bool:
         if process.poll() is not None:
             raise AssertionError(f"the import ended before it could be stopped: {process.stdout}")
@@ -71,22 +109,27 @@ def wait_until_importing(process: subprocess.Popen[str], db: Path) -> None:
     wait_for(started, 60, "the import to take the write lock")
 
 
+def db_check(db: Target) -> None:
+    check = subprocess.run(
+        [sys.executable, "-m", "moviecli", "--db", str(db), "db", "check"],
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.startswith("ok: ")
+
+
 def test_kill_mid_import_leaves_the_catalog_unchanged(seeded: Path, larger_dataset: Path) -> None:
     before = dump_tables(seeded)
     process = start_import(seeded, larger_dataset)
     try:
         wait_until_importing(process, seeded)
-        # Let it write: wait until its pages reach the write-ahead log (bounded).
-        wal = seeded.with_name(seeded.name + "-wal")
-        start = wal.stat().st_size if wal.exists() else 0
-        wait_for(
-            lambda: (
-                process.poll() is not None
-                or (wal.exists() and wal.stat().st_size > start + 1_000_000)
-            ),
-            60,
-            "the import to write",
-        )
+        # Let it write: wait until its pages reach the write-ahead log (SQLite), or its
+        # transaction has written and stages ratings (PostgreSQL), bounded.
+        written = has_written(seeded)
+        wait_for(lambda: process.poll() is not None or written(), 60, "the import to write")
         assert process.poll() is None, "the import finished before the kill"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
@@ -97,6 +140,9 @@ def test_kill_mid_import_leaves_the_catalog_unchanged(seeded: Path, larger_datas
     assert process.returncode == -signal.SIGKILL
     assert dump_tables(seeded) == before
     assert integrity(seeded) == ("ok", [])
+    db_check(seeded)
+    # No lock outlives the killed importer (a server notices the lost client).
+    wait_for(lambda: not write_lock_held(seeded), 30, "the killed importer's lock to go")
 
 
 def test_ctrl_c_mid_import_ends_by_sigint_and_changes_nothing(
@@ -118,10 +164,12 @@ def test_ctrl_c_mid_import_ends_by_sigint_and_changes_nothing(
     assert "Traceback" not in err + out
     assert dump_tables(seeded) == before
     assert integrity(seeded) == ("ok", [])
+    db_check(seeded)
     # The catalog is free again for the next command.
     assert cli("stats").exit_code == 0
 
 
+@pytest.mark.sqlite_only  # store/bulk/sqlite.py's own check (PostgreSQL checks every row)
 def test_an_import_that_would_break_a_reference_changes_nothing(
     cli: Invoke, seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,6 +195,7 @@ def test_an_import_that_would_break_a_reference_changes_nothing(
     assert dump_tables(seeded) == before
 
 
+@pytest.mark.sqlite_only  # PRAGMA foreign_keys
 def test_foreign_keys_are_back_on_after_an_import(seeded: Path) -> None:
     from sqlalchemy import text
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.checks import query, refused
-from tests.conftest import Invoke, dump_tables
+from tests.conftest import Invoke, Target, dump_tables
 from tests.import_files import counts, skipped, write
 
 pytestmark = pytest.mark.both_engines
@@ -233,7 +234,11 @@ def test_a_list_file_without_its_preamble_is_refused(
 
 
 def test_json_export_carries_the_diary_and_restores_it_exactly(
-    cli: Invoke, catalog: Path, folder: Path, tmp_path: Path
+    cli: Invoke,
+    catalog: Path,
+    folder: Path,
+    tmp_path: Path,
+    other_target: Callable[[str], Target],
 ) -> None:
     assert cli("import", str(folder), "--user", "ana").exit_code == 0
     assert cli("add", "Thief", "--year", "1981", "--director", "Michael Mann").exit_code == 0
@@ -241,8 +246,7 @@ def test_json_export_carries_the_diary_and_restores_it_exactly(
     assert cli("watchlist", "add", "Heat", "--user", "bo", "--note", "again").exit_code == 0
     out = tmp_path / "backup.json"
     assert cli("export", "--output", str(out)).exit_code == 0
-    copy = tmp_path / "copy" / "movies.db"
-    copy.parent.mkdir()
+    copy = other_target("copy")
     imported = cli("import", str(out), db=copy)
     assert imported.exit_code == 0, imported.output
     assert "rejected" not in imported.stdout

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.import_files import counts, skipped, write
+
+pytestmark = pytest.mark.both_engines
 
 CURRENT = (
     "Const,Your Rating,Date Rated,Title,Original Title,URL,Title Type,IMDb Rating,"

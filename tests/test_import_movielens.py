@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Invoke, dump_tables, json_out
-from tests.import_files import counts, skipped, write
+from tests.import_files import GENERATOR, counts, skipped, write
 
-GENERATOR = Path(__file__).resolve().parents[2] / "shared" / "data" / "make_movielens.py"
+pytestmark = pytest.mark.both_engines
 
 MOVIES = """movieId,title,genres
 1,"Matrix, The (1999)",Action|Sci-Fi
@@ -204,6 +204,7 @@ def fresh_import(cli: Invoke, ml: Path, ratings: str) -> list[object]:
     return json_out(cli("--db", str(other), "ratings", "--limit", "0", "--format", "json"))
 
 
+@pytest.mark.sqlite_only  # store/bulk/sqlite.py's choice to rebuild the indexes
 def test_big_and_small_merges_into_a_rated_catalog_agree(
     cli: Invoke, seeded: Path, ml: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

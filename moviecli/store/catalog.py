@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -41,9 +43,14 @@ class Catalog:
         if check_schema:
             ensure_schema(self.engine, self.location)
         bind = self.engine.execution_options(immediate=write, foreign_keys=foreign_keys)
-        with Session(bind, expire_on_commit=False, autoflush=True) as session:
+        with Session(bind, expire_on_commit=False, autoflush=True) as session, _sigint() as caught:
             try:
                 yield session
+                if caught:
+                    # The KeyboardInterrupt was raised where Python ignores exceptions
+                    # (an import-lock or weakref callback, a __del__) and the command
+                    # went on: Ctrl-C still means nothing is committed.
+                    raise KeyboardInterrupt
                 session.commit()
             except BaseException:
                 session.rollback()
@@ -53,3 +60,27 @@ class Catalog:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+@contextmanager
+def _sigint() -> Iterator[list[int]]:
+    """Within: Ctrl-C raises KeyboardInterrupt as usual and is also remembered (the
+    list is not empty afterwards). Left alone where Ctrl-C is not Python's default
+    (ignored in a background job, or the embedding program's own handler)."""
+    caught: list[int] = []
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield caught
+        return
+
+    def remember(signum: int, _frame: object) -> None:
+        caught.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, remember)
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
