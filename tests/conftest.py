@@ -271,7 +271,9 @@ def copy_catalog(template: Target, target: Target) -> Target:
         url = str(target)
         pg = server_of(url)
         pg.drop(url)
-        pg.create(template=str(template), name=urlsplit(url).path.lstrip("/"))
+        # A template's name, or the URL of another test database (copied as it is now).
+        name = pg.freeze(str(template)) if is_url(template) else str(template)
+        pg.create(template=name, name=urlsplit(url).path.lstrip("/"))
         return url
     assert isinstance(target, Path) and isinstance(template, Path)
     target.parent.mkdir(parents=True, exist_ok=True)

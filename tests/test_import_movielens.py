@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.checks import query
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.import_files import GENERATOR, counts, skipped, write
 
@@ -399,3 +400,18 @@ def test_progress_moves_while_movies_are_read(tmp_path: Path) -> None:
     assert len(during) == 2
     assert during == sorted(during) and 0 < during[0] < during[1]
     assert items[-1] == Progress(items[-1].total, items[-1].total)
+
+
+@pytest.mark.postgresql_only  # store/bulk/postgres.py drops them for a first load
+def test_a_first_load_builds_the_ratings_indexes_again(cli: Invoke, catalog: str, ml: Path) -> None:
+    def indexes() -> list[tuple[object, ...]]:
+        return query(
+            catalog,
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ratings' ORDER BY 1",
+        )
+
+    before = indexes()
+    assert len(before) > 1  # the key and at least one secondary index
+    assert counts(cli("import", str(ml)), "ratings")["added"] == 8
+    assert indexes() == before
+    assert cli("db", "check").exit_code == 0

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -79,8 +81,18 @@ def _sigint() -> Iterator[list[int]]:
         caught.append(signum)
         raise KeyboardInterrupt
 
+    unraisable = sys.unraisablehook
+
+    def quiet(info: Any) -> None:
+        # Python would print that ignored KeyboardInterrupt with its traceback; the
+        # command ends with its one line instead.
+        if not (caught and isinstance(info.exc_value, KeyboardInterrupt)):
+            unraisable(info)
+
     signal.signal(signal.SIGINT, remember)
+    sys.unraisablehook = quiet
     try:
         yield caught
     finally:
+        sys.unraisablehook = unraisable
         signal.signal(signal.SIGINT, signal.default_int_handler)
