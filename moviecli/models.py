@@ -166,15 +166,6 @@ def _clean_user(value: str) -> str:
     return check_user_name(value)
 
 
-def _clean_tag(value: str) -> str:
-    value = " ".join(value.split())
-    if not value:
-        raise ValueError("tag must not be blank")
-    if len(value) > TAG_MAX:
-        raise ValueError(f"tag must be at most {TAG_MAX} characters")
-    return check_text(value, what="tag")
-
-
 def _clean_people(values: list[str]) -> list[str]:
     """Names as typed, each once (case-insensitively), in the order given."""
     names: list[str] = []
@@ -194,7 +185,6 @@ Review = Annotated[str | None, BeforeValidator(_clean_review)]
 GenreList = Annotated[list[str], AfterValidator(_clean_genres)]
 Score = Annotated[float, AfterValidator(check_score)]
 UserName = Annotated[str, AfterValidator(_clean_user)]
-TagText = Annotated[str, AfterValidator(_clean_tag)]
 
 
 # ---------------------------------------------------------------- movies
@@ -401,10 +391,6 @@ class UserNameInput(SQLModel):
     """A user name as typed (`--user`, $MOVIECLI_USER or the login name)."""
 
     user: UserName
-
-
-class TagCreate(SQLModel):
-    tag: TagText
 
 
 class RatingPublic(SQLModel):
