@@ -665,3 +665,12 @@ def test_stats_of_an_empty_catalog(cli: Invoke, catalog: Path) -> None:
     stats = json_out(cli("stats", "--format", "json"))
     assert (stats["movies"], stats["ratings"], stats["average_rating"]) == (0, 0, None)
     assert cli("stats").exit_code == 0
+
+
+def test_the_next_id_is_the_same_on_both_engines(cli: Invoke, seeded: Target) -> None:
+    """SQLite gives a new row the highest id + 1 (an id freed at the top is given again);
+    PostgreSQL's sequences would move on (also past the ids of a rolled-back import),
+    and `add` would print another id there."""
+    newest = max(movie_id for (movie_id,) in query(seeded, "SELECT id FROM movies"))
+    assert cli("delete", str(newest), "--yes").exit_code == 0
+    assert add(cli, "Replacement", 2001)["id"] == newest

@@ -16,6 +16,17 @@ from moviecli.config import DatabaseLocation
 from moviecli.store.engine import make_engine
 from moviecli.store.schema import ensure_schema
 
+# SQLite gives a new row the highest id + 1; PostgreSQL's sequences move on past ids
+# freed by a delete or taken by a rolled-back command (a Ctrl-C'd import), so the same
+# `add` would print another id. A writer (holding the write lock, so no one else is
+# inserting) first sets every sequence (one per table here) to where SQLite would be.
+SEQUENCED_TABLES = ("movies", "users", "genres", "tags", "viewings", "lists", "people")
+_NEXT_IDS_AS_SQLITE = "SELECT " + ", ".join(
+    f"setval(pg_get_serial_sequence('{table}', 'id'), "
+    f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
+    for table in SEQUENCED_TABLES
+)
+
 
 class Catalog:
     """The catalog a command works on: its location and, once opened, its engine."""
@@ -47,6 +58,8 @@ class Catalog:
         bind = self.engine.execution_options(immediate=write, foreign_keys=foreign_keys)
         with Session(bind, expire_on_commit=False, autoflush=True) as session, _sigint() as caught:
             try:
+                if write and check_schema and self.dialect == "postgresql":
+                    session.connection().exec_driver_sql(_NEXT_IDS_AS_SQLITE)
                 yield session
                 if caught:
                     # The KeyboardInterrupt was raised where Python ignores exceptions

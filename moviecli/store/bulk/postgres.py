@@ -13,10 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from moviecli.store.bulk import BulkWriter, MergeCounts
+from moviecli.store.catalog import SEQUENCED_TABLES
 
 _EPOCH = datetime(1970, 1, 1)
-# Tables whose rows an import may insert with explicit ids (a moviecli export).
-_SEQUENCED = ("movies", "users", "genres", "tags", "viewings", "lists", "people")
 
 _STAGED_COLUMNS = "user_id, movie_id, score, rated_at, review"
 
@@ -50,7 +49,7 @@ class PostgresBulk(BulkWriter):
             # instead of waiting for autovacuum to notice them.
             self.execute("ANALYZE movies, ratings")
         if self.explicit_ids:
-            for table in _SEQUENCED:
+            for table in SEQUENCED_TABLES:
                 # Rows that brought their own ids leave the sequence behind: the next
                 # `add` would collide with them.
                 self.execute(
