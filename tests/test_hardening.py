@@ -225,19 +225,20 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path, cli: Invoke, catalog: Path) 
     folder = tmp_path / "ml"
     write(folder / "movies.csv", "\n".join(lines) + "\n")
     assert cli("import", str(folder)).exit_code == 0
-    result = subprocess.run(
-        [
-            "bash",
-            "-c",
-            f'"{sys.executable}" -m moviecli --db "{catalog}" list --limit 0 -f json | head -1',
-        ],
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.stdout == "[\n"
-    assert result.stderr == ""
+    for args in ("list --limit 0 -f csv", "export", "list --limit 0"):
+        result = subprocess.run(
+            [
+                "bash",
+                "-c",
+                f'"{sys.executable}" -m moviecli --db "{catalog}" {args} | head -1',
+            ],
+            env=subprocess_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert len(result.stdout.splitlines()) == 1, args
+        assert result.stderr == "", args  # before the fix: "Error: Broken pipe"
 
 
 def test_every_group_without_a_command_shows_its_help() -> None:
