@@ -13,16 +13,24 @@ import pytest
 DATABASE_MODULES = ("sqlalchemy", "sqlmodel", "alembic")
 
 
-def imported_modules(*args: str, env: dict[str, str] | None = None) -> set[str]:
-    """Top-level package names a real `python -m moviecli ARGS` process imported."""
+CONSOLE_SCRIPT = Path(sys.executable).parent / "moviecli"
+
+
+def imported_modules(
+    *args: str, env: dict[str, str] | None = None, stdout: list[str] | None = None
+) -> set[str]:
+    """Top-level package names a real `moviecli ARGS` process imported (the console
+    script: Click completes only under the program name `moviecli`)."""
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "moviecli", *args],
+        [sys.executable, "-X", "importtime", str(CONSOLE_SCRIPT), *args],
         capture_output=True,
         text=True,
         env={**os.environ, **(env or {})},
         timeout=60,
     )
     assert "Traceback" not in result.stderr, result.stderr
+    if stdout is not None:
+        stdout.append(result.stdout)
     names = set()
     for line in result.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -39,7 +47,9 @@ def test_help_and_version_do_not_import_the_database_layer(args: list[str]) -> N
 
 def test_shell_completion_does_not_import_the_database_layer() -> None:
     env = {"_MOVIECLI_COMPLETE": "complete_bash", "COMP_WORDS": "moviecli li", "COMP_CWORD": "1"}
-    loaded = imported_modules(env=env)
+    out: list[str] = []
+    loaded = imported_modules(env=env, stdout=out)
+    assert out[0].split() == ["list", "lists"], out  # it really completed (not help)
     assert not loaded & set(DATABASE_MODULES)
 
 
