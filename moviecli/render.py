@@ -132,6 +132,19 @@ def write_csv(fields: Sequence[str], rows: Iterable[BaseModel]) -> None:
         out.row(getattr(row, f) for f in fields)
 
 
+def for_programs(
+    data: BaseModel | Sequence[BaseModel], fmt: OutputFormat, fields: Sequence[str]
+) -> bool:
+    """Write `-f json` or `-f csv` output on stdout; False when a table is wanted."""
+    if fmt is OutputFormat.json:
+        write_json(data)
+        return True
+    if fmt is OutputFormat.csv:
+        write_csv(fields, [data] if isinstance(data, BaseModel) else data)
+        return True
+    return False
+
+
 def note(message: str) -> None:
     """A line for the person, not for a program: it goes to stderr."""
     stderr_console().print(Text(visible(message)))
@@ -168,11 +181,7 @@ def _average_text(average: float | None, count: int) -> Text:
 
 
 def movies(page: Page, fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.json:
-        write_json(page.items)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(MOVIE_FIELDS, page.items)
+    if for_programs(page.items, fmt, MOVIE_FIELDS):
         return
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("id", justify="right", style="cyan")
@@ -202,11 +211,7 @@ def movies(page: Page, fmt: OutputFormat) -> None:
 
 def movie(movie: MoviePublic, fmt: OutputFormat, *, action: str | None = None) -> None:
     """One movie after add/edit/delete."""
-    if fmt is OutputFormat.json:
-        write_json(movie)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(MOVIE_FIELDS, [movie])
+    if for_programs(movie, fmt, MOVIE_FIELDS):
         return
     console = stdout_console()
     line = Text()
@@ -220,11 +225,7 @@ def movie(movie: MoviePublic, fmt: OutputFormat, *, action: str | None = None) -
 
 
 def movie_detail(detail: MovieDetail, fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.json:
-        write_json(detail)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(MOVIE_FIELDS, [detail])
+    if for_programs(detail, fmt, MOVIE_FIELDS):
         return
     console = stdout_console()
     header = Text.assemble((f"#{detail.id} ", "cyan"), _title_text(detail.title, detail.year))
@@ -295,11 +296,7 @@ def _ratings_table(ratings: Sequence[RatingPublic], *, with_movie: bool = True) 
 
 
 def ratings(rows: Sequence[RatingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
-    if fmt is OutputFormat.json:
-        write_json(rows)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(RATING_FIELDS, rows)
+    if for_programs(rows, fmt, RATING_FIELDS):
         return
     console = stdout_console()
     if not rows:

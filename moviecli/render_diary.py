@@ -20,7 +20,7 @@ from moviecli.models import (
     YearReview,
 )
 from moviecli.options import OutputFormat
-from moviecli.render import stars, stdout_console, user_text, write_csv, write_json
+from moviecli.render import for_programs, stars, stdout_console, user_text, write_csv, write_json
 from moviecli.render_text import visible
 
 VIEWING_FIELDS = [
@@ -85,11 +85,7 @@ def _viewings_table(rows: Sequence[ViewingPublic], *, with_movie: bool = True) -
 
 
 def viewings(rows: Sequence[ViewingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
-    if fmt is OutputFormat.json:
-        write_json(rows)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(VIEWING_FIELDS, rows)
+    if for_programs(rows, fmt, VIEWING_FIELDS):
         return
     if not rows:
         _dim("no diary entries")
@@ -102,11 +98,7 @@ def viewings(rows: Sequence[ViewingPublic], fmt: OutputFormat, *, offset: int = 
 
 
 def viewing(row: ViewingPublic, fmt: OutputFormat, *, action: str) -> None:
-    if fmt is OutputFormat.json:
-        write_json(row)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(VIEWING_FIELDS, [row])
+    if for_programs(row, fmt, VIEWING_FIELDS):
         return
     line = user_text(f"{action} ", style="green")
     line.append(visible(f"entry {row.id}: "), style="cyan")
@@ -129,11 +121,7 @@ def viewing(row: ViewingPublic, fmt: OutputFormat, *, action: str) -> None:
 def watchlist(
     rows: Sequence[WatchlistEntry], fmt: OutputFormat, *, action: str | None = None
 ) -> None:
-    if fmt is OutputFormat.json:
-        write_json(rows)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(WATCHLIST_FIELDS, rows)
+    if for_programs(rows, fmt, WATCHLIST_FIELDS):
         return
     console = stdout_console()
     if action:
@@ -166,11 +154,7 @@ def watchlist(
 
 
 def list_summaries(rows: Sequence[ListSummary], fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.json:
-        write_json(rows)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(LIST_FIELDS, rows)
+    if for_programs(rows, fmt, LIST_FIELDS):
         return
     if not rows:
         _dim("no lists yet (make one with `moviecli lists create NAME`)")
@@ -191,11 +175,7 @@ def list_summaries(rows: Sequence[ListSummary], fmt: OutputFormat) -> None:
 
 
 def list_summary(row: ListSummary, fmt: OutputFormat, *, action: str) -> None:
-    if fmt is OutputFormat.json:
-        write_json(row)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(LIST_FIELDS, [row])
+    if for_programs(row, fmt, LIST_FIELDS):
         return
     line = user_text(f"{action} the list ", style="green")
     line.append(row.name, style="bold")
@@ -259,11 +239,7 @@ def movie_tags(
 
 
 def tag_counts(rows: Sequence[TagCount], fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.json:
-        write_json(rows)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(TAG_FIELDS, rows)
+    if for_programs(rows, fmt, TAG_FIELDS):
         return
     if not rows:
         _dim("no tags yet (tag a film with `moviecli tag MOVIE TAG`)")

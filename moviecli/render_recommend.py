@@ -14,6 +14,7 @@ from moviecli.options import OutputFormat
 from moviecli.recommend.views import Evaluation, Recommendations, TasteProfile
 from moviecli.render import (
     CsvOut,
+    for_programs,
     stderr_console,
     stdout_console,
     user_text,
@@ -55,11 +56,7 @@ def _year(year: int | None) -> str:
 
 
 def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
-    if fmt is OutputFormat.json:
-        write_json(result.rows)
-        return
-    if fmt is OutputFormat.csv:
-        write_csv(RECOMMEND_FIELDS, result.rows)
+    if for_programs(result.rows, fmt, RECOMMEND_FIELDS):
         return
     console = stdout_console()
     who = ", ".join(result.users)
