@@ -33,7 +33,7 @@ def _debug() -> bool:
 
 
 def _fail(message: str, code: int) -> typer.Exit:
-    from moviecli.render_text import visible
+    from moviecli.render.text import visible
 
     # Messages quote what the user gave (titles, paths): never raw control characters.
     print(f"Error: {visible(message)}", file=sys.stderr)

@@ -226,7 +226,8 @@ def show(
 ) -> None:
     """Show one movie: its fields, people, ratings histogram and latest ratings, and your
     tags, viewings and whether it is on your watchlist."""
-    from moviecli import render, render_diary
+    from moviecli import render
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import movies as movies_repo
 
     name = user_name(user)
@@ -391,7 +392,7 @@ def stats(
     from moviecli.store.repo import stats as stats_repo
 
     if year is not None:
-        from moviecli import render_diary
+        from moviecli.render import diary as render_diary
         from moviecli.store.repo import diary as diary_repo
 
         name = user_name(user)

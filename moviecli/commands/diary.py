@@ -142,7 +142,7 @@ def watch(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Log a viewing (a second one of a film is a rewatch); it leaves your watchlist."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
@@ -211,7 +211,7 @@ def diary(
     """Your viewings, newest first, with your rating and a rewatch mark."""
     if ctx.invoked_subcommand is not None:
         return
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
 
@@ -256,7 +256,7 @@ def diary_delete(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Remove one viewing from your diary."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
 
     name = user_name(user)
@@ -279,7 +279,7 @@ def watchlist(
     """Films you want to see, oldest first."""
     if ctx.invoked_subcommand is not None:
         return
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import watchlist as watchlist_repo
 
@@ -300,7 +300,7 @@ def watchlist_add(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Put films on your watchlist."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
     from moviecli.store.repo import watchlist as watchlist_repo
@@ -325,7 +325,7 @@ def watchlist_remove(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Take films off your watchlist."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import watchlist as watchlist_repo
@@ -357,7 +357,7 @@ def lists(
     """Your lists, with how many films each holds and how many you have seen."""
     if ctx.invoked_subcommand is not None:
         return
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import lists as lists_repo
 
@@ -382,7 +382,7 @@ def lists_create(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Make a new, empty list (names are unique per user, case-insensitively)."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import lists as lists_repo
     from moviecli.store.repo import ratings as ratings_repo
 
@@ -428,7 +428,7 @@ def lists_add(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Add films to the end of a list."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
 
     detail = _change_list(ctx, name, movies, user, note=_note(note))
     render_diary.list_detail(detail, fmt)
@@ -443,7 +443,7 @@ def lists_remove(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Take films off a list (the ones after them move up)."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
 
     detail = _change_list(ctx, name, movies, user)
     render_diary.list_detail(detail, fmt)
@@ -457,7 +457,7 @@ def lists_show(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """A list's films in order, and how many of them you have seen."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import lists as lists_repo
 
@@ -479,7 +479,8 @@ def lists_delete(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Delete a list (not its films); asks first unless --yes."""
-    from moviecli import render, render_diary
+    from moviecli import render
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import lists as lists_repo
 
@@ -519,7 +520,7 @@ def tag(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Tag a film (a tag keeps the spelling you first gave it)."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
     from moviecli.store.repo import tags as tags_repo
@@ -546,7 +547,7 @@ def untag(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Remove tags from a film."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import tags as tags_repo
@@ -572,7 +573,7 @@ def tags(
     ctx: typer.Context, user: UserOption = None, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """Your tags, with the number of films each is on."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import tags as tags_repo
 
@@ -591,7 +592,7 @@ def person(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Everyone of that name: their films and roles, your ratings, how many you have seen."""
-    from moviecli import render_diary
+    from moviecli.render import diary as render_diary
     from moviecli.rules import PERSON_NAME_MAX, check_name
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import people as people_repo

@@ -134,7 +134,7 @@ def export(
     from moviecli import render
     from moviecli.importers import moviecli_export
     from moviecli.outfile import STDOUT, open_output, plan
-    from moviecli.render_text import plural
+    from moviecli.render.text import plural
     from moviecli.store.schema import head
 
     target = catalog(ctx)

@@ -63,7 +63,7 @@ def recommend(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """What to watch next: films you have not seen, learned from everyone's ratings."""
-    from moviecli import render_recommend
+    from moviecli.render import recommend as render_recommend
     from moviecli.rules import check_holdout, check_recommend_limit, user_name_list
 
     if evaluate:
@@ -114,8 +114,8 @@ def taste(
     ctx: typer.Context, user: UserOption = None, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """Your scale against the crowd, the films you see differently, your taste twins."""
-    from moviecli import render_recommend
     from moviecli.recommend import service
+    from moviecli.render import recommend as render_recommend
 
     name = user_name(user)
     with session(ctx, write=False) as s:

@@ -17,7 +17,6 @@ from moviecli.importers.csvfiles import is_blank
 from moviecli.importers.records import (
     GenreRecord,
     ImportSource,
-    ImportSummary,
     ListItemRecord,
     ListRecord,
     MovieRecord,
@@ -34,7 +33,7 @@ from moviecli.importers.records import (
     WatchlistRecord,
     canonical_time,
 )
-from moviecli.models import utcnow
+from moviecli.models import ImportSummary, utcnow
 from moviecli.rules import (
     PERSON_NAME_MAX,
     RUNTIME_MAX,

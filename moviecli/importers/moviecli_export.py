@@ -41,7 +41,7 @@ from moviecli.importers.records import (
     WatchlistRecord,
     canonical_time,
 )
-from moviecli.render_text import unneutralise
+from moviecli.render.text import unneutralise
 
 FORMAT_NAME = "moviecli-export"
 VERSION = 1

@@ -1,4 +1,4 @@
-"""What importers yield and what the loader reports back.
+"""What importers yield (the loader's report, ImportSummary, is in models.views).
 
 Plain dataclasses, not pydantic models: a MovieLens import yields millions of rows,
 and each format validates its own fields as it reads them."""
@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-MAX_REJECTS_SHOWN = 20
+from moviecli.models.views import Reject
 
 
 def canonical_time(moment: datetime) -> str:
@@ -181,13 +181,6 @@ class Skip:
 
 
 @dataclass(slots=True)
-class Reject:
-    line: int
-    reason: str
-    file: str = ""
-
-
-@dataclass(slots=True)
 class Progress:
     """How far through its input the importer is (bytes), for the progress bar."""
 
@@ -227,40 +220,3 @@ class ImportSource:
     # Letterboxd and Trakt watchlists hold films not yet seen; moviecli's own may hold
     # a film to see again.
     watchlist_skips_watched: bool = True
-
-
-@dataclass
-class ImportSummary:
-    format: str
-    source: str
-    dry_run: bool = False
-    rows: int = 0
-    movies_added: int = 0
-    movies_matched: int = 0
-    movies_updated: int = 0
-    ratings_added: int = 0
-    ratings_replaced: int = 0
-    ratings_unchanged: int = 0
-    tags_added: int = 0
-    tags_unchanged: int = 0
-    users_added: int = 0
-    viewings_added: int = 0
-    viewings_unchanged: int = 0
-    watchlist_added: int = 0
-    watchlist_unchanged: int = 0
-    lists_added: int = 0
-    lists_matched: int = 0
-    list_items_added: int = 0
-    list_items_unchanged: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    rejected: list[Reject] = field(default_factory=list)
-    rejected_count: int = 0
-    seconds: float = 0.0
-
-    def skip(self, reason: str, count: int = 1) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + count
-
-    def reject(self, reject: Reject) -> None:
-        self.rejected_count += 1
-        if len(self.rejected) < MAX_REJECTS_SHOWN:
-            self.rejected.append(reject)

@@ -47,8 +47,10 @@ from moviecli.models.types import (
     utcnow_millis,
 )
 from moviecli.models.views import (
+    MAX_REJECTS_SHOWN,
     CatalogStats,
     Credit,
+    ImportSummary,
     ListDetail,
     ListEntry,
     ListSummary,
@@ -60,6 +62,7 @@ from moviecli.models.views import (
     PersonPublic,
     RatingChange,
     RatingPublic,
+    Reject,
     TagCount,
     TopExplainedRow,
     TopRow,
@@ -70,12 +73,14 @@ from moviecli.models.views import (
 
 __all__ = [
     "GENRE_SEPARATORS",
+    "MAX_REJECTS_SHOWN",
     "CatalogStats",
     "Credit",
     "EpochMillis",
     "ExternalId",
     "Genre",
     "GenreList",
+    "ImportSummary",
     "ListDetail",
     "ListEntry",
     "ListItem",
@@ -100,6 +105,7 @@ __all__ = [
     "RatingChange",
     "RatingCreate",
     "RatingPublic",
+    "Reject",
     "Review",
     "Score",
     "Tag",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import SQLModel
@@ -188,6 +189,56 @@ class YearReview(SQLModel):
     top_people: list[tuple[str, str, int]]
     average_rating: float | None
     best_new: ViewingPublic | None
+
+
+# ---------------------------------------------------------------- imports
+
+# Plain dataclasses, not pydantic models, as the importers' records are (importers/records.py).
+MAX_REJECTS_SHOWN = 20
+
+
+@dataclass(slots=True)
+class Reject:
+    line: int
+    reason: str
+    file: str = ""
+
+
+@dataclass
+class ImportSummary:
+    format: str
+    source: str
+    dry_run: bool = False
+    rows: int = 0
+    movies_added: int = 0
+    movies_matched: int = 0
+    movies_updated: int = 0
+    ratings_added: int = 0
+    ratings_replaced: int = 0
+    ratings_unchanged: int = 0
+    tags_added: int = 0
+    tags_unchanged: int = 0
+    users_added: int = 0
+    viewings_added: int = 0
+    viewings_unchanged: int = 0
+    watchlist_added: int = 0
+    watchlist_unchanged: int = 0
+    lists_added: int = 0
+    lists_matched: int = 0
+    list_items_added: int = 0
+    list_items_unchanged: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    rejected: list[Reject] = field(default_factory=list)
+    rejected_count: int = 0
+    seconds: float = 0.0
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+    def reject(self, reject: Reject) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REJECTS_SHOWN:
+            self.rejected.append(reject)
 
 
 MovieDetail.model_rebuild()

@@ -12,15 +12,15 @@ from rich.text import Text
 
 from moviecli.options import OutputFormat
 from moviecli.recommend.views import Evaluation, Recommendations, TasteProfile
-from moviecli.render import (
+from moviecli.render.emit import (
     CsvOut,
     for_programs,
     stderr_console,
     stdout_console,
-    user_text,
     write_csv,
     write_json,
 )
+from moviecli.render.widgets import user_text, year_text
 
 RECOMMEND_FIELDS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
 EVALUATION_FIELDS = ["method", "hit_rate", "ndcg"]
@@ -51,10 +51,6 @@ def training_progress(phase: str) -> Iterator[Callable[[int, int], None] | None]
         yield update
 
 
-def _year(year: int | None) -> str:
-    return str(year) if year is not None else "?"
-
-
 def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
     if for_programs(result.rows, fmt, RECOMMEND_FIELDS):
         return
@@ -80,7 +76,7 @@ def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
             str(row.rank),
             str(row.id),
             title,
-            _year(row.year),
+            year_text(row.year),
             user_text(", ".join(row.genres)),
             f"{row.score:.3f}",
             user_text("; ".join(row.because)),
@@ -175,7 +171,7 @@ def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
             table.add_row(
                 str(d.id),
                 user_text(d.title),
-                _year(d.year),
+                year_text(d.year),
                 f"{d.score:.1f}",
                 f"{d.crowd_mean:.2f}",
                 str(d.crowd_count),

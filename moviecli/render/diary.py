@@ -1,6 +1,6 @@
 """What the diary commands print: viewings, the watchlist, lists, tags, people, the
-year in review. Built on render.py's public helpers (JSON, CSV, consoles, stars); user
-text reaches Rich only as `Text`."""
+year in review. Built on `emit` (JSON, CSV, consoles) and `widgets` (stars, titles,
+bars); user text reaches Rich only as `Text`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from moviecli.models import (
+from moviecli.models.views import (
     ListDetail,
     ListSummary,
     MovieDetail,
@@ -20,8 +20,9 @@ from moviecli.models import (
     YearReview,
 )
 from moviecli.options import OutputFormat
-from moviecli.render import for_programs, stars, stdout_console, user_text, write_csv, write_json
-from moviecli.render_text import visible
+from moviecli.render.emit import for_programs, stdout_console, write_csv, write_json
+from moviecli.render.text import visible
+from moviecli.render.widgets import bar_chart, score_text, title_text, user_text
 
 VIEWING_FIELDS = [
     "id",
@@ -39,18 +40,6 @@ WATCHLIST_FIELDS = ["movie_id", "title", "year", "added_at", "note"]
 LIST_FIELDS = ["name", "description", "ranked", "count", "seen"]
 LIST_ITEM_FIELDS = ["position", "movie_id", "title", "year", "note", "seen"]
 TAG_FIELDS = ["tag", "movies"]
-
-
-def _title(title: str, year: int | None) -> Text:
-    text = user_text(title, style="bold")
-    text.append(visible(f" ({year if year is not None else '?'})"), style="dim")
-    return text
-
-
-def _score(score: float | None) -> Text:
-    if score is None:
-        return user_text("–", style="dim")
-    return Text.assemble((stars(score), "yellow"), f" {score:.1f}")
 
 
 def _dim(message: str) -> None:
@@ -73,10 +62,10 @@ def _viewings_table(rows: Sequence[ViewingPublic], *, with_movie: bool = True) -
     for row in rows:
         cells: list[str | Text] = [str(row.id), row.watched_on or "no date"]
         if with_movie:
-            cells.append(_title(row.title, row.year))
+            cells.append(title_text(row.title, row.year))
         cells += [
             user_text("↻" if row.rewatch else ""),
-            _score(row.score),
+            score_text(row.score),
             user_text(", ".join(row.tags)),
             user_text(row.review or "", multiline=True),
         ]
@@ -103,13 +92,13 @@ def viewing(row: ViewingPublic, fmt: OutputFormat, *, action: str) -> None:
     line = user_text(f"{action} ", style="green")
     line.append(visible(f"entry {row.id}: "), style="cyan")
     line.append(visible(f"{row.user} watched "))
-    line.append_text(_title(row.title, row.year))
+    line.append_text(title_text(row.title, row.year))
     line.append(visible(f" on {row.watched_on}") if row.watched_on else " (no date)")
     if row.rewatch:
         line.append(visible(" (rewatch)"), style="dim")
     if row.score is not None:
         line.append(visible("  "))
-        line.append_text(_score(row.score))
+        line.append_text(score_text(row.score))
     if row.tags:
         line.append(visible(f"  tags: {', '.join(row.tags)}"), style="italic")
     stdout_console().print(line)
@@ -128,7 +117,7 @@ def watchlist(
         for row in rows:
             line = user_text(f"{action}: ", style="green")
             line.append(visible(f"#{row.movie_id} "), style="cyan")
-            line.append_text(_title(row.title, row.year))
+            line.append_text(title_text(row.title, row.year))
             console.print(line)
         return
     if not rows:
@@ -142,7 +131,7 @@ def watchlist(
     for row in rows:
         table.add_row(
             str(row.movie_id),
-            _title(row.title, row.year),
+            title_text(row.title, row.year),
             row.added_at.strftime("%Y-%m-%d"),
             user_text(row.note or "", multiline=True),
         )
@@ -209,7 +198,7 @@ def list_detail(detail: ListDetail, fmt: OutputFormat) -> None:
             table.add_row(
                 str(item.position),
                 str(item.movie_id),
-                _title(item.title, item.year),
+                title_text(item.title, item.year),
                 "✓" if item.seen else "",
                 user_text(item.note or "", multiline=True),
             )
@@ -233,7 +222,7 @@ def movie_tags(
         write_csv(list(payload), [SimpleNamespace(**payload)])  # type: ignore[list-item]
         return
     line = user_text(f"#{movie_id} ", style="cyan")
-    line.append_text(_title(title, year))
+    line.append_text(title_text(title, year))
     line.append(visible(f"  tags: {', '.join(tags)}") if tags else "  no tags", style="italic")
     stdout_console().print(line)
 
@@ -281,10 +270,10 @@ def people(rows: Sequence[PersonPublic], fmt: OutputFormat) -> None:
         for film in person.films:
             table.add_row(
                 str(film.movie_id),
-                _title(film.title, film.year),
+                title_text(film.title, film.year),
                 film.role,
                 "✓" if film.seen else "",
-                _score(film.score),
+                score_text(film.score),
             )
         console.print(table)
         console.print(user_text(f"seen {person.seen} of {person.count}", style="dim"))
@@ -347,22 +336,14 @@ def year_review(review: YearReview, fmt: OutputFormat) -> None:
     )
     console.print(counts)
     console.print()
-    biggest = max(m.films for m in review.months) or 1
-    bars = Table.grid(padding=(0, 1))
-    bars.add_column(style="dim", no_wrap=True)
-    bars.add_column(no_wrap=True)
-    bars.add_column(justify="right", style="dim")
-    for month in review.months:
-        bar = "█" * round(month.films / biggest * 30) if month.films else ""
-        bars.add_row(month.month, user_text(bar, style="magenta"), str(month.films))
-    console.print(bars)
+    console.print(bar_chart([(m.month, m.films) for m in review.months], label_style="dim"))
     if review.best_new is not None:
         best = review.best_new
         console.print()
         line = user_text("best first viewing: ", style="dim")
-        line.append_text(_title(best.title, best.year))
+        line.append_text(title_text(best.title, best.year))
         line.append(visible("  "))
-        line.append_text(_score(best.score))
+        line.append_text(score_text(best.score))
         console.print(line)
     for label, rows in (
         ("top genres", [(g, n) for g, n in review.top_genres]),

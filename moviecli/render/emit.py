@@ -1,0 +1,97 @@
+"""How records leave moviecli: Rich consoles, JSON, and the one CSV writer (CsvOut).
+
+Times are ISO 8601 UTC in JSON and CSV; `-f json` / `-f csv` of any record goes
+through `for_programs`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.text import Text
+
+from moviecli.options import OutputFormat
+from moviecli.render.text import csv_cell, visible
+
+
+def stdout_console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def stderr_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def iso_utc(moment: datetime) -> str:
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return (
+        moment.isoformat(timespec="seconds") + "Z"
+        if not moment.microsecond
+        else (moment.isoformat() + "Z")
+    )
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, BaseModel):
+        return {k: jsonable(v) for k, v in value}
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def write_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(jsonable(data), ensure_ascii=False, indent=2) + "\n")
+
+
+class CsvOut:
+    """The one CSV writer (every `-f csv` and `export -f csv`): formula cells
+    neutralised, numbers written one way (text.number), times ISO 8601 UTC."""
+
+    def __init__(self, stream: TextIO, fields: Sequence[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator="\n")
+        self._writer.writerow(fields)
+
+    def row(self, values: Iterable[Any]) -> None:
+        self._writer.writerow(
+            [iso_utc(v) if isinstance(v, datetime) else csv_cell(v) for v in values]
+        )
+
+
+def write_csv(fields: Sequence[str], rows: Iterable[BaseModel]) -> None:
+    out = CsvOut(sys.stdout, fields)
+    for row in rows:
+        out.row(getattr(row, f) for f in fields)
+
+
+def for_programs(
+    data: BaseModel | Sequence[BaseModel], fmt: OutputFormat, fields: Sequence[str]
+) -> bool:
+    """Write `-f json` or `-f csv` output on stdout; False when a table is wanted."""
+    if fmt is OutputFormat.json:
+        write_json(data)
+        return True
+    if fmt is OutputFormat.csv:
+        write_csv(fields, [data] if isinstance(data, BaseModel) else data)
+        return True
+    return False
+
+
+def note(message: str) -> None:
+    """A line for the person, not for a program: it goes to stderr."""
+    stderr_console().print(Text(visible(message)))
+
+
+def plain(text: str) -> None:
+    """A bare value on stdout (a path, a revision), for scripts."""
+    sys.stdout.write(visible(text) + "\n")
