@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from moviecli.config import DatabaseLocation
 from moviecli.store.engine import make_engine
-from moviecli.store.schema import ensure_schema
+from moviecli.store.migrate import ensure_schema
 
 # SQLite gives a new row the highest id + 1; PostgreSQL's sequences move on past ids
 # freed by a delete or taken by a rolled-back command (a Ctrl-C'd import), so the same

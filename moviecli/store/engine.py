@@ -72,7 +72,7 @@ def _sqlite_engine(location: DatabaseLocation, timeout: float) -> Engine:
             cursor.execute("PRAGMA foreign_keys = ON")
             # No `journal_mode = WAL` here: it rewrites the file header, and a command
             # refused on an old, foreign or newer file must leave it byte for byte as it
-            # was. Migrations set WAL; ensure_schema sets it on a catalog at head.
+            # was. Migrations set WAL; migrate.ensure_schema sets it on a catalog at head.
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()

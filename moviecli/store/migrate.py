@@ -5,35 +5,81 @@ Every upgrade or downgrade runs in one transaction holding the catalog's write l
 never interleave, and DDL is transactional on both). On SQLite the connection has
 foreign keys OFF (a batch migration rebuilds tables, and with foreign keys on the
 rebuild would cascade-delete the ratings) and checks them itself before it commits.
+
+`ensure_schema`, which every command runs, lives here too, so this module loads Alembic
+only inside the functions that run it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RangeNotAncestorError, RevisionError
-from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine
 
+from moviecli.config import DatabaseLocation
 from moviecli.errors import MoviecliError, SchemaError
 from moviecli.store import schema
 from moviecli.store.backup import backup_before_change
 
+if TYPE_CHECKING:  # Alembic is loaded only by the functions that run it
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+
+def ensure_schema(engine: Engine, location: DatabaseLocation) -> None:
+    """Create a new catalog at head; refuse a catalog at another revision."""
+    revision, has_tables = schema.read_revision(engine)
+    if revision == schema.head():
+        _use_wal(engine)
+        return
+    if revision is None:
+        if has_tables:
+            raise SchemaError(
+                f"{location.display} is {schema.engine_name(engine)} but not a moviecli catalog"
+            )
+        upgrade(engine, schema.head(), backup=False)
+        return
+    schema.refuse_unknown(revision)
+    raise SchemaError(
+        f"database schema is at revision {revision}, this moviecli needs "
+        f"{schema.head()}; run 'moviecli db upgrade'"
+    )
+
+
+def _set_wal(raw: Any) -> None:
+    """WAL mode on an SQLite driver connection, outside a transaction (persistent: a
+    no-op once set)."""
+    if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        raw.execute("PRAGMA journal_mode = WAL")
+
+
+def _use_wal(engine: Engine) -> None:
+    """Put an SQLite catalog at head in WAL mode."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        _set_wal(conn.connection.driver_connection)
+
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    config = Config(str(schema.alembic_ini_path()))
+    from alembic.config import Config
+
+    # stdout given at call time: Config's default is sys.stdout as it was when Alembic
+    # was first imported, which (loaded lazily) may be a stream replaced since.
+    config = Config(str(schema.alembic_ini_path()), stdout=sys.stdout)
     config.attributes["connection"] = connection
     config.attributes["called_from_moviecli"] = True
     return config
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
@@ -46,8 +92,8 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
         # WAL must be set outside a transaction (foreign keys too: the engine's begin
         # hook turns them off below). WAL is set here, when a catalog is created or
         # migrated, and never by a command that might be refused.
-        if is_sqlite and raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            raw.execute("PRAGMA journal_mode = WAL")
+        if is_sqlite:
+            _set_wal(raw)
         try:
             with conn.execution_options(immediate=True, foreign_keys=False).begin():
                 yield conn
@@ -87,11 +133,7 @@ def _catalog_revision(engine: Engine) -> str | None:
         raise SchemaError(
             f"this is {schema.engine_name(engine)} but not a moviecli catalog; it was not touched"
         )
-    if revision is not None and revision not in schema.revisions():
-        raise SchemaError(
-            f"database schema is at revision {revision}, which this moviecli does not know "
-            "(made by a newer moviecli?); upgrade moviecli, the catalog was not touched"
-        )
+    schema.refuse_unknown(revision)
     return revision
 
 
@@ -119,6 +161,8 @@ def _run(
             # A catalog with no revision holds no data yet: nothing to keep a copy of.
             if backup and before is not None:
                 backup_path = backup_before_change(engine)
+            from alembic import command
+
             getattr(command, direction)(alembic_config(conn), revision)
     except Exception as error:
         kept = f" (a copy made before is at {backup_path})" if backup_path else ""
@@ -143,6 +187,9 @@ def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> M
     """Upgrade to `revision` in one transaction. Nothing happens (no backup either) when
     the catalog is already there; otherwise, with `backup`, a catalog that holds data
     is first copied beside itself."""
+    from alembic.script.revision import RangeNotAncestorError, RevisionError
+    from alembic.util.exc import CommandError
+
     before = _catalog_revision(engine)
     try:
         steps = _steps(revision, before or "base")
@@ -162,6 +209,9 @@ def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> M
 
 def downgrade(engine: Engine, revision: str, *, backup: bool = True) -> MigrationResult:
     """Downgrade to `revision` ('base' removes every table) after a backup copy."""
+    from alembic.script.revision import RangeNotAncestorError, RevisionError
+    from alembic.util.exc import CommandError
+
     before = _catalog_revision(engine)
     try:
         script_directory().get_revisions(revision)  # an unknown target is refused, always
@@ -181,7 +231,4 @@ def downgrade(engine: Engine, revision: str, *, backup: bool = True) -> Migratio
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    return schema.read_revision(engine)[0]

@@ -1,8 +1,10 @@
-"""The catalog's schema revision, read without loading Alembic.
+"""The catalog's schema revision, read and classified without loading Alembic.
 
-Ordinary commands compare the catalog's `alembic_version` row with HEAD; only the
-`db` commands (and a brand-new catalog) load Alembic. The revisions are read from the
-names of the scripts in migrations/versions (`0001_initial_schema.py` is 0001)."""
+A leaf: it imports nothing else from the store (migrate.py imports it, never the
+reverse). Ordinary commands compare the catalog's `alembic_version` row with HEAD
+(migrate.ensure_schema); only the `db` commands (and a brand-new catalog) load Alembic.
+The revisions are read from the names of the scripts in migrations/versions
+(`0001_initial_schema.py` is 0001)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from pathlib import Path
 from sqlalchemy import Engine, inspect
 
 import moviecli
-from moviecli.config import DatabaseLocation
 from moviecli.errors import SchemaError
 
 _SCRIPT = re.compile(r"^(\d{4})_\w+\.py$")
@@ -69,41 +70,14 @@ def read_revision(engine: Engine) -> tuple[str | None, bool]:
     return revision, bool(tables - {"alembic_version"})
 
 
-def _use_wal(engine: Engine) -> None:
-    """Put an SQLite catalog at head in WAL mode (persistent: a no-op once set)."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            raw.execute("PRAGMA journal_mode = WAL")
-
-
 def engine_name(engine: Engine) -> str:
     return "an SQLite database" if engine.dialect.name == "sqlite" else "a PostgreSQL database"
 
 
-def ensure_schema(engine: Engine, location: DatabaseLocation) -> None:
-    """Create a new catalog at head; refuse a catalog at another revision."""
-    revision, has_tables = read_revision(engine)
-    if revision == head():
-        _use_wal(engine)
-        return
-    if revision is None:
-        if has_tables:
-            raise SchemaError(
-                f"{location.display} is {engine_name(engine)} but not a moviecli catalog"
-            )
-        from moviecli.store.migrate import upgrade
-
-        upgrade(engine, head(), backup=False)
-        return
-    if revision in revisions():
+def refuse_unknown(revision: str | None) -> None:
+    """Refuse a catalog at a revision this code does not know (made by a newer moviecli)."""
+    if revision is not None and revision not in revisions():
         raise SchemaError(
-            f"database schema is at revision {revision}, this moviecli needs "
-            f"{head()}; run 'moviecli db upgrade'"
+            f"database schema is at revision {revision}, which this moviecli does not know "
+            "(made by a newer moviecli?); upgrade moviecli, the catalog was not touched"
         )
-    raise SchemaError(
-        f"database schema is at revision {revision}, which this moviecli does not know "
-        "(made by a newer moviecli?); upgrade moviecli, the catalog was not touched"
-    )
