@@ -132,7 +132,7 @@ def export(
     """Export the catalog: JSON (everything), CSV (ratings with titles and years) or a
     user's diary for Letterboxd."""
     from moviecli import render
-    from moviecli.importers import moviecli_export
+    from moviecli.exporters import letterboxd, moviecli_json, ratings_csv
     from moviecli.outfile import STDOUT, open_output, plan
     from moviecli.render.text import plural
     from moviecli.store.schema import head
@@ -145,13 +145,13 @@ def export(
     plan(output, force=force)  # refuse before the catalog is read
     with session(ctx, write=False) as s, open_output(output, force=force) as stream:
         if fmt is ExportFormat.json:
-            counts = moviecli_export.write_json(s, stream, revision=head())
+            counts = moviecli_json.write_json(s, stream, revision=head())
             what = f"{plural(counts['movies'], 'movie')}, {plural(counts['ratings'], 'rating')}"
         elif fmt is ExportFormat.letterboxd:
-            rows = moviecli_export.write_letterboxd(s, stream, user=user_name(user))
+            rows = letterboxd.write_letterboxd(s, stream, user=user_name(user))
             what = plural(rows, "diary row")
         else:
-            what = plural(moviecli_export.write_csv(s, stream), "rating")
+            what = plural(ratings_csv.write_csv(s, stream), "rating")
     if output != STDOUT:
         render.note(f"Exported {what} to {output}")
 

@@ -6,8 +6,8 @@ letterboxd.py       a Letterboxd export: one CSV, the unzipped folder or the .zi
 imdb.py             an IMDb "Your ratings", watchlist or list CSV (columns read by name)
 trakt.py            a Trakt export (.zip or folder of JSON): history, ratings, watchlist, lists
 netflix.py          Netflix's viewing history (Title,Date; locale dates)
-moviecli_export.py  moviecli's own JSON and CSV export (reading and writing)
-records.py          the records they yield and the summary the loader returns
+moviecli_export.py  moviecli's own JSON and CSV export (reading; writers: exporters/)
+records.py          the records they yield (the loader's summary: models.views)
 load.py             matches and counts an import; writes through store/bulk, one transaction
 """
 

@@ -1,28 +1,24 @@
-"""moviecli's own export, written and read here.
+"""moviecli's own export, read back (the writers are in moviecli/exporters/).
 
 JSON holds everything (genres, users, movies with their genres, external ids and
-timestamps, ratings with reviews, tags) and is laid out one record per line, so both
-the export and the import stream: a 25-million-rating catalog never sits in memory.
-It is still one ordinary JSON document; a copy that was reformatted by another tool
-is read whole instead. Importing it into an empty catalog gives the same ids and
-timestamps back.
+timestamps, ratings with reviews, tags) and is laid out one record per line, so the
+import streams as the export does: a 25-million-rating catalog never sits in memory.
+A copy that was reformatted by another tool is read whole instead. Importing it into
+an empty catalog gives the same ids and timestamps back.
 
-CSV holds ratings joined with their movie's title and year, one per row, for a
-spreadsheet; cells that start with = + - @ get a leading ' so no spreadsheet runs them
-as formulas (and lose it again when imported)."""
+CSV holds ratings joined with their movie's title and year; the leading ' that the
+export put before cells starting with = + - @ is taken off again."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
-from itertools import chain
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TextIO
-
-from sqlmodel import Session
+from typing import Any
 
 from moviecli.errors import ImportFormatError
+from moviecli.exporters.moviecli_format import CSV_FIELDS, FORMAT_NAME, SECTIONS
 from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
 from moviecli.importers.records import (
     GenreRecord,
@@ -43,48 +39,7 @@ from moviecli.importers.records import (
 )
 from moviecli.render.text import unneutralise
 
-FORMAT_NAME = "moviecli-export"
-VERSION = 1
-CSV_FIELDS = ["movie_id", "title", "year", "user", "score", "review", "rated_at"]
-LETTERBOXD_FIELDS = [
-    "Title",
-    "Year",
-    "imdbID",
-    "WatchedDate",
-    "Rating10",
-    "Rewatch",
-    "Tags",
-    "Review",
-]
-SECTIONS = (
-    "genres",
-    "users",
-    "people",
-    "movies",
-    "ratings",
-    "tags",
-    "viewings",
-    "watchlist",
-    "lists",
-    "list_items",
-)
-
-
 # ---------------------------------------------------------------- timestamps
-
-
-def iso(stored: str | int | datetime | None) -> str | None:
-    """A stored timestamp ('2024-03-31 20:15:00.000000', a naive UTC datetime, or
-    milliseconds since 1970) as ISO 8601 UTC."""
-    if stored is None:
-        return None
-    if isinstance(stored, datetime):
-        moment = stored.replace(tzinfo=None)
-    elif isinstance(stored, int):
-        moment = datetime(1970, 1, 1) + timedelta(milliseconds=stored)
-    else:
-        moment = datetime.fromisoformat(stored)
-    return moment.isoformat(timespec="microseconds") + "Z"
 
 
 def stored(text: str) -> str:
@@ -93,216 +48,6 @@ def stored(text: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return canonical_time(moment)
-
-
-# ---------------------------------------------------------------- spreadsheet safety
-
-
-# ---------------------------------------------------------------- writing
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
-
-
-def write_json(session: Session, out: TextIO, *, revision: str | None) -> dict[str, int]:
-    """Every table, one record per line; returns how many records of each kind."""
-    counts = dict.fromkeys(SECTIONS, 0)
-    head = {
-        "version": VERSION,
-        "exported_at": iso(canonical_time(datetime.now(UTC))),
-        "schema_revision": revision,
-    }
-    out.write("{\n" + f'"format": {_dumps(FORMAT_NAME)},\n"export": {_dumps(head)},\n')
-    for position, section in enumerate(SECTIONS):
-        out.write(f'"{section}": [\n')
-        first = True
-        for record in _section(session, section):
-            out.write(("" if first else ",\n") + _dumps(record))
-            first = False
-            counts[section] += 1
-        out.write(
-            ("\n" if not first else "") + ("]\n" if position == len(SECTIONS) - 1 else "],\n")
-        )
-    out.write("}\n")
-    return counts
-
-
-def _section(session: Session, section: str) -> Iterator[dict[str, Any]]:
-    from moviecli.store.repo.dump import stream
-
-    if section == "genres":
-        for genre_id, name in stream(session=session, name="genres"):
-            yield {"id": genre_id, "name": name}
-    elif section == "users":
-        for user_id, name in stream(session=session, name="users"):
-            yield {"id": user_id, "name": name}
-    elif section == "movies":
-        yield from _movies(session)
-    elif section == "ratings":
-        for movie_id, user_id, score, review, rated_at in stream(session=session, name="ratings"):
-            yield {
-                "movie_id": movie_id,
-                "user_id": user_id,
-                "score": score,
-                "review": review,
-                "rated_at": iso(rated_at),
-            }
-    elif section == "tags":
-        for movie_id, user_id, tag, tagged_at in stream(session=session, name="tags"):
-            yield {
-                "movie_id": movie_id,
-                "user_id": user_id,
-                "tag": tag,
-                "tagged_at": iso(tagged_at),
-            }
-    elif section == "people":
-        for person_id, name in stream(session=session, name="people"):
-            yield {"id": person_id, "name": name}
-    elif section == "viewings":
-        for row in stream(session=session, name="viewings"):
-            yield {
-                "id": row[0],
-                "movie_id": row[1],
-                "user_id": row[2],
-                "watched_on": None if row[3] is None else str(row[3])[:10],
-                "rewatch": bool(row[4]),
-                "review": row[5],
-                "created_at": iso(row[6]),
-            }
-    elif section == "watchlist":
-        for user_id, movie_id, added_at, note in stream(session=session, name="watchlist"):
-            yield {
-                "user_id": user_id,
-                "movie_id": movie_id,
-                "added_at": iso(added_at),
-                "note": note,
-            }
-    elif section == "lists":
-        for list_id, user_id, name, description, ranked, created_at in stream(
-            session=session, name="lists"
-        ):
-            yield {
-                "id": list_id,
-                "user_id": user_id,
-                "name": name,
-                "description": description,
-                "ranked": bool(ranked),
-                "created_at": iso(created_at),
-            }
-    elif section == "list_items":
-        for list_id, movie_id, position, note, added_at in stream(
-            session=session, name="list_items"
-        ):
-            yield {
-                "list_id": list_id,
-                "movie_id": movie_id,
-                "position": position,
-                "note": note,
-                "added_at": iso(added_at),
-            }
-
-
-def _movies(session: Session) -> Iterator[dict[str, Any]]:
-    from moviecli.store.repo.dump import stream
-
-    genres = stream(session=session, name="movie_genres")
-    external = stream(session=session, name="external_ids")
-    people = stream(session=session, name="movie_people")
-    next_genre = next(genres, None)
-    next_external = next(external, None)
-    next_person = next(people, None)
-    for row in stream(session=session, name="movies"):
-        movie_id = row[0]
-        names: list[str] = []
-        while next_genre is not None and next_genre[0] <= movie_id:
-            if next_genre[0] == movie_id:
-                names.append(next_genre[1])
-            next_genre = next(genres, None)
-        ids: dict[str, str] = {}
-        more: list[list[str]] = []  # a second id of a source: every row is exported
-        while next_external is not None and next_external[0] <= movie_id:
-            if next_external[0] == movie_id:
-                _movie, source, value = next_external
-                if source in ids:
-                    more.append([source, value])
-                else:
-                    ids[source] = value
-            next_external = next(external, None)
-        credits: list[dict[str, Any]] = []
-        while next_person is not None and next_person[0] <= movie_id:
-            if next_person[0] == movie_id:
-                _movie, role, person_id, position = next_person
-                credits.append({"role": role, "person_id": person_id, "position": position})
-            next_person = next(people, None)
-        yield {
-            "id": movie_id,
-            "title": row[1],
-            "year": row[2],
-            "original_title": row[3],
-            "runtime_minutes": row[4],
-            "director": row[5],
-            "created_at": iso(row[6]),
-            "updated_at": iso(row[7]),
-            "genres": names,
-            "external_ids": ids,
-            **({"more_external_ids": more} if more else {}),
-            "people": credits,
-        }
-
-
-def write_letterboxd(session: Session, out: TextIO, *, user: str) -> int:
-    """The user's diary as Letterboxd's import CSV: a row per viewing (undated ones are
-    "watched"), then a row per film rated but never logged. Letterboxd keeps a rating
-    and tags per entry; moviecli keeps one per film, so the film's latest viewing
-    carries them. Returns the number of rows."""
-    from moviecli.errors import NotFoundError
-    from moviecli.store.repo.dump import stream, user_id
-
-    owner = user_id(session=session, name=user)
-    if owner is None:
-        raise NotFoundError(f"there is no user named {user!r} in this catalog")
-    tags: dict[int, list[str]] = {}
-    for movie_id, tag in stream(session=session, name="letterboxd_tags", user_id=owner):
-        tags.setdefault(movie_id, []).append(tag)
-    viewings = list(stream(session=session, name="letterboxd_viewings", user_id=owner))
-    latest = {row[0]: index for index, row in enumerate(viewings)}
-    from moviecli.render import CsvOut
-
-    writer = CsvOut(out, LETTERBOXD_FIELDS)
-    count = 0
-    rated = stream(session=session, name="letterboxd_rated", user_id=owner)
-    for index, row in enumerate(chain(viewings, rated)):
-        movie_id, title, year, imdb_id, watched_on, rewatch, review, score, rating_review = row
-        last = index >= len(viewings) or latest[movie_id] == index
-        writer.row(
-            [
-                title,
-                year,
-                imdb_id,
-                None if watched_on is None else str(watched_on)[:10],
-                round(score * 2) if last and score is not None else None,  # Rating10: whole
-                "true" if rewatch else "false",
-                ", ".join(tags.get(movie_id, [])) if last else "",
-                review or (rating_review if last and watched_on is None else "") or "",
-            ]
-        )
-        count += 1
-    return count
-
-
-def write_csv(session: Session, out: TextIO) -> int:
-    from moviecli.render import CsvOut
-    from moviecli.store.repo.dump import stream
-
-    writer = CsvOut(out, CSV_FIELDS)
-    count = 0
-    for movie_id, title, year, user, score, review, rated_at in stream(
-        session=session, name="ratings_with_titles"
-    ):
-        writer.row([movie_id, title, year, user, float(score), review, iso(rated_at)])
-        count += 1
-    return count
 
 
 # ---------------------------------------------------------------- reading

@@ -1,0 +1,25 @@
+"""The ratings joined with their movie's title and year, one per row, for a spreadsheet;
+cells that start with = + - @ get a leading ' (CsvOut) so no spreadsheet runs them as
+formulas (the importer takes it off again)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from sqlmodel import Session
+
+from moviecli.exporters.moviecli_format import CSV_FIELDS, iso
+
+
+def write_csv(session: Session, out: TextIO) -> int:
+    from moviecli.render import CsvOut
+    from moviecli.store.repo.dump import stream
+
+    writer = CsvOut(out, CSV_FIELDS)
+    count = 0
+    for movie_id, title, year, user, score, review, rated_at in stream(
+        session=session, name="ratings_with_titles"
+    ):
+        writer.row([movie_id, title, year, user, float(score), review, iso(rated_at)])
+        count += 1
+    return count
