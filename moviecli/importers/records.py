@@ -9,7 +9,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from moviecli.models.views import Reject
+from moviecli.models.views import Reject as Reject  # re-exported: the importers yield it
 
 
 def canonical_time(moment: datetime) -> str:
