@@ -263,3 +263,38 @@ class ListItem(SQLModel, table=True):
     position: int
     note: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
     added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
+
+
+class Privacy(SQLModel, table=True):
+    """Who besides the user sees their diary, reviews and lists on a shared catalog:
+    'public' (guests too), 'members' (no row means this) or 'private'. PostgreSQL's row
+    security enforces it (migration 0007); on SQLite it is stored and changes nothing.
+    `pseudonym` (PostgreSQL: random, readable by the owner only) stands for the user in
+    the anonymous scores that recommendations read."""
+
+    __tablename__ = "privacy"
+    __table_args__ = tuple(
+        CheckConstraint(f"{c} IN ('public', 'members', 'private')", name=c)
+        for c in ("diary", "reviews", "lists")
+    )
+
+    user_id: int = Field(sa_column=fk_column("users.id", primary_key=True))
+    diary: str = Field(
+        default="members",
+        max_length=8,
+        sa_type=text_type(8),
+        sa_column_kwargs={"server_default": "members"},
+    )
+    reviews: str = Field(
+        default="members",
+        max_length=8,
+        sa_type=text_type(8),
+        sa_column_kwargs={"server_default": "members"},
+    )
+    lists: str = Field(
+        default="members",
+        max_length=8,
+        sa_type=text_type(8),
+        sa_column_kwargs={"server_default": "members"},
+    )
+    pseudonym: int | None = Field(default=None)

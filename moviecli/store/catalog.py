@@ -19,12 +19,12 @@ from moviecli.store.migrate import ensure_schema
 # SQLite gives a new row the highest id + 1; PostgreSQL's sequences move on past ids
 # freed by a delete or taken by a rolled-back command (a Ctrl-C'd import), so the same
 # `add` would print another id. A writer (holding the write lock, so no one else is
-# inserting) first sets every sequence (one per table here) to where SQLite would be.
+# inserting) first sets every sequence (one per table here) to where SQLite would be,
+# through a function of the catalog's owner: a member's max(id) would miss the rows
+# that row security hides from them (migration 0007).
 SEQUENCED_TABLES = ("movies", "users", "genres", "tags", "viewings", "lists", "people")
-_NEXT_IDS_AS_SQLITE = "SELECT " + ", ".join(
-    f"setval(pg_get_serial_sequence('{table}', 'id'), "
-    f"coalesce((SELECT max(id) FROM {table}), 0) + 1, false)"
-    for table in SEQUENCED_TABLES
+NEXT_IDS_AS_SQLITE = (
+    "SELECT moviecli_sync_ids(ARRAY[" + ", ".join(f"'{t}'" for t in SEQUENCED_TABLES) + "])"
 )
 
 
@@ -59,7 +59,7 @@ class Catalog:
         with Session(bind, expire_on_commit=False, autoflush=True) as session, _sigint() as caught:
             try:
                 if write and check_schema and self.dialect == "postgresql":
-                    session.connection().exec_driver_sql(_NEXT_IDS_AS_SQLITE)
+                    session.connection().exec_driver_sql(NEXT_IDS_AS_SQLITE)
                 yield session
                 if caught:
                     # The KeyboardInterrupt was raised where Python ignores exceptions

@@ -1,8 +1,9 @@
 """Bulk import into PostgreSQL: ratings go to a temporary staging table with COPY
 (executemany is ~40x slower there), then into the catalog with one
-INSERT ... SELECT DISTINCT ON ... ON CONFLICT, and the aggregates of the touched
-movies are recomputed by one GROUP BY. Foreign keys stay on (PostgreSQL checks them
-per row; there is no session switch for that short of superuser rights).
+INSERT ... SELECT DISTINCT ON ... ON CONFLICT, and the catalog's triggers keep the
+aggregates of the touched movies (one GROUP BY per statement). Foreign keys stay on
+(PostgreSQL checks them per row; there is no session switch for that short of
+superuser rights).
 
 A first load into an empty ratings table drops the secondary indexes and builds them
 again afterwards, as on SQLite: one sort each instead of 25M random inserts."""
@@ -13,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from moviecli.store.bulk import BulkWriter, MergeCounts
-from moviecli.store.catalog import SEQUENCED_TABLES
+from moviecli.store.catalog import NEXT_IDS_AS_SQLITE
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -40,7 +41,14 @@ class PostgresBulk(BulkWriter):
             "movie_id integer, score double precision, rated_at bigint, review text) "
             "ON COMMIT DROP"
         )
-        self.first_load = first_load
+        # The first-load path drops and rebuilds the ratings' key: only its owner may
+        # (a member sees an empty ratings table when every rating is hidden from them).
+        self.first_load = first_load and bool(
+            self.scalar(
+                "SELECT pg_has_role(current_user, tableowner, 'USAGE') FROM pg_tables "
+                "WHERE schemaname = current_schema() AND tablename = 'ratings'"
+            )
+        )
 
     def finish(self) -> None:
         self.execute("DROP TABLE IF EXISTS pg_temp.import_ratings")
@@ -49,13 +57,9 @@ class PostgresBulk(BulkWriter):
             # instead of waiting for autovacuum to notice them.
             self.execute("ANALYZE movies, ratings")
         if self.explicit_ids:
-            for table in SEQUENCED_TABLES:
-                # Rows that brought their own ids leave the sequence behind: the next
-                # `add` would collide with them.
-                self.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"coalesce(max(id), 0) + 1, false) FROM {table}"
-                )
+            # Rows that brought their own ids leave the sequences behind: the next `add`
+            # would collide with them. The owner's function sees every row (0007).
+            self.execute(NEXT_IDS_AS_SQLITE)
 
     # ------------------------------------------------------------ staging
 
@@ -86,11 +90,10 @@ class PostgresBulk(BulkWriter):
         duplicates = self._drop_duplicates()
         counts = self._merge_into_empty() if self.first_load else self._merge_into_existing()
         counts.duplicates = duplicates
-        self.recompute_aggregates(
-            touched=""
-            if self.first_load
-            else "WHERE movie_id IN (SELECT movie_id FROM import_ratings)"
-        )
+        if self.first_load:
+            # The aggregate triggers were off for the one big INSERT: one GROUP BY instead.
+            # Otherwise the triggers (migration 0007) kept them, per statement.
+            self.recompute_aggregates(touched="")
         return counts
 
     def _drop_duplicates(self) -> int:
@@ -128,11 +131,13 @@ class PostgresBulk(BulkWriter):
             self.execute(f'ALTER TABLE ratings DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             self.execute(f'DROP INDEX "{name}"')
+        self.execute("ALTER TABLE ratings DISABLE TRIGGER ratings_aggregates_insert")
         added = self.execute(
             "INSERT INTO ratings (movie_id, user_id, score, rated_at, review) "
             "SELECT movie_id, user_id, score, rated_at, review FROM import_ratings "
             "ORDER BY user_id, movie_id"
         ).rowcount
+        self.execute("ALTER TABLE ratings ENABLE TRIGGER ratings_aggregates_insert")
         for name, definition, _kind in constraints:  # the key first (contype DESC)
             self.execute(f'ALTER TABLE ratings ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in indexes:

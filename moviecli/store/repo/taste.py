@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, column, func, select, table
 from sqlmodel import Session
 
 from moviecli.errors import NotFoundError
@@ -33,6 +33,18 @@ _movie_genres = MovieGenre.__table__  # type: ignore[attr-defined]
 _movie_people = MoviePerson.__table__  # type: ignore[attr-defined]
 _viewings = Viewing.__table__  # type: ignore[attr-defined]
 _watchlist = WatchlistItem.__table__  # type: ignore[attr-defined]
+
+# On a shared PostgreSQL catalog every score counts, but a member sees the rater only
+# where privacy allows (else a pseudonym): the view rating_scores (migration 0007).
+_rating_scores = table(
+    "rating_scores", column("user_id", Integer), column("movie_id", Integer), column("score")
+)
+
+
+def _scores(session: Session) -> str:
+    """Where the models read every rating from: the table, or on PostgreSQL the view."""
+    return "rating_scores" if session.get_bind().dialect.name == "postgresql" else "ratings"
+
 
 CHUNK_ROWS = 100_000
 LEADING_CAST = 5  # the cast a film is known by, for the cold start
@@ -118,7 +130,7 @@ def rating_chunks(*, session: Session, with_times: bool) -> Iterator[list[tuple]
     else:
         cursor = driver.cursor()
     try:
-        cursor.execute(f"SELECT {columns} FROM ratings")
+        cursor.execute(f"SELECT {columns} FROM {_scores(session)}")
         while chunk := cursor.fetchmany(CHUNK_ROWS):
             yield chunk
     finally:
@@ -263,8 +275,9 @@ def ratings_of_movies(
     conn = session.connection()
     out: list[tuple[int, int, float]] = []
     for batch in _batches(movie_ids):
-        query = select(_ratings.c.user_id, _ratings.c.movie_id, _ratings.c.score).where(
-            _ratings.c.movie_id.in_(batch)
+        source = _rating_scores if _scores(session) == "rating_scores" else _ratings
+        query = select(source.c.user_id, source.c.movie_id, source.c.score).where(
+            source.c.movie_id.in_(batch)
         )
         out.extend((u, m, float(s)) for u, m, s in conn.execute(query))
     return out
