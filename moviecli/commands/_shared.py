@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 
 from moviecli import startup
-from moviecli.config import current_user, resolve_location
+from moviecli.config import USER_ENV, DatabaseLocation, current_user, resolve_location
 from moviecli.errors import InvalidValueError
 
 if TYPE_CHECKING:
@@ -55,9 +56,21 @@ def session(ctx: typer.Context, *, write: bool, foreign_keys: bool = True) -> It
 
         scratch = Path(tempfile.mkdtemp(prefix="moviecli-empty-"))
         target = Catalog(resolve_location(str(scratch / "movies.db")))
+    state = _state()
     try:
         with target.session(write=write, foreign_keys=foreign_keys) as s:
-            yield s
+            if write and s.get_bind().dialect.name == "postgresql":
+                # A shared catalog: the users this command named must be ones the login
+                # role may write as (named now, or later while the session is open).
+                from moviecli.store import members
+
+                for name in state.get("users", ()):
+                    members.check_writer(s, name)
+                state["writer"] = s
+            try:
+                yield s
+            finally:
+                state.pop("writer", None)
     finally:
         target.dispose()
         if scratch is not None:
@@ -98,9 +111,55 @@ def parse_score(text: str) -> float:
 
 
 def user_name(option: str | None) -> str:
-    name = current_user(option).strip()
+    """The user a command reads or writes as: --user, else $MOVIECLI_USER, else the login
+    name; on a shared (PostgreSQL) catalog the default is the role logged in, and a
+    writer may name only users its role may write as (store/members.py)."""
+    state = _state()
+    location = _location_of_command()
+    shared = location is not None and _is_postgres(location)
+    if shared and option is None and not os.environ.get(USER_ENV, "").strip():
+        from moviecli.store.members import role_of
+
+        assert location is not None
+        name = role_of(location)
+    else:
+        name = current_user(option).strip()
     if not name:
         raise InvalidValueError("user name must not be blank")
     if len(name) > 64:
         raise InvalidValueError("user name must be at most 64 characters")
+    if shared:
+        state.setdefault("users", []).append(name)
+        if (writer := state.get("writer")) is not None:
+            from moviecli.store import members
+
+            members.check_writer(writer, name)
     return name
+
+
+def _state() -> dict[str, Any]:
+    """Per-invocation state on the root context (nothing outlives the command)."""
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return {}
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = {}
+    state: dict[str, Any] = root.obj.setdefault("members", {})
+    return state
+
+
+def _location_of_command() -> DatabaseLocation | None:
+    import click
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    return resolve_location((ctx.find_root().obj or {}).get("db"))
+
+
+def _is_postgres(location: DatabaseLocation) -> bool:
+    """As store.engine.is_postgres, without loading SQLAlchemy for an SQLite command."""
+    return location.url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")

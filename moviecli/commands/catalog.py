@@ -4,7 +4,7 @@
 # real annotations spare it evaluating hundreds of strings (~8 ms of each command).
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -328,9 +328,11 @@ def delete(
         # question would make every other terminal wait, then fail as "busy".
         with session(ctx, write=False) as s:
             target = movies_repo.resolve_movie(session=s, ref=movie)
+            assert target.id is not None
+            others = _others_with_data(s, target.id, target.title, target.year)
         question = (
             f"Delete #{target.id} {target.title} ({target.year or '?'}) "
-            f"and its {target.rating_count} rating(s)?"
+            f"and its {target.rating_count} rating(s){others}?"
         )
         try:
             confirmed = typer.confirm(question, default=False, err=True)
@@ -350,8 +352,29 @@ def delete(
             raise MoviecliError(
                 f"'{movie}' changed while you answered (now #{target.id}); nothing was deleted"
             )
+        assert target.id is not None
+        others = _others_with_data(s, target.id, target.title, target.year)
         deleted = movies_repo.delete_movie(session=s, movie=target)
+    if others:
+        render.note(f"Deleted with it: the ratings, diary and list entries{others}.")
     render.movie(deleted, fmt, action="Deleted")
+
+
+def _others_with_data(s: Any, movie_id: int, title: str, year: int | None) -> str:
+    """On a shared catalog: ' of NAME, NAME' when the film holds other people's data (the
+    caller must be an admin to delete it, else refused), '' otherwise."""
+    from moviecli.store import members
+
+    count, names, allowed = members.film_others(session=s, movie_id=movie_id)
+    if not count:
+        return ""
+    if not allowed:
+        raise members.NotAllowedError(
+            f"'{title} ({year or '?'})' holds the ratings, diary or lists of {count} other "
+            "user(s): only an admin of the catalog may delete it"
+        )
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return f" of {shown}"
 
 
 def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
