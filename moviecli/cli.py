@@ -140,16 +140,20 @@ def main_options(
             param_hint="'--db'",
         )
     ctx.obj = {"db": db}
+    from moviecli.commands._shared import begin_command
+
+    begin_command(ctx.obj)
 
 
 def _register() -> None:
-    from moviecli.commands import catalog, db, diary, io, ratings, recommend
+    from moviecli.commands import catalog, db, diary, io, privacy, ratings, recommend
 
     catalog.register(app)
     ratings.register(app)
     diary.register(app)
     io.register(app)
     recommend.register(app)
+    privacy.register(app)
     app.add_typer(db.app, name="db")
 
 

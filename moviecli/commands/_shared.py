@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -137,27 +138,29 @@ def user_name(option: str | None) -> str:
     return name
 
 
-def _state() -> dict[str, Any]:
-    """Per-invocation state on the root context (nothing outlives the command)."""
-    import click
+# The running command's root options ({"db": ...}), set by cli.py's callback for every
+# invocation, so that nothing from one command reaches the next in the same process.
+_command: ContextVar[dict[str, Any] | None] = ContextVar("moviecli_command", default=None)
 
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
+
+def begin_command(options: dict[str, Any]) -> None:
+    _command.set(options)
+
+
+def _state() -> dict[str, Any]:
+    """Per-invocation state of the members checks."""
+    options = _command.get()
+    if options is None:
         return {}
-    root = ctx.find_root()
-    if root.obj is None:
-        root.obj = {}
-    state: dict[str, Any] = root.obj.setdefault("members", {})
+    state: dict[str, Any] = options.setdefault("members", {})
     return state
 
 
 def _location_of_command() -> DatabaseLocation | None:
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    if ctx is None:
+    options = _command.get()
+    if options is None:
         return None
-    return resolve_location((ctx.find_root().obj or {}).get("db"))
+    return resolve_location(options.get("db"))
 
 
 def _is_postgres(location: DatabaseLocation) -> bool:

@@ -194,3 +194,128 @@ def backup(
     finally:
         target.dispose()
     render.note(f"Backed up {target.location.display} to {file}")
+
+
+members_app = typer.Typer(
+    help="Members of a shared (PostgreSQL) catalog: list, add, remove (owner or admins).",
+    invoke_without_command=True,
+)
+app.add_typer(members_app, name="members")
+
+
+@members_app.callback()
+def members_list(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", help="Output as a table, JSON or CSV.", metavar="table|json|csv"
+        ),
+    ] = "table",
+) -> None:
+    """List the catalog's members with their counts (owner or admins only)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from moviecli.commands._shared import session
+    from moviecli.options import OutputFormat
+    from moviecli.render.members import MemberPublic, members
+    from moviecli.store import members as repo
+
+    try:
+        chosen = OutputFormat(fmt.lower())
+    except ValueError:
+        raise typer.BadParameter("must be table, json or csv", param_hint="'--format'") from None
+    with session(ctx, write=False) as s:
+        _shared_only(s)
+        rows = repo.members(session=s)
+    members(
+        [
+            MemberPublic(
+                name=m.name,
+                role=m.kind,
+                ratings=m.ratings,
+                viewings=m.viewings,
+                lists=m.lists,
+                watchlist=m.watchlist,
+            )
+            for m in rows
+        ],
+        chosen,
+    )
+
+
+def _shared_only(s) -> None:  # type: ignore[no-untyped-def]
+    if s.get_bind().dialect.name != "postgresql":
+        raise MoviecliError(
+            "members belong to a shared PostgreSQL catalog; an SQLite catalog is one "
+            "person's file (see 'Sharing a catalog' in the README)"
+        )
+
+
+def _member_name(name: str) -> str:
+    from moviecli.rules import check_user_name
+
+    try:
+        name = check_user_name(name)
+    except ValueError as error:
+        raise MoviecliError(f"invalid member name: {error}") from None
+    if len(name.encode()) > 63 or name.lower().startswith("pg_"):
+        raise MoviecliError(
+            f"'{name}' cannot be a PostgreSQL role name (at most 63 bytes, not starting pg_)"
+        )
+    return name
+
+
+@members_app.command("add")
+def members_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The member's login role.")],
+    admin: Annotated[
+        bool, typer.Option("--admin", help="May manage members and delete used films.")
+    ] = False,
+    guest: Annotated[
+        bool, typer.Option("--guest", help="Read-only: sees what members made public.")
+    ] = False,
+) -> None:
+    """Create NAME's login role (or take an existing one) with a member's rights. No
+    password is set: the member sets it with psql's \\password, or the server's admin."""
+    from moviecli import render
+    from moviecli.commands._shared import session
+    from moviecli.store import members as repo
+
+    if admin and guest:
+        raise MoviecliError("--admin and --guest: give one of them")
+    name = _member_name(name)
+    kind = "admin" if admin else "guest" if guest else "member"
+    with session(ctx, write=True) as s:
+        _shared_only(s)
+        repo.add_member(session=s, name=name, kind=kind)
+    render.note(
+        f"{name} is now a{'n' if kind == 'admin' else ''} {kind} of this catalog. "
+        f"Give the role a password (psql: \\password {name}), then they connect as {name}."
+    )
+
+
+@members_app.command("remove")
+def members_remove(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The member's login role.")],
+    keep_data: Annotated[
+        bool,
+        typer.Option(
+            "--keep-data",
+            help="Keep their ratings, diary and lists (as a user with no role).",
+        ),
+    ] = False,
+) -> None:
+    """Take NAME's membership and drop the login role; their data goes too unless --keep-data."""
+    from moviecli import render
+    from moviecli.commands._shared import session
+    from moviecli.store import members as repo
+
+    with session(ctx, write=True) as s:
+        _shared_only(s)
+        dropped = repo.remove_member(session=s, name=name, keep_data=keep_data)
+    kept = "their data is kept" if keep_data else "their ratings, diary and lists went too"
+    role = "the role was dropped" if dropped else "the role stays (it owns things elsewhere)"
+    render.note(f"{name} is no longer a member: {kept}; {role}.")

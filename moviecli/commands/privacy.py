@@ -1,0 +1,81 @@
+"""`privacy`: what other members (and guests) see of your diary, reviews and lists."""
+
+# No `from __future__ import annotations`: Typer reads these signatures on every run.
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from moviecli.commands._shared import session, user_name
+from moviecli.options import FormatOption, OutputFormat, UserOption
+
+
+class Level(StrEnum):
+    public = "public"
+    members = "members"
+    private = "private"
+
+
+def privacy(
+    ctx: typer.Context,
+    diary: Annotated[
+        Level | None,
+        typer.Option(
+            "--diary",
+            help="Your viewings, ratings and tags: public (guests too), members, private.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    reviews: Annotated[
+        Level | None,
+        typer.Option(
+            "--reviews",
+            help="Ratings and diary entries that carry a review (scores still count in top).",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    lists: Annotated[
+        Level | None,
+        typer.Option(
+            "--lists",
+            help="Your lists and watchlist.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
+    user: UserOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Show or set who sees your diary, reviews and lists on a shared catalog (default:
+    members). On PostgreSQL the server enforces it, through moviecli and psql alike;
+    on SQLite (one person's file) it is stored and changes nothing."""
+    from moviecli.render.members import PrivacyPublic
+    from moviecli.render.members import privacy as show
+    from moviecli.store import members
+    from moviecli.store.repo import ratings as ratings_repo
+
+    changes = {
+        kind: level.value
+        for kind, level in (("diary", diary), ("reviews", reviews), ("lists", lists))
+        if level is not None
+    }
+    name = user_name(user)
+    with session(ctx, write=bool(changes)) as s:
+        if changes:
+            account = ratings_repo.get_or_create_user(session=s, name=name)
+            assert account.id is not None
+            settings = members.set_privacy(session=s, user_id=account.id, changes=changes)
+        else:
+            from moviecli.store.repo import taste
+
+            settings = members.privacy_of(
+                session=s, user_id=taste.find_user_id(session=s, name=name)
+            )
+    show(PrivacyPublic(user=name, **settings), fmt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("privacy")(privacy)
