@@ -143,8 +143,8 @@ def _roles(n: dict[str, str], server_version: int) -> list[str]:
         # The owner manages the groups (PostgreSQL 16+ wants ADMIN OPTION on a role to
         # grant it; a role's creator has it already) and is an admin itself.
         f"""DO $$ BEGIN
-          IF current_user <> {n['O_lit']} THEN
-            GRANT {n['M']}, {n['A']}, {n['G']} TO {n['O']} WITH ADMIN OPTION;
+          IF current_user <> {n["O_lit"]} THEN
+            GRANT {n["M"]}, {n["A"]}, {n["G"]} TO {n["O"]} WITH ADMIN OPTION;
           END IF;
         END $$""",
         f"GRANT {n['A']} TO {n['O']}{inherit}",
