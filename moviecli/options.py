@@ -16,18 +16,19 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
-class MovieSortKey(StrEnum):
-    title = "title"
-    year = "year"
-    rating = "rating"
-    ratings = "ratings"
-    added = "added"
-
-
-class RatingSortKey(StrEnum):
-    date = "date"
-    score = "score"
-    title = "title"
+# Built with the functional API: a member named `title` in a class body would shadow
+# str.title, which type checkers rightly refuse; the values are the CLI's choices.
+MovieSortKey = StrEnum(
+    "MovieSortKey",
+    [
+        ("title", "title"),
+        ("year", "year"),
+        ("rating", "rating"),
+        ("ratings", "ratings"),
+        ("added", "added"),
+    ],
+)
+RatingSortKey = StrEnum("RatingSortKey", [("date", "date"), ("score", "score"), ("title", "title")])
 
 
 class RankMethod(StrEnum):
