@@ -87,7 +87,7 @@ def script_directory() -> ScriptDirectory:
 def migration_connection(engine: Engine) -> Iterator[Connection]:
     """A connection in one write transaction with foreign keys off; checks them before commit."""
     with engine.connect() as conn:
-        raw = conn.connection.driver_connection
+        raw: Any = conn.connection.driver_connection  # the sqlite3 or psycopg connection
         is_sqlite = engine.dialect.name == "sqlite"
         # WAL must be set outside a transaction (foreign keys too: the engine's begin
         # hook turns them off below). WAL is set here, when a catalog is created or
