@@ -296,15 +296,15 @@ def top(
         table.add_column("average", no_wrap=True)
         table.add_column("ratings", justify="right")
         table.add_column("score" if by == "weighted" else "mean", justify="right")
-        for row in rows:
+        for top in rows:
             table.add_row(
-                str(row.rank),
-                str(row.id),
-                user_text(row.title),
-                year_text(row.year),
-                Text.assemble((stars(row.average_rating), "yellow"), f" {row.average_rating:.2f}"),
-                str(row.rating_count),
-                f"{row.score:.3f}",
+                str(top.rank),
+                str(top.id),
+                user_text(top.title),
+                year_text(top.year),
+                Text.assemble((stars(top.average_rating), "yellow"), f" {top.average_rating:.2f}"),
+                str(top.rating_count),
+                f"{top.score:.3f}",
             )
     console.print(table)
     how = "weighted rating" if by == "weighted" else "mean rating"
