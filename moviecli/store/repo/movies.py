@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal, or_
 from sqlmodel import Session, col, select
@@ -26,6 +26,10 @@ from moviecli.models import (
 from moviecli.ranking import average
 from moviecli.rules import HISTOGRAM_KEYS, genre_name, loose_title_key, title_key
 from moviecli.store.repo.ratings import list_ratings
+
+if TYPE_CHECKING:
+    from sqlalchemy import UnaryExpression
+    from sqlalchemy.sql.elements import SQLCoreOperations
 
 PEOPLE_FIELDS = {"directors": "director", "writers": "writer", "cast": "cast"}
 
@@ -49,13 +53,16 @@ def resolve_movie(*, session: Session, ref: str) -> Movie:
         movie = session.get(Movie, int(text))
         if movie is not None and movie.id is not None:
             found[movie.id] = movie
-    conditions = [Movie.title_key == title_key(text)]
+    conditions = [col(Movie.title_key) == title_key(text)]
     match = _TITLE_WITH_YEAR.match(text)
     if match:
         conditions.append(
-            (Movie.title_key == title_key(match["title"])) & (Movie.year == int(match["year"]))
+            (col(Movie.title_key) == title_key(match["title"]))
+            & (col(Movie.year) == int(match["year"]))
         )
-    for movie in session.exec(select(Movie).where(or_(*conditions)).order_by(Movie.year, Movie.id)):
+    for movie in session.exec(
+        select(Movie).where(or_(*conditions)).order_by(col(Movie.year), col(Movie.id))
+    ):
         if movie.id is not None:
             found.setdefault(movie.id, movie)
     candidates = list(found.values())
@@ -77,7 +84,7 @@ def _did_you_mean(session: Session, text: str, limit: int = 5) -> str:
     wanted = loose_title_key(match["title"] if match else text)
     if not wanted:
         return ""
-    by_key: dict[str, list[tuple[int, str, int | None]]] = {}
+    by_key: dict[str, list[tuple[int | None, str, int | None]]] = {}
     for movie_id, title, year in session.exec(select(Movie.id, Movie.title, Movie.year)):
         by_key.setdefault(loose_title_key(title), []).append((movie_id, title, year))
     # The same title but for case, accents or "The": that is the answer; else the closest.
@@ -96,7 +103,7 @@ def find_duplicate(*, session: Session, title: str, year: int | None) -> Movie |
     return session.exec(
         select(Movie)
         .where(Movie.title_key == title_key(title), Movie.year == year)
-        .order_by(Movie.id)
+        .order_by(col(Movie.id))
         .limit(1)
     ).first()
 
@@ -165,7 +172,7 @@ def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> Mov
 def delete_movie(*, session: Session, movie: Movie) -> MoviePublic:
     """Delete a movie; its ratings, genre links and external ids go with it (ON DELETE CASCADE)."""
     public = movie_public(session=session, movie=movie)
-    session.exec(delete(Movie).where(col(Movie.id) == movie.id))  # type: ignore[call-overload]
+    session.exec(delete(Movie).where(col(Movie.id) == movie.id))
     session.expunge(movie)
     return public
 
@@ -185,7 +192,7 @@ def genre_ids(*, session: Session, names: Iterable[str]) -> list[int]:
 
 
 def set_genres(*, session: Session, movie_id: int, names: Sequence[str]) -> None:
-    session.exec(delete(MovieGenre).where(col(MovieGenre.movie_id) == movie_id))  # type: ignore[call-overload]
+    session.exec(delete(MovieGenre).where(col(MovieGenre.movie_id) == movie_id))
     for genre_id in genre_ids(session=session, names=names):
         session.add(MovieGenre(movie_id=movie_id, genre_id=genre_id))
     session.flush()
@@ -234,8 +241,8 @@ def _escape_like(text: str) -> str:
 
 def genre_filter(genre: str) -> ColumnElement[bool]:
     return exists().where(
-        MovieGenre.movie_id == Movie.id,
-        MovieGenre.genre_id == Genre.id,
+        col(MovieGenre.movie_id) == Movie.id,
+        col(MovieGenre.genre_id) == Genre.id,
         func.lower(Genre.name) == genre_name(genre).lower(),
     )
 
@@ -290,14 +297,14 @@ def list_movies(
     total = session.exec(select(func.count()).select_from(Movie).where(where)).one()
 
     mean = case((col(Movie.rating_count) > 0, Movie.rating_sum / Movie.rating_count), else_=None)
-    keys: dict[str, list[ColumnElement]] = {
+    keys: dict[str, list[SQLCoreOperations[Any]]] = {
         "title": [col(Movie.title_key), col(Movie.year)],
         "year": [col(Movie.year), col(Movie.title_key)],
         "rating": [mean, col(Movie.rating_count)],
         "ratings": [col(Movie.rating_count), mean],
         "added": [col(Movie.created_at)],
     }
-    order: list[ColumnElement] = []
+    order: list[UnaryExpression[Any]] = []
     for key in [*keys[sort], col(Movie.id)]:
         order.append(key.desc().nulls_last() if descending else key.asc().nulls_last())
     query = select(Movie).where(where).order_by(*order).offset(offset)
@@ -325,7 +332,9 @@ def movie_detail(*, session: Session, movie: Movie, user: str, latest: int = 10)
     user_id = user_id_of(session=session, name=user)
     histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
     for score, count in session.exec(
-        select(Rating.score, func.count()).where(Rating.movie_id == movie.id).group_by(Rating.score)
+        select(Rating.score, func.count())
+        .where(Rating.movie_id == movie.id)
+        .group_by(col(Rating.score))
     ):
         histogram[f"{score:.1f}"] = count
     latest_ratings = list_ratings(
