@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, delete, exists
 from sqlmodel import Session, col, select
@@ -24,7 +25,11 @@ from moviecli.models import (
     WatchlistItem,
     YearReview,
 )
+from moviecli.store.repo._select import select_wide
 from moviecli.store.repo.tags import tag_movie, tags_by_movie
+
+if TYPE_CHECKING:
+    from sqlmodel.sql.expression import Select
 
 
 def user_id_of(*, session: Session, name: str) -> int | None:
@@ -32,14 +37,15 @@ def user_id_of(*, session: Session, name: str) -> int | None:
     return session.exec(select(User.id).where(User.name == name)).first()
 
 
-def _query(user_id: int):  # type: ignore[no-untyped-def]
+def _query(user_id: int, *extra: Any) -> Select[*tuple[Any, ...]]:
+    """The columns `_public` reads, then `extra` ones."""
     score = (
         select(Rating.score)
         .where(Rating.movie_id == Viewing.movie_id, Rating.user_id == Viewing.user_id)
         .scalar_subquery()
     )
     return (
-        select(
+        select_wide(
             Viewing.id,
             Viewing.movie_id,
             Movie.title,
@@ -48,13 +54,16 @@ def _query(user_id: int):  # type: ignore[no-untyped-def]
             Viewing.rewatch,
             score,
             Viewing.review,
+            *extra,
         )
         .join(Movie, col(Movie.id) == Viewing.movie_id)
         .where(Viewing.user_id == user_id)
     )
 
 
-def _public(session: Session, user_id: int, user: str, rows: Sequence) -> list[ViewingPublic]:  # type: ignore[type-arg]
+def _public(
+    session: Session, user_id: int, user: str, rows: Sequence[tuple[Any, ...]]
+) -> list[ViewingPublic]:
     tags = tags_by_movie(session=session, user_id=user_id, movie_ids=list({r[1] for r in rows}))
     return [
         ViewingPublic(
@@ -88,7 +97,7 @@ def log_viewing(
     says; it leaves the user's watchlist."""
     assert movie.id is not None
     seen_before = session.exec(
-        select(exists().where(Viewing.movie_id == movie.id, Viewing.user_id == user_id))
+        select(exists().where(col(Viewing.movie_id) == movie.id, col(Viewing.user_id) == user_id))
     ).one()
     viewing = Viewing(
         movie_id=movie.id,
@@ -99,7 +108,7 @@ def log_viewing(
     )
     session.add(viewing)
     session.exec(
-        delete(WatchlistItem).where(  # type: ignore[call-overload]
+        delete(WatchlistItem).where(
             col(WatchlistItem.user_id) == user_id, col(WatchlistItem.movie_id) == movie.id
         )
     )
@@ -147,12 +156,12 @@ def delete_viewing(*, session: Session, user: str, viewing_id: int) -> ViewingPu
     if not rows or user_id is None:
         raise NotFoundError(f"{user} has no diary entry {viewing_id}")
     public = _public(session, user_id, user, rows)[0]
-    session.exec(delete(Viewing).where(col(Viewing.id) == viewing_id))  # type: ignore[call-overload]
+    session.exec(delete(Viewing).where(col(Viewing.id) == viewing_id))
     return public
 
 
 def watched_filter(*, user_id: int | None) -> ColumnElement[bool]:
-    return exists().where(Viewing.movie_id == Movie.id, Viewing.user_id == user_id)
+    return exists().where(col(Viewing.movie_id) == Movie.id, col(Viewing.user_id) == user_id)
 
 
 def year_review(*, session: Session, user: str, year: int, top: int = 5) -> YearReview:
@@ -162,8 +171,7 @@ def year_review(*, session: Session, user: str, year: int, top: int = 5) -> Year
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     rows = (
         session.exec(
-            _query(user_id)
-            .add_columns(Movie.runtime_minutes)
+            _query(user_id, Movie.runtime_minutes)
             .where(col(Viewing.watched_on) >= start, col(Viewing.watched_on) < end)
             .order_by(col(Viewing.watched_on), col(Viewing.id))
         ).all()
