@@ -9,13 +9,14 @@ from sqlmodel import Session, col, select
 
 from moviecli.errors import DuplicateError, NotFoundError
 from moviecli.models import Movie, WatchlistEntry, WatchlistItem
+from moviecli.store.repo._select import select_wide
 
 
 def _entries(
     session: Session, user_id: int, movie_ids: Sequence[int] | None = None
 ) -> list[WatchlistEntry]:
     query = (
-        select(Movie.id, Movie.title, Movie.year, WatchlistItem.added_at, WatchlistItem.note)
+        select_wide(Movie.id, Movie.title, Movie.year, WatchlistItem.added_at, WatchlistItem.note)
         .join(Movie, col(Movie.id) == WatchlistItem.movie_id)
         .where(WatchlistItem.user_id == user_id)
     )
@@ -64,7 +65,7 @@ def remove_from_watchlist(
         if movie.id not in on:
             raise NotFoundError(f"'{movie.title} ({movie.year or '?'})' is not on the watchlist")
     session.exec(
-        delete(WatchlistItem).where(  # type: ignore[call-overload]
+        delete(WatchlistItem).where(
             col(WatchlistItem.user_id) == user_id, col(WatchlistItem.movie_id).in_(ids)
         )
     )
@@ -72,7 +73,9 @@ def remove_from_watchlist(
 
 
 def watchlist_filter(*, user_id: int | None) -> ColumnElement[bool]:
-    return exists().where(WatchlistItem.movie_id == Movie.id, WatchlistItem.user_id == user_id)
+    return exists().where(
+        col(WatchlistItem.movie_id) == Movie.id, col(WatchlistItem.user_id) == user_id
+    )
 
 
 def on_watchlist(*, session: Session, user_id: int | None, movie_id: int) -> bool:
