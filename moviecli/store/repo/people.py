@@ -21,6 +21,7 @@ from moviecli.models import (
     Viewing,
 )
 from moviecli.rules import TITLE_MAX, text_key
+from moviecli.store.repo._select import select_wide
 
 
 def person_id(*, session: Session, name: str) -> int:
@@ -46,13 +47,9 @@ def set_credits(*, session: Session, movie_id: int, role: str, names: Sequence[s
             raise InvalidValueError(
                 f"the directors' names together must be at most {TITLE_MAX} characters"
             )
-        session.exec(
-            update(Movie)  # type: ignore[call-overload]
-            .where(col(Movie.id) == movie_id)
-            .values(director=joined or None)
-        )
+        session.exec(update(Movie).where(col(Movie.id) == movie_id).values(director=joined or None))
     session.exec(
-        delete(MoviePerson).where(  # type: ignore[call-overload]
+        delete(MoviePerson).where(
             col(MoviePerson.movie_id) == movie_id, col(MoviePerson.role) == role
         )
     )
@@ -72,7 +69,9 @@ def credits_by_movie(*, session: Session, movie_ids: Sequence[int]) -> dict[int,
         return result
     order = {"director": 0, "writer": 1, "cast": 2}
     rows = session.exec(
-        select(MoviePerson.movie_id, MoviePerson.role, MoviePerson.position, Person.id, Person.name)
+        select_wide(
+            MoviePerson.movie_id, MoviePerson.role, MoviePerson.position, Person.id, Person.name
+        )
         .join(Person, col(Person.id) == MoviePerson.person_id)
         .where(col(MoviePerson.movie_id).in_(movie_ids))
     )
@@ -103,9 +102,9 @@ def find_people(*, session: Session, name: str, user_id: int | None) -> list[Per
         .where(Rating.movie_id == Movie.id, Rating.user_id == user_id)
         .scalar_subquery()
     )
-    seen = exists().where(Viewing.movie_id == Movie.id, Viewing.user_id == user_id)
+    seen = exists().where(col(Viewing.movie_id) == Movie.id, col(Viewing.user_id) == user_id)
     rows = session.exec(
-        select(
+        select_wide(
             Person.id,
             Person.name,
             Movie.id,
@@ -145,7 +144,7 @@ def find_people(*, session: Session, name: str, user_id: int | None) -> list[Per
         person.seen = sum(films.values())
     if not people:
         known = session.exec(
-            select(func.count()).select_from(Person).where(and_(Person.name_key == key))
+            select(func.count()).select_from(Person).where(and_(col(Person.name_key) == key))
         ).one()
         if not known:
             raise NotFoundError(f"no person named '{name}' in the catalog")
