@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, delete, exists, func, update
+from sqlalchemy import Exists, case, delete, exists, func, update
 from sqlmodel import Session, col, select
 
 from moviecli.errors import DuplicateError, NotFoundError
@@ -19,6 +19,7 @@ from moviecli.models import (
     Viewing,
 )
 from moviecli.rules import text_key
+from moviecli.store.repo._select import select_wide
 
 
 def find_list(*, session: Session, user_id: int | None, name: str, user: str) -> MovieList:
@@ -52,8 +53,10 @@ def create_list(
     return ListSummary(name=name, description=description, ranked=ranked, count=0, seen=0)
 
 
-def _seen(list_user: int):  # type: ignore[no-untyped-def]
-    return exists().where(Viewing.movie_id == ListItem.movie_id, Viewing.user_id == list_user)
+def _seen(list_user: int) -> Exists:
+    return exists().where(
+        col(Viewing.movie_id) == ListItem.movie_id, col(Viewing.user_id) == list_user
+    )
 
 
 def summaries(*, session: Session, user_id: int | None) -> list[ListSummary]:
@@ -61,7 +64,7 @@ def summaries(*, session: Session, user_id: int | None) -> list[ListSummary]:
         return []
     seen = func.sum(case((_seen(user_id), 1), else_=0))
     rows = session.exec(
-        select(
+        select_wide(
             MovieList.name,
             MovieList.description,
             MovieList.ranked,
@@ -87,7 +90,7 @@ def summaries(*, session: Session, user_id: int | None) -> list[ListSummary]:
 
 def list_detail(*, session: Session, movie_list: MovieList, user: str) -> ListDetail:
     rows = session.exec(
-        select(
+        select_wide(
             ListItem.position,
             Movie.id,
             Movie.title,
@@ -159,12 +162,12 @@ def remove_from_list(*, session: Session, movie_list: MovieList, movies: Sequenc
             )
     for movie_id, position in sorted(positions.items(), key=lambda kv: -kv[1]):
         session.exec(
-            delete(ListItem).where(  # type: ignore[call-overload]
+            delete(ListItem).where(
                 col(ListItem.list_id) == movie_list.id, col(ListItem.movie_id) == movie_id
             )
         )
         session.exec(
-            update(ListItem)  # type: ignore[call-overload]
+            update(ListItem)
             .where(col(ListItem.list_id) == movie_list.id, col(ListItem.position) > position)
             .values(position=col(ListItem.position) - 1)
         )
@@ -172,7 +175,7 @@ def remove_from_list(*, session: Session, movie_list: MovieList, movies: Sequenc
 
 def delete_list(*, session: Session, movie_list: MovieList, user: str) -> ListSummary:
     detail = list_detail(session=session, movie_list=movie_list, user=user)
-    session.exec(delete(MovieList).where(col(MovieList.id) == movie_list.id))  # type: ignore[call-overload]
+    session.exec(delete(MovieList).where(col(MovieList.id) == movie_list.id))
     return ListSummary(
         **detail.model_dump(include={"name", "description", "ranked", "count", "seen"})
     )
