@@ -4,7 +4,7 @@ PostgreSQL the catalog's own triggers do it)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -19,6 +19,10 @@ from moviecli.models import (
     utcnow_millis,
 )
 from moviecli.ranking import average
+from moviecli.store.repo._select import select_wide
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Mapped
 
 RatingSort = Literal["date", "score", "title"]
 
@@ -50,7 +54,7 @@ def _change_aggregates(
     if session.get_bind().dialect.name == "postgresql":
         return
     session.exec(
-        update(Movie)  # type: ignore[call-overload]
+        update(Movie)
         .where(col(Movie.id) == movie_id)
         .values(
             rating_sum=col(Movie.rating_sum) + delta_sum,
@@ -138,7 +142,7 @@ def list_ratings(
     offset: int = 0,
 ) -> list[RatingPublic]:
     query = (
-        select(
+        select_wide(
             Rating.movie_id,
             Movie.title,
             Movie.year,
@@ -155,12 +159,12 @@ def list_ratings(
         query = query.where(Rating.user_id == user.id)
     if movie_id is not None:
         query = query.where(Rating.movie_id == movie_id)
-    keys = {
+    by_sort: dict[str, list[Mapped[Any]]] = {
         "date": [col(Rating.rated_at)],
         "score": [col(Rating.score), col(Rating.rated_at)],
         "title": [col(Movie.title_key), col(Movie.year)],
-    }[sort]
-    keys = [*keys, col(Rating.movie_id), col(Rating.user_id)]
+    }
+    keys = [*by_sort[sort], col(Rating.movie_id), col(Rating.user_id)]
     query = query.order_by(*(k.desc() if descending else k.asc() for k in keys)).offset(offset)
     if limit:
         query = query.limit(limit)

@@ -58,7 +58,7 @@ def untag_movie(
         if key not in have:
             raise NotFoundError(f"'{title}' has no tag '{typed}'")
     session.exec(
-        delete(Tag).where(  # type: ignore[call-overload]
+        delete(Tag).where(
             col(Tag.movie_id) == movie_id, col(Tag.user_id) == user_id, col(Tag.tag_key).in_(keys)
         )
     )
