@@ -20,6 +20,7 @@ from moviecli.models import (
     metadata,
 )
 from moviecli.rules import HISTOGRAM_KEYS
+from moviecli.store.repo._select import select_wide
 from moviecli.store.repo.movies import genre_filter, genres_by_movie
 
 RankBy = Literal["weighted", "mean"]
@@ -101,7 +102,9 @@ def catalog_stats(*, session: Session, top_genres: int = 10) -> CatalogStats:
     genres = session.exec(select(func.count()).select_from(Genre)).one()
     ratings = session.exec(select(func.coalesce(func.sum(Movie.rating_count), 0))).one()
     histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
-    for score, count in session.exec(select(Rating.score, func.count()).group_by(Rating.score)):
+    for score, count in session.exec(
+        select(Rating.score, func.count()).group_by(col(Rating.score))
+    ):
         histogram[f"{score:.1f}"] = count
     genre_counts = [
         (name, count)
@@ -145,11 +148,11 @@ def integrity_problems(*, session: Session) -> list[str]:
             func.count().label("n"),
             func.sum(Rating.score).label("s"),
         )
-        .group_by(Rating.movie_id)
+        .group_by(col(Rating.movie_id))
         .subquery()
     )
     mismatched = session.exec(
-        select(
+        select_wide(
             Movie.id,
             Movie.title,
             Movie.rating_count,
@@ -160,8 +163,8 @@ def integrity_problems(*, session: Session) -> list[str]:
         .outerjoin(recomputed, recomputed.c.movie_id == Movie.id)
         .where(
             or_(
-                Movie.rating_count != func.coalesce(recomputed.c.n, 0),
-                Movie.rating_sum != func.coalesce(recomputed.c.s, 0),
+                col(Movie.rating_count) != func.coalesce(recomputed.c.n, 0),
+                col(Movie.rating_sum) != func.coalesce(recomputed.c.s, 0),
             )
         )
         .limit(20)
@@ -206,7 +209,7 @@ def _missing_references(*, session: Session, limit: int = 20) -> list[str]:
 def recompute_aggregates(*, session: Session) -> None:
     """Set every movie's rating count and sum from its ratings (used after bulk imports)."""
     session.exec(
-        update(Movie).values(  # type: ignore[call-overload]
+        update(Movie).values(
             rating_count=select(func.count()).where(Rating.movie_id == Movie.id).scalar_subquery(),
             rating_sum=select(func.coalesce(func.sum(Rating.score), 0))
             .where(Rating.movie_id == Movie.id)
