@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Integer, column, func, select, table
-from sqlmodel import Session
+from sqlalchemy import FromClause, Integer, column, func, inspect, select, table
+from sqlalchemy.orm import Mapper
+from sqlmodel import Session, SQLModel
 
 from moviecli.errors import NotFoundError
 from moviecli.models import (
@@ -25,14 +27,22 @@ from moviecli.models import (
 )
 from moviecli.rules import genre_name
 
-_movies = Movie.__table__  # type: ignore[attr-defined]
-_ratings = Rating.__table__  # type: ignore[attr-defined]
-_users = User.__table__  # type: ignore[attr-defined]
-_genres = Genre.__table__  # type: ignore[attr-defined]
-_movie_genres = MovieGenre.__table__  # type: ignore[attr-defined]
-_movie_people = MoviePerson.__table__  # type: ignore[attr-defined]
-_viewings = Viewing.__table__  # type: ignore[attr-defined]
-_watchlist = WatchlistItem.__table__  # type: ignore[attr-defined]
+
+def _table(model: type[SQLModel]) -> FromClause:
+    """The model's Core table: `Model.__table__`, which SQLModel does not declare to type
+    checkers; the mapper's `local_table` is that same object."""
+    mapper: Mapper[Any] = inspect(model)
+    return mapper.local_table
+
+
+_movies = _table(Movie)
+_ratings = _table(Rating)
+_users = _table(User)
+_genres = _table(Genre)
+_movie_genres = _table(MovieGenre)
+_movie_people = _table(MoviePerson)
+_viewings = _table(Viewing)
+_watchlist = _table(WatchlistItem)
 
 # On a shared PostgreSQL catalog every score counts, but a member sees the rater only
 # where privacy allows (else a pseudonym): the view rating_scores (migration 0007).
@@ -84,7 +94,7 @@ class CrowdMovie:
 def catalog_identity(*, session: Session) -> str:
     """Which catalog this is, for naming its model cache: the resolved file of a SQLite
     catalog, the URL without its password otherwise."""
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         from pathlib import Path
 
@@ -116,7 +126,7 @@ def rated_movie_ids(*, session: Session) -> list[int]:
     return [row[0] for row in conn.execute(query)]
 
 
-def rating_chunks(*, session: Session, with_times: bool) -> Iterator[list[tuple]]:
+def rating_chunks(*, session: Session, with_times: bool) -> Iterator[list[tuple[Any, ...]]]:
     """All ratings as (user_id, movie_id, score[, rated_at ms]) tuples, CHUNK_ROWS at a time.
 
     Read through the driver's own cursor: SQLAlchemy's Row objects cost ~12 s per million
