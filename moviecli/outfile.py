@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from moviecli.errors import MoviecliError
 
@@ -145,7 +145,7 @@ def _temporary(where: Target) -> Iterator[Path]:
 
 
 @contextmanager
-def _opened(path: Path, mode: str) -> Iterator[IO]:  # type: ignore[type-arg]
+def _opened(path: Path, mode: str) -> Iterator[IO[Any]]:
     try:
         stream = path.open(mode) if "b" in mode else path.open(mode, encoding="utf-8", newline="")
     except OSError as error:
