@@ -217,9 +217,7 @@ def movie_tags(
         write_json(payload)
         return
     if fmt is OutputFormat.csv:
-        from types import SimpleNamespace
-
-        write_csv(list(payload), [SimpleNamespace(**payload)])  # type: ignore[list-item]
+        write_csv(list(payload), [payload])
         return
     line = user_text(f"#{movie_id} ", style="cyan")
     line.append_text(title_text(title, year))
@@ -249,10 +247,8 @@ def people(rows: Sequence[PersonPublic], fmt: OutputFormat) -> None:
         flat = [
             {"person_id": p.id, "name": p.name, **f.model_dump()} for p in rows for f in p.films
         ]
-        from types import SimpleNamespace
-
         fields = ["person_id", "name", "movie_id", "title", "year", "role", "score", "seen"]
-        write_csv(fields, [SimpleNamespace(**f) for f in flat])  # type: ignore[misc]
+        write_csv(fields, flat)
         return
     console = stdout_console()
     for n, person in enumerate(rows):

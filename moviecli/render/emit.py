@@ -8,9 +8,9 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import IO, Any
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -58,7 +58,7 @@ class CsvOut:
     """The one CSV writer (every `-f csv` and `export -f csv`): formula cells
     neutralised, numbers written one way (text.number), times ISO 8601 UTC."""
 
-    def __init__(self, stream: TextIO, fields: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
         self._writer = csv.writer(stream, lineterminator="\n")
         self._writer.writerow(fields)
 
@@ -68,10 +68,14 @@ class CsvOut:
         )
 
 
-def write_csv(fields: Sequence[str], rows: Iterable[BaseModel]) -> None:
+def write_csv(fields: Sequence[str], rows: Iterable[BaseModel | Mapping[str, Any]]) -> None:
+    """Records (their attributes) or flattened records (mappings) as CSV on stdout."""
     out = CsvOut(sys.stdout, fields)
     for row in rows:
-        out.row(getattr(row, f) for f in fields)
+        if isinstance(row, Mapping):
+            out.row(row[f] for f in fields)
+        else:
+            out.row(getattr(row, f) for f in fields)
 
 
 def for_programs(
