@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import chain
-from typing import TextIO
+from typing import IO
 
 from sqlmodel import Session
 
@@ -19,7 +19,7 @@ LETTERBOXD_FIELDS = [
 ]
 
 
-def write_letterboxd(session: Session, out: TextIO, *, user: str) -> int:
+def write_letterboxd(session: Session, out: IO[str], *, user: str) -> int:
     """The user's diary as Letterboxd's import CSV: a row per viewing (undated ones are
     "watched"), then a row per film rated but never logged. Letterboxd keeps a rating
     and tags per entry; moviecli keeps one per film, so the film's latest viewing

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import IO, Any
 
 from sqlmodel import Session
 
@@ -20,7 +20,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write_json(session: Session, out: TextIO, *, revision: str | None) -> dict[str, int]:
+def write_json(session: Session, out: IO[str], *, revision: str | None) -> dict[str, int]:
     """Every table, one record per line; returns how many records of each kind."""
     counts = dict.fromkeys(SECTIONS, 0)
     head = {

@@ -4,14 +4,14 @@ formulas (the importer takes it off again)."""
 
 from __future__ import annotations
 
-from typing import TextIO
+from typing import IO
 
 from sqlmodel import Session
 
 from moviecli.exporters.moviecli_format import CSV_FIELDS, iso
 
 
-def write_csv(session: Session, out: TextIO) -> int:
+def write_csv(session: Session, out: IO[str]) -> int:
     from moviecli.render import CsvOut
     from moviecli.store.repo.dump import stream
 
