@@ -39,6 +39,9 @@ class MovieCreate(SQLModel):
 class MovieUpdate(MovieCreate):
     """Every field optional; applied with model_dump(exclude_unset=True)."""
 
+    # The ignores: these fields widen MovieCreate's required types to "or None" on
+    # purpose (an edit names only what changes); inheriting keeps the validators and
+    # limits in one place, which mypy cannot tell from a Liskov violation.
     title: Title | None = None  # type: ignore[assignment]
     genres: GenreList | None = None  # type: ignore[assignment]
     directors: PeopleList | None = None  # type: ignore[assignment]
