@@ -43,7 +43,7 @@ class ClearField(StrEnum):
 
 
 # --clear FIELD: the MovieUpdate field it empties, and its empty value.
-CLEARED = {
+CLEARED: dict[ClearField, tuple[str, list[str] | None]] = {
     ClearField.genres: ("genres", []),
     ClearField.runtime: ("runtime_minutes", None),
     ClearField.original_title: ("original_title", None),
@@ -294,7 +294,7 @@ def edit(
         "cast": cast,
         "original_title": original_title,
     }
-    values = {k: v for k, v in given.items() if v is not None}
+    values: dict[str, object] = {k: v for k, v in given.items() if v is not None}
     for field in clear or []:
         name, empty = CLEARED[field]
         if name in values:
