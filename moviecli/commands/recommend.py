@@ -2,7 +2,8 @@
 
 # No `from __future__ import annotations`: Typer reads these signatures on every run.
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -17,8 +18,11 @@ from moviecli.options import (
     UserOption,
 )
 
+V = TypeVar("V")
+R = TypeVar("R")
 
-def _checked(rule, value):  # type: ignore[no-untyped-def]
+
+def _checked(rule: Callable[[V], R], value: V) -> R:
     try:
         return rule(value)
     except ValueError as error:
@@ -84,10 +88,10 @@ def recommend(
         from moviecli.recommend import service
 
         with session(ctx, write=False) as s:
-            result = service.evaluate(
+            evaluation = service.evaluate(
                 session=s, holdout=k, progress=render_recommend.training_progress
             )
-        render_recommend.evaluation(result, fmt)
+        render_recommend.evaluation(evaluation, fmt)
         return
     if holdout is not None:
         raise InvalidValueError("--holdout goes with --evaluate")
