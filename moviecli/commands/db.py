@@ -4,17 +4,23 @@
 # real annotations spare it evaluating hundreds of strings (~8 ms of each command).
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from moviecli.commands._shared import catalog
 from moviecli.errors import DatabaseError, MoviecliError
 
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from moviecli.store.catalog import Catalog
+    from moviecli.store.migrate import MigrationResult
+
 app = typer.Typer(help="Schema and file care: upgrade, check, back up.", no_args_is_help=True)
 
 
-def _existing_catalog(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _existing_catalog(ctx: typer.Context) -> "Catalog":
     target = catalog(ctx)
     path = target.location.path
     if path is not None and not path.exists():
@@ -58,7 +64,7 @@ def upgrade(
     _say_backup(result)
 
 
-def _say_backup(result) -> None:  # type: ignore[no-untyped-def]
+def _say_backup(result: "MigrationResult") -> None:
     from moviecli import render
     from moviecli.store.backup import PG_DUMP_ADVICE
 
@@ -244,7 +250,7 @@ def members_list(
     )
 
 
-def _shared_only(s) -> None:  # type: ignore[no-untyped-def]
+def _shared_only(s: "Session") -> None:
     if s.get_bind().dialect.name != "postgresql":
         raise MoviecliError(
             "members belong to a shared PostgreSQL catalog; an SQLite catalog is one "
