@@ -61,7 +61,8 @@ def _times_a(
     """(YᵀY + λI + Yᵀ(Cᵤ − I)Y)·vᵤ for every row u of the block at once."""
     t = np.einsum("ij,ij->i", v[rows], along)
     weighted = sp.csr_matrix((block.data * t, block.indices, block.indptr), shape=block.shape)
-    return v @ gram + weighted @ fixed
+    product: np.ndarray = v @ gram + weighted @ fixed  # scipy's matrix product is untyped
+    return product
 
 
 def _solve(weights: sp.csr_matrix, fixed: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -46,7 +46,11 @@ def load(
         users, known_user = _index(user_ids, block[:, 0].astype(np.int64))
         movies, known_movie = _index(movie_ids, block[:, 1].astype(np.int64))
         keep = known_user & known_movie  # a film whose stored count says 0 is left out
-        part = (users[keep], movies[keep], block[keep, 2].astype(np.float32))
+        part: tuple[np.ndarray, ...] = (
+            users[keep],
+            movies[keep],
+            block[keep, 2].astype(np.float32),
+        )
         if with_times:
             part += (block[keep, 3].astype(np.int64),)
         parts.append(part)
