@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import itertools
 import sys
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,7 +116,7 @@ def zip_inputs(
             )
         found[parts[-1]] = CsvInput(
             name=f"{path}:{info.filename}",
-            open_binary=lambda member=info.filename: _zip_member(path, member),
+            open_binary=functools.partial(_zip_member, path, info.filename),
             size=info.file_size,
         )
     return found
@@ -212,8 +213,8 @@ def is_blank(row: Sequence[str]) -> bool:
 def column_index(
     header: Sequence[str],
     *,
-    required: dict[str, Sequence[str]],
-    optional: dict[str, Sequence[str]] | None = None,
+    required: Mapping[str, Sequence[str]],
+    optional: Mapping[str, Sequence[str]] | None = None,
     name: str,
     what: str,
 ) -> dict[str, int]:
@@ -271,8 +272,8 @@ class CsvRow:
 def checked_rows(
     source: CsvInput,
     *,
-    required: dict[str, Sequence[str]],
-    optional: dict[str, Sequence[str]] | None = None,
+    required: Mapping[str, Sequence[str]],
+    optional: Mapping[str, Sequence[str]] | None = None,
     what: str,
     file: str = "",
     progress_every: int = 1000,
