@@ -27,6 +27,7 @@ date: the loader keeps such a mark only for a film with no viewing at all."""
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
 from collections.abc import Iterator
@@ -126,7 +127,7 @@ def _zip_inputs(path: Path) -> dict[str, CsvInput]:
             data = archive.read(info)
             found[kind] = CsvInput(
                 name=f"{path}:{info.filename}",
-                open_binary=lambda data=data: io.BytesIO(data),
+                open_binary=functools.partial(io.BytesIO, data),
                 size=len(data),
             )
     return found
@@ -196,10 +197,41 @@ class _Row:
         "watched",
         "when",
     )
+    film_id: str
+    key: MovieKey
+    line: int
+    rating: float | None
+    review: str
+    rewatch: bool | None
+    tags: list[str]
+    title: str
+    watched: str | None
+    when: str
 
-    def __init__(self, **values: object) -> None:
-        for name, value in values.items():
-            setattr(self, name, value)
+    def __init__(
+        self,
+        *,
+        film_id: str,
+        key: MovieKey,
+        line: int,
+        rating: float | None,
+        review: str,
+        rewatch: bool | None,
+        tags: list[str],
+        title: str,
+        watched: str | None,
+        when: str,
+    ) -> None:
+        self.film_id = film_id
+        self.key = key
+        self.line = line
+        self.rating = rating
+        self.review = review
+        self.rewatch = rewatch
+        self.tags = tags
+        self.title = title
+        self.watched = watched
+        self.when = when
 
 
 class _Items:
@@ -215,7 +247,7 @@ class _Items:
     def run(self) -> Iterator[Item]:
         inputs = self.inputs
         # Reviews belong to diary entries (film and date) and to current ratings (film).
-        entry_reviews: dict[tuple[MovieKey, str], str] = {}
+        entry_reviews: dict[tuple[MovieKey, str | None], str] = {}
         rating_reviews: dict[MovieKey, tuple[str, str]] = {}
         if "reviews.csv" in inputs:
             for item in _rows(inputs["reviews.csv"], "reviews.csv"):
@@ -223,7 +255,7 @@ class _Items:
                     entry_reviews.setdefault((item.key, item.watched), item.review)
                     if item.key not in rating_reviews or rating_reviews[item.key][0] <= item.when:
                         rating_reviews[item.key] = (item.when, item.review)
-        logged: set[tuple[MovieKey, str]] = set()
+        logged: set[tuple[MovieKey, str | None]] = set()
         for name in FILES:
             source = inputs.get(name)
             if source is None:
@@ -278,8 +310,8 @@ class _Items:
         self,
         name: str,
         item: _Row,
-        entry_reviews: dict[tuple[MovieKey, str], str],
-        logged: set[tuple[MovieKey, str]],
+        entry_reviews: dict[tuple[MovieKey, str | None], str],
+        logged: set[tuple[MovieKey, str | None]],
     ) -> Iterator[Item]:
         if name == "diary.csv" or (
             name == "reviews.csv" and (item.key, item.watched) not in logged
@@ -325,15 +357,15 @@ class _Items:
                     file=name,
                 )
         else:
-            for item in _list_rows(source, name, self.user):
-                if isinstance(item, tuple):
-                    row, note = item
+            for entry in _list_rows(source, name, self.user):
+                if isinstance(entry, tuple):
+                    row, note = entry
                     yield from self._movie(row)
                     yield ListItemRecord(
                         list_key=name, movie_key=row.key, line=row.line, note=note, file=name
                     )
                 else:
-                    yield item
+                    yield entry
         yield self._progress(source)
 
 
