@@ -16,6 +16,7 @@ in their file ("line 3" is the third entry)."""
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -67,6 +68,10 @@ class _File:
         self.open_binary = open_binary
         self.size = size
 
+    @classmethod
+    def on_disk(cls, path: Path) -> _File:
+        return cls(str(path), lambda: path.open("rb"), path.stat().st_size)
+
     def entries(self) -> list[Any]:
         try:
             with self.open_binary() as f:
@@ -95,11 +100,7 @@ def find_files(path: Path) -> dict[str, _File]:
             if item.is_file() and _ours(parts):
                 found.setdefault(
                     parts[-1],
-                    _File(
-                        str(item),
-                        lambda item=item: item.open("rb"),
-                        item.stat().st_size,
-                    ),
+                    _File.on_disk(item),
                 )
         return found
     try:
@@ -114,7 +115,7 @@ def find_files(path: Path) -> dict[str, _File]:
             data = archive.read(info)
             found.setdefault(
                 parts[-1],
-                _File(f"{path}:{info.filename}", lambda data=data: io.BytesIO(data), len(data)),
+                _File(f"{path}:{info.filename}", functools.partial(io.BytesIO, data), len(data)),
             )
     return found
 
@@ -201,8 +202,9 @@ def _items(files: dict[str, _File], user: str, total: int) -> Iterator[Item]:
             yield from _listed(entry, line, WATCHLIST, user, None, movie)
         yield Progress(done, total)
     names = _list_names(files)
-    for name in sorted(n for n in files if LIST.match(n) and n not in NOT_LISTS):
-        slug = LIST.match(name)[1]  # type: ignore[index]
+    slugs = {n: m[1] for n in files if (m := LIST.match(n)) and n not in NOT_LISTS}
+    for name in sorted(slugs):
+        slug = slugs[name]
         title, description = names.get(slug, (slug, None))
         try:
             title = check_name(title, what="list name", limit=LIST_NAME_MAX)
@@ -315,7 +317,9 @@ def _movie(entry: dict[str, Any], line: int) -> MovieRecord:
         isinstance(year, bool) or not isinstance(year, int) or not YEAR_MIN <= year <= YEAR_MAX
     ):
         raise ValueError(f"year must be {YEAR_MIN} to {YEAR_MAX} (got {year!r})")
-    ids = film.get("ids") if isinstance(film.get("ids"), dict) else {}
+    ids = film.get("ids")
+    if not isinstance(ids, dict):
+        ids = {}
     external: dict[str, str] = {}
     if isinstance(ids.get("imdb"), str) and _IMDB.match(ids["imdb"]):
         external["imdb"] = ids["imdb"]
