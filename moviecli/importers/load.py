@@ -105,7 +105,7 @@ class Loader:
         self._movie_ids: dict[Hashable, int] = {}
         self._created: set[int] = set()
         self._raw_users: dict[Callable[[str], str], _UserIds] = {}
-        self._pending: list[tuple[int, float, object, int, str | None]] = []
+        self._pending: list[tuple[int, float, str, int, str | None]] = []
         self._tags: list[tuple[int, int, str, str]] = []
         self._viewings: list[_Viewing] = []
         self._watchlist: list[tuple[int, int, str, str | None]] = []
@@ -365,8 +365,8 @@ class Loader:
         if set(map(len, rows)) != {4}:
             raise ValueError("a row without exactly 4 fields")
         flat: list[object] = list(chain.from_iterable(rows))
-        flat[1::4] = map(self._movie_ids.__getitem__, flat[1::4])
-        flat[2::4] = map(SCORES.__getitem__, flat[2::4])
+        flat[1::4] = map(self._movie_ids.__getitem__, cast("list[str]", flat[1::4]))
+        flat[2::4] = map(SCORES.__getitem__, cast("list[str]", flat[2::4]))
         stamps = cast("list[str]", flat[3::4])
         if not "".join(stamps).isdigit():
             raise ValueError("a timestamp that is not digits")
@@ -374,7 +374,7 @@ class Loader:
         if max(seconds) > TIMESTAMP_MAX:
             raise ValueError("timestamp out of range")
         flat[3::4] = seconds
-        flat[0::4] = map(users.__getitem__, flat[0::4])
+        flat[0::4] = map(users.__getitem__, cast("list[str]", flat[0::4]))
         return flat
 
     def _raw_rows_one_by_one(
@@ -416,7 +416,7 @@ class Loader:
 
     def _flush_ratings(self) -> None:
         if self._pending:
-            self.bulk.stage_rows(self._pending)  # type: ignore[arg-type]
+            self.bulk.stage_rows(self._pending)
             self._pending.clear()
 
     def _record_merge(self, counts: MergeCounts) -> None:
