@@ -249,8 +249,9 @@ def recommend(
 
     crowd: list[repo.CrowdMovie] | None = None
     universe = _Universe(model.movie_ids)
-    views = [_model_scores(m, model, universe) for m in members]
-    if any(v is None for v in views):
+    known = [_model_scores(m, model, universe) for m in members]
+    views = [v for v in known if v is not None]
+    if len(views) < len(members):
         crowd = repo.crowd_movies(session=session)
         universe = _Universe(np.asarray([c.id for c in crowd], np.int64))
         views = [
@@ -263,7 +264,7 @@ def recommend(
     if allowed is not None:
         candidate &= np.isin(universe.ids, np.fromiter(allowed, np.int64, len(allowed)))
     ids = universe.ids[candidate]
-    per_member = [scores[candidate] for scores, _ in views]  # type: ignore[misc]
+    per_member = [scores[candidate] for scores, _ in views]
     if len(members) == 1:
         combined = per_member[0].astype(np.float64)
     else:
@@ -277,7 +278,7 @@ def recommend(
     chosen = [int(ids[i]) for i in order]
     reasons: dict[int, list[int]] = {}
     for movie_id in chosen:
-        lists = [because(movie_id) for _, because in views]  # type: ignore[misc]
+        lists = [because(movie_id) for _, because in views]
         merged: list[int] = []
         for depth in range(BECAUSE):  # the strongest reason of each member first
             for reasons_of_member in lists:
@@ -429,7 +430,8 @@ def _mid_percentile(counts: np.ndarray) -> np.ndarray:
     if not total:
         return np.zeros(len(counts))
     below = np.cumsum(counts) - counts
-    return 100.0 * (below + counts / 2.0) / total
+    percent: np.ndarray = 100.0 * (below + counts / 2.0) / total
+    return percent
 
 
 def _spread(counts: np.ndarray, values: np.ndarray) -> tuple[float, float]:
@@ -441,7 +443,8 @@ def _spread(counts: np.ndarray, values: np.ndarray) -> tuple[float, float]:
 def _twin_films(mine: dict[int, float], aggregates: dict[int, tuple[int, float]]) -> list[int]:
     """The user's films whose ratings are read to find twins: least rated first (shared
     rare films say more about taste), while the ratings read stay under the budget."""
-    chosen, reading = [], 0
+    chosen: list[int] = []
+    reading = 0
     for movie in sorted(mine, key=lambda m: (aggregates.get(m, (0, 0.0))[0], m)):
         count = aggregates.get(movie, (0, 0.0))[0]
         if count < 2:
