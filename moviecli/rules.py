@@ -251,3 +251,22 @@ def user_name_list(text: str) -> list[str]:
         if name not in names:
             names.append(name)
     return names
+
+
+# ---------------------------------------------------------------- IMDb ids
+
+_IMDB_ID = re.compile(r"^(tt|nm)(\d{7,})$")
+
+
+def id_text(prefix: str, number: int) -> str:
+    """An IMDb id as IMDb writes it: ('tt', 113277) -> 'tt0113277' (seven digits at least)."""
+    return f"{prefix}{number:07d}"
+
+
+def parse_imdb_id(text: str) -> tuple[str, int] | None:
+    """'tt0113277' -> ('tt', 113277), 'nm0000520' -> ('nm', 520); anything else None.
+    Case and surrounding blanks are ignored; IMDb ids have seven digits or more."""
+    match = _IMDB_ID.match(text.strip().lower())
+    if match is None:
+        return None
+    return match.group(1), int(match.group(2))
