@@ -146,7 +146,7 @@ def main_options(
 
 
 def _register() -> None:
-    from moviecli.commands import catalog, db, diary, io, privacy, ratings, recommend
+    from moviecli.commands import catalog, db, diary, imdb, io, privacy, ratings, recommend
 
     catalog.register(app)
     ratings.register(app)
@@ -154,6 +154,7 @@ def _register() -> None:
     io.register(app)
     recommend.register(app)
     privacy.register(app)
+    imdb.register(app)
     app.add_typer(db.app, name="db")
 
 

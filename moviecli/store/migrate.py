@@ -54,8 +54,10 @@ def ensure_schema(engine: Engine, location: DatabaseLocation) -> None:
 def _set_wal(raw: Any) -> None:
     """WAL mode on an SQLite driver connection, outside a transaction (persistent: a
     no-op once set)."""
-    if raw.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-        raw.execute("PRAGMA journal_mode = WAL")
+    # `main.`: with the IMDb world attached (read-only), a bare journal_mode PRAGMA
+    # would try to change every attached database.
+    if raw.execute("PRAGMA main.journal_mode").fetchone()[0] != "wal":
+        raw.execute("PRAGMA main.journal_mode = WAL")
 
 
 def _use_wal(engine: Engine) -> None:

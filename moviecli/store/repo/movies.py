@@ -139,6 +139,8 @@ def _set_people(*, session: Session, movie_id: int, values: dict[str, object]) -
 
 
 def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> MoviePublic:
+    from moviecli.store.world.fill import drop_marks
+
     values = changes.model_dump(exclude_unset=True)
     genres = values.pop("genres", None)
     people = {field: values.pop(field) for field in PEOPLE_FIELDS if field in values}
@@ -166,6 +168,8 @@ def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> Mov
     if genres is not None:
         set_genres(session=session, movie_id=movie.id, names=genres)
     _set_people(session=session, movie_id=movie.id, values=people)
+    # What the user sets is theirs: an `imdb sync` never overwrites it.
+    drop_marks(session=session, movie_id=movie.id, fields=changes.model_fields_set)
     return movie_public(session=session, movie=movie)
 
 

@@ -41,8 +41,31 @@ def person_id(*, session: Session, name: str) -> int:
 
 def set_credits(*, session: Session, movie_id: int, role: str, names: Sequence[str]) -> None:
     """Replace the film's people in one role, in the order given."""
+    ids = [person_id(session=session, name=name) for name in names]
+    set_credit_ids(
+        session=session, movie_id=movie_id, role=role, person_ids=ids, shown=", ".join(names)
+    )
+
+
+def set_credit_ids(
+    *,
+    session: Session,
+    movie_id: int,
+    role: str,
+    person_ids: Sequence[int],
+    shown: str | None = None,
+) -> None:
+    """Replace the film's people in one role by these people, in this order (a person
+    given twice is credited once); for directors, movies.director follows (`shown`: the
+    names as typed, else the people's names)."""
+    unique = list(dict.fromkeys(person_ids))
     if role == "director":
-        joined = ", ".join(names)
+        joined = shown
+        if joined is None:
+            names = dict(
+                session.exec(select(Person.id, Person.name).where(col(Person.id).in_(unique))).all()
+            )
+            joined = ", ".join(names[pid] for pid in unique)
         if len(joined) > TITLE_MAX:
             raise InvalidValueError(
                 f"the directors' names together must be at most {TITLE_MAX} characters"
@@ -53,13 +76,8 @@ def set_credits(*, session: Session, movie_id: int, role: str, names: Sequence[s
             col(MoviePerson.movie_id) == movie_id, col(MoviePerson.role) == role
         )
     )
-    seen: set[int] = set()
-    for name in names:
-        pid = person_id(session=session, name=name)
-        if pid in seen:
-            continue
-        seen.add(pid)
-        session.add(MoviePerson(movie_id=movie_id, role=role, person_id=pid, position=len(seen)))
+    for position, pid in enumerate(unique, start=1):
+        session.add(MoviePerson(movie_id=movie_id, role=role, person_id=pid, position=position))
     session.flush()
 
 

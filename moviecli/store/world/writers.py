@@ -19,6 +19,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from moviecli.errors import DatabaseError, MoviecliError
+from moviecli.store.catalog import Catalog
+from moviecli.store.engine import is_postgres
 from moviecli.store.world import schema
 from moviecli.store.world.load import Writer
 from moviecli.store.world.location import (
@@ -106,7 +108,7 @@ class SqliteWorldWriter(Writer):
             conn.execute(schema.create_index_sql(index))
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
         conn.execute("COMMIT")
-        conn.execute("ANALYZE")
+        conn.execute("ANALYZE main")
         if self._had_world:
             conn.execute("DETACH DATABASE old")
         conn.close()
@@ -276,9 +278,11 @@ def _file_lock(path: Path) -> _FileLock:
     return _FileLock(handle)
 
 
-def open_writer(engine: Engine) -> SqliteWorldWriter | PostgresWorldWriter:
-    if engine.dialect.name == "postgresql":
-        return PostgresWorldWriter(engine)
+def open_writer(catalog: Catalog) -> SqliteWorldWriter | PostgresWorldWriter:
+    """The writer for this catalog's world (a SQLite catalog is not opened: the world is
+    another file, and a sync must not create a catalog)."""
+    if is_postgres(catalog.location):
+        return PostgresWorldWriter(catalog.engine)
     return SqliteWorldWriter()
 
 
