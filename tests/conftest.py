@@ -31,6 +31,9 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
     data_home = tmp_path / "xdg-data"
     monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    # The IMDb world of SQLite catalogs (tests/world_support.py).
+    monkeypatch.setenv("MOVIECLI_WORLD", str(tmp_path / "world" / "imdb-world.sqlite"))
+    monkeypatch.delenv("MOVIECLI_IMDB_URL", raising=False)
     monkeypatch.delenv("MOVIECLI_DB", raising=False)
     monkeypatch.delenv("MOVIECLI_DEBUG", raising=False)
     monkeypatch.setenv("MOVIECLI_USER", "tester")
@@ -359,6 +362,23 @@ class Templates:
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
     return Templates(tmp_path_factory)
+
+
+# ---------------------------------------------------------------- the IMDb world
+
+
+@pytest.fixture(scope="session")
+def _world_tiny_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.world_support import make_world
+
+    return make_world(tmp_path_factory.mktemp("imdb") / "tiny", "--preset", "tiny", "--plain")
+
+
+@pytest.fixture
+def world_tiny(_world_tiny_files: Path, tmp_path: Path) -> Path:
+    """A folder of `make_imdb.py --preset tiny --plain` files (deterministic), the test's
+    own copy; `tests.world_support.sync_world(cli, world_tiny)` loads it."""
+    return Path(shutil.copytree(_world_tiny_files, tmp_path / "imdb-tiny"))
 
 
 # ---------------------------------------------------------------- reading a catalog directly

@@ -69,7 +69,10 @@ def sync(
     adult: Annotated[bool, typer.Option("--adult", help="Load adult titles too.")] = False,
     strict: Annotated[
         bool,
-        typer.Option("--strict", help="Fail on the first malformed row; the world stays as it was."),
+        typer.Option(
+            "--strict",
+            help="Fail on the first malformed row; the world stays as it was.",
+        ),
     ] = False,
 ) -> None:
     """Download IMDb's datasets (or read them from DIR), load the world's films, and link

@@ -151,4 +151,3 @@ def _read_meta(catalog: Catalog) -> list[tuple[str, str]]:
     conn = open_world_file()
     with contextlib.closing(conn):
         return list(conn.execute("SELECT key, value FROM meta"))
-
