@@ -67,7 +67,7 @@ class WorldFile:
 
     @property
     def size(self) -> int:
-        return self.path.stat().st_size
+        return self.path.stat().st_size  # 0 for a pipe
 
 
 def file_date(path: Path) -> str:
@@ -84,7 +84,7 @@ def find_files(folder: Path) -> dict[str, WorldFile]:
     for name in WANTED:
         for suffix in (".tsv.gz", ".tsv"):
             path = folder / f"{name}{suffix}"
-            if path.is_file():
+            if path.exists() and not path.is_dir():  # a file, or a pipe being written
                 found[name] = WorldFile(name, path, last_modified=file_date(path))
                 break
     missing = [f"{name}.tsv.gz" for name in REQUIRED if name not in found]
