@@ -315,3 +315,34 @@ def test_status_without_a_world(cli: Invoke, catalog: Target) -> None:
     assert info["present"] is False
     assert "not loaded yet" in cli("imdb", "status").stdout
     assert json.loads(cli("imdb", "status", "-f", "json").stdout)["counts"] == {}
+
+
+def test_a_letterboxd_import_then_a_sync_fills_what_it_can_link(
+    cli: Invoke, catalog: Target, tmp_path: Path
+) -> None:
+    from tests.import_files import write
+    from tests.test_import_letterboxd import RATINGS
+
+    assert (
+        cli("import", str(write(tmp_path / "ratings.csv", RATINGS)), "--user", "ana").exit_code == 0
+    )
+    sync_world(cli, heat_world(tmp_path / "w"))
+    films = {
+        (r["title"], r["year"]): r
+        for r in json_out(cli("list", "--limit", "0", "--format", "json"))
+    }
+    assert films[("Heat", 1995)]["runtime_minutes"] == 170
+    assert films[("Heat", 1986)]["runtime_minutes"] == 101
+    assert films[("Amélie", 2001)]["genres"] == ["Comedy", "Romance"]
+    assert films[("Heat", 1986)]["director"] == "Dick Richards, Jerry Jameson"
+    crime = json_out(cli("list", "--genre", "crime", "--limit", "0", "--format", "json"))
+    assert sorted(r["year"] for r in crime) == [1986, 1995]
+    person = json_out(cli("person", "Audrey Tautou", "--format", "json"))
+    assert [f["title"] for p in person for f in p["films"]] == ["Amélie"]
+    info = status(cli)
+    assert info["catalog"]["linked"] == 3
+    assert sorted(f["title"] for f in info["catalog"]["not_linked_films"]) == [
+        "300",
+        "Crouching Tiger, Hidden Dragon",
+        "Film Without Year",
+    ]
