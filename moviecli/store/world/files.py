@@ -3,8 +3,9 @@ them line by line (`.tsv.gz` or `.tsv`, UTF-8, one header row, no quoting, `\\N`
 
 from __future__ import annotations
 
-import gzip
-import io
+import queue
+import threading
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -96,27 +97,28 @@ def find_files(folder: Path) -> dict[str, WorldFile]:
 
 
 class Lines:
-    """A dataset file's data lines, numbered as in the file (the header is line 1),
-    without their line break. Undecodable bytes arrive as lone surrogates (the reader
-    refuses such rows); `done` is how many bytes of the file are read."""
+    """A dataset file's data lines as bytes, in blocks: `for first, lines in blocks()`
+    gives the number of the block's first line (the header is line 1) and its lines
+    without their line break. A `.gz` file is inflated by a thread of its own (zlib lets
+    go of the GIL), so decompression and parsing share two cores; memory holds at most
+    QUEUED blocks. Only the rows a reader keeps are decoded (as UTF-8, by the reader);
+    `done` is how many bytes of the file are read."""
+
+    QUEUED = 8
 
     def __init__(self, file: WorldFile) -> None:
         self.file = file
         self._raw = open(file.path, "rb")  # noqa: SIM115 - closed by close()
-        binary: io.BufferedIOBase
+        self._stop = threading.Event()
+        self._queue: queue.Queue[bytes | BaseException | None] = queue.Queue(self.QUEUED)
+        self._thread: threading.Thread | None = None
         if file.path.name.endswith(".gz"):
-            binary = gzip.GzipFile(fileobj=self._raw, mode="rb")
-        else:
-            binary = self._raw
-        self._text = io.TextIOWrapper(
-            binary,  # type: ignore[arg-type]
-            encoding="utf-8",
-            errors="surrogateescape",
-            newline="\n",
-        )
-        header = self._text.readline().rstrip("\n").rstrip("\r")
+            self._thread = threading.Thread(target=self._inflate, daemon=True)
+            self._thread.start()
+        self._pending = b""
+        header = self._header()
         expected = HEADERS[file.name]
-        if tuple(header.split("\t")) != expected:
+        if tuple(header.decode("utf-8", "replace").rstrip("\r").split("\t")) != expected:
             self.close()
             raise ImportFormatError(
                 f"{file.path.name}: the header is not IMDb's {file.name} header "
@@ -126,21 +128,95 @@ class Lines:
 
     @property
     def done(self) -> int:
-        return self._raw.tell()
-
-    def __iter__(self) -> Iterator[tuple[int, str]]:
-        number = 1
         try:
-            for line in self._text:
-                number += 1
-                yield number, line[:-1] if line.endswith("\n") else line
-        except (EOFError, gzip.BadGzipFile, OSError) as error:
-            raise ImportFormatError(
-                f"{self.file.path.name} is damaged or cut short after line {number} ({error})"
-            ) from None
+            return self._raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def _inflate(self) -> None:
+        """The thread: inflate every gzip member into the queue; then None (the end), or
+        the error."""
+        put = self._put
+        try:
+            inflater = zlib.decompressobj(wbits=31)
+            fed = False
+            while data := self._raw.read(READ_BUFFER):
+                while data:
+                    fed = True
+                    out = inflater.decompress(data)
+                    if out and not put(out):
+                        return
+                    if inflater.eof:  # a member ended; another may follow
+                        data = inflater.unused_data
+                        inflater = zlib.decompressobj(wbits=31)
+                        fed = False
+                    else:
+                        data = b""
+            if fed:
+                raise EOFError("the compressed stream ends before its end marker")
+            put(None)
+        except (zlib.error, OSError, EOFError, ValueError) as error:
+            put(error)
+
+    def _put(self, item: bytes | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _chunks(self) -> Iterator[bytes]:
+        if self._thread is None:
+            while data := self._raw.read(READ_BUFFER):
+                yield data
+            return
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise ImportFormatError(
+                    f"{self.file.path.name} is damaged or cut short ({item})"
+                ) from None
+            yield item
+
+    def _header(self) -> bytes:
+        self._source = self._chunks()
+        buffer = b""
+        for chunk in self._source:
+            buffer += chunk
+            end = buffer.find(b"\n")
+            if end >= 0:
+                self._pending = buffer[end + 1 :]
+                return buffer[:end]
+        self._pending = b""
+        return buffer
+
+    def blocks(self) -> Iterator[tuple[int, list[bytes]]]:
+        number = 2
+        pending = self._pending
+        for chunk in self._source:
+            data = pending + chunk if pending else chunk
+            cut = data.rfind(b"\n")
+            if cut < 0:
+                pending = data
+                continue
+            lines = data[:cut].split(b"\n")
+            pending = data[cut + 1 :]
+            yield number, lines
+            number += len(lines)
+        if pending:
+            lines = pending.split(b"\n")
+            if not lines[-1]:
+                lines.pop()
+            yield number, lines
 
     def close(self) -> None:
-        self._text.close()
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
         self._raw.close()
 
     def __enter__(self) -> Lines:

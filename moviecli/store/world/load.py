@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from moviecli.errors import MoviecliError
@@ -22,6 +22,9 @@ from moviecli.store.world.files import Lines, WorldFile
 
 BATCH = 20_000
 NULL = "\\N"
+NULL_B = b"\\N"
+# The name of each grouped file's first column, for messages.
+HEADER_ID = {"title.akas": "titleId", "title.principals": "tconst"}
 # Control characters (but the tab that separates fields) and undecodable bytes.
 _REFUSED = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udcff]")
 # title.principals' categories of the directors and writers title.crew names.
@@ -91,12 +94,12 @@ def _id(text: str, prefix: str, what: str) -> int:
     return int(number)
 
 
-def _group(key: str, what: str, ids: set[int], done: set[int]) -> tuple[int, bool, str]:
+def _group(key: bytes, what: str, ids: set[int], done: set[int]) -> tuple[int, bool, str]:
     """A new title's group of rows: (its id, whether its rows are loaded, why every row
     of it is refused or ""). A title whose rows come back after another title's is
     refused: the files are in IMDb's order, grouped by title."""
     try:
-        tid = _id(key, "tt", what)
+        tid = _bid(key, b"tt", what)
     except RowError as error:
         return -1, False, str(error)
     if tid in done:
@@ -104,11 +107,39 @@ def _group(key: str, what: str, ids: set[int], done: set[int]) -> tuple[int, boo
             tid,
             False,
             (
-                f"the rows of {key} are not together (the file must be in IMDb's order, "
+                f"the rows of {_shown(key)} are not together (the file must be in IMDb's order, "
                 "grouped by title)"
             ),
         )
     return tid, tid in ids, ""
+
+
+def _shown(raw: bytes) -> str:
+    return repr(raw.decode("utf-8", "replace"))
+
+
+def _bid(raw: bytes, prefix: bytes, what: str) -> int:
+    """An id straight from the file's bytes (the rows passed over are never decoded)."""
+    number = raw[2:]
+    if not (raw.startswith(prefix) and number.isdigit()):
+        raise RowError(
+            f"{what} must be an IMDb id like {prefix.decode()}0000001 (got {_shown(raw)})"
+        )
+    return int(number)
+
+
+def _why(line: bytes, columns: int, what: str = "") -> str:
+    """Why a row whose first fields did not read is refused."""
+    fields = line.split(b"\t")
+    if len(fields) != columns:
+        return f"expected {columns} tab-separated fields, got {len(fields)}"
+    if what:
+        prefix = b"nm" if what == "nconst" else b"tt"
+        try:
+            _bid(fields[0], prefix, what)
+        except RowError as error:
+            return str(error)
+    return "the row does not read"
 
 
 def _required(text: str, what: str) -> str:
@@ -167,20 +198,22 @@ class WorldLoader:
         if len(self.report.rejected) < MAX_REJECTS_SHOWN:
             self.report.rejected.append(Reject(line, reason, name))
 
-    def _check(self, line: str, columns: int) -> list[str]:
+    def _check(self, raw: bytes, columns: int) -> list[str]:
+        """A kept row decoded and checked: UTF-8, no control character, `columns` fields."""
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RowError("the row is not valid UTF-8") from None
         found = _REFUSED.search(line)
         if found is not None:
-            code = ord(found.group())
-            if 0xDC80 <= code <= 0xDCFF:
-                raise RowError("the row is not valid UTF-8")
-            raise RowError(f"the row contains a control character (U+{code:04X})")
+            raise RowError(f"the row contains a control character (U+{ord(found.group()):04X})")
         fields = line.split("\t")
         if len(fields) != columns:
             raise RowError(f"expected {columns} tab-separated fields, got {len(fields)}")
         return fields
 
-    def _tick(self, lines: Lines, name: str, count: int) -> None:
-        if self.progress is not None and count % 65536 == 0:
+    def _tick(self, lines: Lines, name: str) -> None:
+        if self.progress is not None:
             self.progress(name, lines.done, self.files[name].size)
 
     def _flush(self, table: str, rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
@@ -195,22 +228,26 @@ class WorldLoader:
         ratings: dict[int, int] = {}
         lines, report = self._open("title.ratings")
         with lines:
-            for number, line in lines:
-                report.rows += 1
-                self._tick(lines, "title.ratings", number)
-                try:
-                    tconst, rating, votes = self._check(line, 3)
-                    tid = _id(tconst, "tt", "tconst")
-                    value = float(rating) if rating != NULL else None
-                    if value is None or not (0.0 <= value <= 10.0):
-                        raise RowError(f"averageRating must be 0 to 10 (got {rating!r})")
-                    count = _int(votes, "numVotes")
-                    if count is None:
-                        raise RowError("numVotes is missing")
-                except (RowError, ValueError) as error:
-                    self._reject(report, number, str(error))
-                    continue
-                ratings[tid] = count * 128 + round(value * 10)
+            for first, block in lines.blocks():
+                report.rows += len(block)
+                self._tick(lines, "title.ratings")
+                for offset, line in enumerate(block):
+                    try:
+                        tconst, rating, votes = line.split(b"\t")
+                        tid = _bid(tconst, b"tt", "tconst")
+                        try:
+                            value = float(rating) if rating != NULL_B else -1.0
+                        except ValueError:
+                            value = -1.0
+                        if not (0.0 <= value <= 10.0):
+                            raise RowError(f"averageRating must be 0 to 10 (got {_shown(rating)})")
+                        if not votes.isdigit():
+                            raise RowError(f"numVotes must be a whole number (got {_shown(votes)})")
+                    except ValueError as error:
+                        reason = str(error) if isinstance(error, RowError) else _why(line, 3)
+                        self._reject(report, first + offset, reason)
+                        continue
+                    ratings[tid] = int(votes) * 128 + round(value * 10)
         return ratings
 
     def _genres_of(self, text: str) -> str | None:
@@ -223,103 +260,130 @@ class WorldLoader:
 
     def _titles(self, ratings: dict[int, int]) -> set[int]:
         ids: set[int] = set()
-        types = self.options.types
+        types = {t.encode() for t in self.options.types}
         adult_ok = self.options.adult
         rows: list[tuple[object, ...]] = []
         lines, report = self._open("title.basics")
         with lines:
-            for number, line in lines:
-                report.rows += 1
-                self._tick(lines, "title.basics", number)
-                try:
-                    fields = self._check(line, 9)
-                    tid = _id(fields[0], "tt", "tconst")
-                    if fields[1] not in types:
+            for first, block in lines.blocks():
+                report.rows += len(block)
+                self._tick(lines, "title.basics")
+                for offset, line in enumerate(block):
+                    head = line.split(b"\t", 2)
+                    if len(head) == 3 and head[1] not in types:
                         continue
-                    adult = fields[4]
-                    if adult not in ("0", "1"):
-                        raise RowError(f"isAdult must be 0 or 1 (got {adult!r})")
-                    if adult == "1" and not adult_ok:
+                    try:
+                        fields = self._check(line, 9)
+                        tid = _id(fields[0], "tt", "tconst")
+                        adult = fields[4]
+                        if adult not in ("0", "1"):
+                            raise RowError(f"isAdult must be 0 or 1 (got {adult!r})")
+                        if adult == "1" and not adult_ok:
+                            continue
+                        if tid in ids:
+                            raise RowError(f"{fields[0]} appears twice")
+                        title = _required(fields[2], "primaryTitle")
+                        year = _int(fields[5], "startYear")
+                        runtime = _int(fields[7], "runtimeMinutes")
+                        genres = self._genres_of(fields[8])
+                    except RowError as error:
+                        self._reject(report, first + offset, str(error))
                         continue
-                    if tid in ids:
-                        raise RowError(f"{fields[0]} appears twice")
-                    title = _required(fields[2], "primaryTitle")
-                    year = _int(fields[5], "startYear")
-                    runtime = _int(fields[7], "runtimeMinutes")
-                    genres = self._genres_of(fields[8])
-                except RowError as error:
-                    self._reject(report, number, str(error))
-                    continue
-                packed = ratings.get(tid)
-                rating = (packed % 128) / 10 if packed is not None else None
-                votes = packed // 128 if packed is not None else None
-                ids.add(tid)
-                rows.append(
-                    (
-                        tid,
-                        fields[1],
-                        title,
-                        _text(fields[3]),
-                        int(adult),
-                        year,
-                        runtime,
-                        genres,
-                        rating,
-                        votes,
-                        text_key(title),
+                    packed = ratings.get(tid)
+                    ids.add(tid)
+                    rows.append(
+                        (
+                            tid,
+                            fields[1],
+                            title,
+                            _text(fields[3]),
+                            int(adult),
+                            year,
+                            runtime,
+                            genres,
+                            (packed % 128) / 10 if packed is not None else None,
+                            packed // 128 if packed is not None else None,
+                            text_key(title),
+                        )
                     )
-                )
-                if len(rows) >= BATCH:
-                    rows = self._flush("titles", rows)
+                    if len(rows) >= BATCH:
+                        rows = self._flush("titles", rows)
             self._flush("titles", rows)
         report.kept = len(ids)
         return ids
 
-    def _akas(self, ids: set[int]) -> None:
-        rows: list[tuple[object, ...]] = []
-        kept = 0
-        last_key = ""
+    def _grouped(
+        self, name: str, ids: set[int], columns: int
+    ) -> Iterator[tuple[int, int, list[str], set[int]]]:
+        """The kept rows of a file grouped by title (akas, principals): (line number,
+        title id, fields, the orderings already seen for that title). Rows of titles not
+        loaded are passed over without being decoded."""
+        lines, report = self._open(name)
+        what = HEADER_ID[name]
+        last_key = b""
         keep = False
-        tid = 0
         refused = ""
+        tid = 0
         done: set[int] = set()  # titles whose rows are behind us
-        seen: set[int] = set()  # orderings of the current title
-        lines, report = self._open("title.akas")
+        seen: set[int] = set()
+        kept = 0
         with lines:
-            for number, line in lines:
-                report.rows += 1
-                self._tick(lines, "title.akas", number)
-                key = line[: line.find("\t")]
-                try:
+            for first, block in lines.blocks():
+                report.rows += len(block)
+                self._tick(lines, name)
+                for offset, line in enumerate(block):
+                    key = line[: line.find(b"\t")]
                     if key != last_key:
                         if keep:
                             done.add(tid)
-                        last_key, keep, seen = key, False, set()
-                        tid, keep, refused = _group(key, "titleId", ids, done)
+                        last_key = key
+                        number = key[2:]
+                        if key[:2] == b"tt" and number.isdigit():  # the quick way, inlined
+                            tid = int(number)
+                            keep = tid in ids
+                            refused = ""
+                            if keep:
+                                seen = set()
+                                if tid in done:
+                                    tid, keep, refused = _group(key, what, ids, done)
+                        else:
+                            tid, keep, refused = _group(key, what, ids, done)
                     if not keep:
                         if refused:
-                            raise RowError(refused)
+                            self._reject(report, first + offset, refused)
                         continue
-                    fields = self._check(line, 8)
-                    ordering = _int(fields[1], "ordering")
-                    if ordering is None:
-                        raise RowError("ordering is missing")
-                    if ordering in seen:
-                        raise RowError(f"{key} has ordering {ordering} twice")
-                    title = _required(fields[2], "title")
-                except RowError as error:
-                    self._reject(report, number, str(error))
-                    continue
-                seen.add(ordering)
-                kept += 1
-                rows.append(
-                    (tid, ordering, title, _text(fields[3]), _text(fields[4]), text_key(title))
-                )
-                if len(rows) >= BATCH:
-                    rows = self._flush("akas", rows)
-            self._flush("akas", rows)
+                    try:
+                        fields = self._check(line, columns)
+                    except RowError as error:
+                        self._reject(report, first + offset, str(error))
+                        continue
+                    yield first + offset, tid, fields, seen
+                    kept += 1
         report.kept = kept
-        self.report.counts["akas"] = kept
+
+    def _akas(self, ids: set[int]) -> None:
+        rows: list[tuple[object, ...]] = []
+        report_name = "title.akas"
+        count = 0
+        for number, tid, fields, seen in self._grouped(report_name, ids, 8):
+            try:
+                ordering = _int(fields[1], "ordering")
+                if ordering is None:
+                    raise RowError("ordering is missing")
+                if ordering in seen:
+                    raise RowError(f"{fields[0]} has ordering {ordering} twice")
+                title = _required(fields[2], "title")
+            except RowError as error:
+                self._reject(self.report.files[report_name], number, str(error))
+                continue
+            seen.add(ordering)
+            count += 1
+            rows.append((tid, ordering, title, _text(fields[3]), _text(fields[4]), text_key(title)))
+            if len(rows) >= BATCH:
+                rows = self._flush("akas", rows)
+        self._flush("akas", rows)
+        self.report.files[report_name].kept = count
+        self.report.counts["akas"] = count
 
     def _principals(
         self, ids: set[int]
@@ -330,60 +394,38 @@ class WorldLoader:
         last_ordering: dict[int, int] = {}
         crew_pairs: set[tuple[int, int, str]] = set()
         rows: list[tuple[object, ...]] = []
-        kept = 0
-        last_key = ""
-        keep = False
-        tid = 0
-        refused = ""
-        done: set[int] = set()
-        seen: set[int] = set()
-        lines, report = self._open("title.principals")
-        with lines:
-            for number, line in lines:
-                report.rows += 1
-                self._tick(lines, "title.principals", number)
-                key = line[: line.find("\t")]
-                try:
-                    if key != last_key:
-                        if keep:
-                            done.add(tid)
-                            if seen:
-                                last_ordering[tid] = max(seen)
-                        last_key, keep, seen = key, False, set()
-                        tid, keep, refused = _group(key, "tconst", ids, done)
-                    if not keep:
-                        if refused:
-                            raise RowError(refused)
-                        continue
-                    fields = self._check(line, 6)
-                    ordering = _int(fields[1], "ordering")
-                    if ordering is None:
-                        raise RowError("ordering is missing")
-                    if ordering in seen:
-                        raise RowError(f"{key} has ordering {ordering} twice")
-                    nid = _id(fields[2], "nm", "nconst")
-                    category = _required(fields[3], "category")
-                    characters = _text(fields[5])
-                    if characters is not None and not (
-                        characters.startswith("[") and characters.endswith("]")
-                    ):
-                        raise RowError(f"characters must be a JSON array (got {characters!r})")
-                except RowError as error:
-                    self._reject(report, number, str(error))
-                    continue
-                seen.add(ordering)
-                credited.add(nid)
-                if category in CREW_CATEGORIES:
-                    crew_pairs.add((tid, nid, category))
-                kept += 1
-                rows.append((tid, ordering, nid, category, _text(fields[4]), characters))
-                if len(rows) >= BATCH:
-                    rows = self._flush("principals", rows)
-            if keep and seen:
-                last_ordering[tid] = max(seen)
-            self._flush("principals", rows)
-        report.kept = kept
-        self.report.counts["credits"] = kept
+        report_name = "title.principals"
+        count = 0
+        for number, tid, fields, seen in self._grouped(report_name, ids, 6):
+            try:
+                ordering = _int(fields[1], "ordering")
+                if ordering is None:
+                    raise RowError("ordering is missing")
+                if ordering in seen:
+                    raise RowError(f"{fields[0]} has ordering {ordering} twice")
+                nid = _id(fields[2], "nm", "nconst")
+                category = _required(fields[3], "category")
+                characters = _text(fields[5])
+                if characters is not None and not (
+                    characters.startswith("[") and characters.endswith("]")
+                ):
+                    raise RowError(f"characters must be a JSON array (got {characters!r})")
+            except RowError as error:
+                self._reject(self.report.files[report_name], number, str(error))
+                continue
+            seen.add(ordering)
+            if ordering > last_ordering.get(tid, 0):
+                last_ordering[tid] = ordering
+            credited.add(nid)
+            if category in CREW_CATEGORIES:
+                crew_pairs.add((tid, nid, category))
+            count += 1
+            rows.append((tid, ordering, nid, category, _text(fields[4]), characters))
+            if len(rows) >= BATCH:
+                rows = self._flush("principals", rows)
+        self._flush("principals", rows)
+        self.report.files[report_name].kept = count
+        self.report.counts["credits"] = count
         return credited, last_ordering, crew_pairs
 
     def _crew(
@@ -399,35 +441,41 @@ class WorldLoader:
         added = 0
         lines, report = self._open("title.crew")
         with lines:
-            for number, line in lines:
-                report.rows += 1
-                self._tick(lines, "title.crew", number)
-                try:
-                    tid = _id(line[: line.find("\t")], "tt", "tconst")
+            for first, block in lines.blocks():
+                report.rows += len(block)
+                self._tick(lines, "title.crew")
+                for offset, line in enumerate(block):
+                    try:
+                        tid = int(line[2 : line.find(b"\t")])
+                    except ValueError:
+                        tid = -1
                     if tid not in ids:
+                        if tid < 0:
+                            self._reject(report, first + offset, _why(line, 3, "tconst"))
                         continue
-                    _tconst, directors, writers = self._check(line, 3)
-                    wanted: list[tuple[int, str]] = []
-                    for category, text in (("director", directors), ("writer", writers)):
-                        if text == NULL:
+                    try:
+                        _tconst, directors, writers = self._check(line, 3)
+                        wanted: list[tuple[int, str]] = []
+                        for category, text in (("director", directors), ("writer", writers)):
+                            if text == NULL:
+                                continue
+                            for one in text.split(","):
+                                wanted.append((_id(one, "nm", category + "s"), category))
+                    except RowError as error:
+                        self._reject(report, first + offset, str(error))
+                        continue
+                    ordering = last_ordering.get(tid, 0)
+                    for nid, category in wanted:
+                        if (tid, nid, category) in crew_pairs:
                             continue
-                        for one in text.split(","):
-                            wanted.append((_id(one, "nm", category + "s"), category))
-                except RowError as error:
-                    self._reject(report, number, str(error))
-                    continue
-                ordering = last_ordering.get(tid, 0)
-                for nid, category in wanted:
-                    if (tid, nid, category) in crew_pairs:
-                        continue
-                    crew_pairs.add((tid, nid, category))
-                    ordering += 1
-                    credited.add(nid)
-                    rows.append((tid, ordering, nid, category, None, None))
-                    added += 1
-                last_ordering[tid] = ordering
-                if len(rows) >= BATCH:
-                    rows = self._flush("principals", rows)
+                        crew_pairs.add((tid, nid, category))
+                        ordering += 1
+                        credited.add(nid)
+                        rows.append((tid, ordering, nid, category, None, None))
+                        added += 1
+                    last_ordering[tid] = ordering
+                    if len(rows) >= BATCH:
+                        rows = self._flush("principals", rows)
             self._flush("principals", rows)
         report.kept = added
         self.report.counts["credits"] = self.report.counts.get("credits", 0) + added
@@ -437,27 +485,33 @@ class WorldLoader:
         kept = 0
         lines, report = self._open("name.basics")
         with lines:
-            for number, line in lines:
-                report.rows += 1
-                self._tick(lines, "name.basics", number)
-                try:
-                    nid = _id(line[: line.find("\t")], "nm", "nconst")
+            for first, block in lines.blocks():
+                report.rows += len(block)
+                self._tick(lines, "name.basics")
+                for offset, line in enumerate(block):
+                    try:
+                        nid = int(line[2 : line.find(b"\t")])
+                    except ValueError:
+                        self._reject(report, first + offset, _why(line, 6, "nconst"))
+                        continue
                     if nid not in credited:
                         continue  # not credited, or met already (a repeated row)
-                    fields = self._check(line, 6)
-                    name = _required(fields[1], "primaryName")
-                    born = _int(fields[2], "birthYear")
-                    died = _int(fields[3], "deathYear")
-                except RowError as error:
-                    self._reject(report, number, str(error))
-                    continue
-                credited.discard(nid)
-                kept += 1
-                rows.append(
-                    (nid, name, text_key(name), born, died, _text(fields[4]), _text(fields[5]))
-                )
-                if len(rows) >= BATCH:
-                    rows = self._flush("names", rows)
+                    try:
+                        fields = self._check(line, 6)
+                        _id(fields[0], "nm", "nconst")
+                        name = _required(fields[1], "primaryName")
+                        born = _int(fields[2], "birthYear")
+                        died = _int(fields[3], "deathYear")
+                    except RowError as error:
+                        self._reject(report, first + offset, str(error))
+                        continue
+                    credited.discard(nid)
+                    kept += 1
+                    rows.append(
+                        (nid, name, text_key(name), born, died, _text(fields[4]), _text(fields[5]))
+                    )
+                    if len(rows) >= BATCH:
+                        rows = self._flush("names", rows)
             self._flush("names", rows)
         report.kept = kept
         self.report.counts["people"] = kept
