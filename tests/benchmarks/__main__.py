@@ -487,6 +487,9 @@ def main() -> None:
         "--skip-diary", action="store_true", help="skip the diary's cases on the 25m catalog"
     )
     parser.add_argument(
+        "--skip-world", action="store_true", help="skip the IMDb world's sync (films preset)"
+    )
+    parser.add_argument(
         "--import-runs",
         type=int,
         default=1,
@@ -527,10 +530,16 @@ def main() -> None:
 
             presets = ["1m"] if args.skip_25m else ["1m", "25m"]
             outcomes += recommend_cases(work, cache, args.runs, presets)
+        if not args.skip_world:
+            from tests.benchmarks.world import world_cases
+
+            outcomes += world_cases(work, cache, min(args.runs, 3))
     if args.skip_diary and not args.skip_25m:
         skipped.append("diary on the 25m catalog (--skip-diary)")
     if args.skip_recommend:
         skipped.append("recommender (--skip-recommend)")
+    if args.skip_world:
+        skipped.append("IMDb world sync (--skip-world)")
     print(report(outcomes, args.runs, load_before, skipped))
     sys.exit(0 if all(o.met for o in outcomes) else 1)
 

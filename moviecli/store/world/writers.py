@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,12 +64,22 @@ def _previous_counts(rows: list[tuple[str, str | None]]) -> dict[str, int]:
 
 
 class SqliteWorldWriter(Writer):
+    """Rows go to SQLite from a thread of its own: sqlite3 lets go of the GIL while
+    SQLite works, so the B-tree inserts overlap with the reading of the next rows."""
+
+    QUEUED = 4
+
     def __init__(self, target: Path | None = None) -> None:
         self.target = target or world_path()
         self.path = new_world_path(self.target)
         self.conn: sqlite3.Connection | None = None
         self._lock: Any = None
         self._had_world = False
+        self._queue: queue.Queue[tuple[str, list[tuple[object, ...]]] | None] = queue.Queue(
+            self.QUEUED
+        )
+        self._thread: threading.Thread | None = None
+        self._failed: BaseException | None = None
 
     def open(self) -> None:
         folder = self.target.parent
@@ -76,24 +88,49 @@ class SqliteWorldWriter(Writer):
         for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
             leftover.unlink(missing_ok=True)
         self._had_world = world_file_present(self.target)
-        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn = conn
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         conn.execute("PRAGMA cache_size = -65536")  # 64 MiB
+        conn.execute("PRAGMA temp_store = MEMORY")  # index sorts
         if self._had_world:
             conn.execute("ATTACH DATABASE ? AS old", (f"file:{self.target.absolute()}?mode=ro",))
         conn.execute("BEGIN")
         for table in schema.TABLE_NAMES:
             conn.execute(schema.create_table_sql("sqlite", table))
+        self._thread = threading.Thread(target=self._insert, daemon=True)
+        self._thread.start()
+
+    def _insert(self) -> None:
+        assert self.conn is not None
+        while (item := self._queue.get()) is not None:
+            if self._failed is not None:
+                continue  # drain: the loader learns of the failure at its next write
+            table, rows = item
+            try:
+                self.conn.executemany(f"INSERT INTO {table} {_placeholders(table, '?')}", rows)
+            except BaseException as error:
+                self._failed = error
 
     def write(self, table: str, rows: list[tuple[object, ...]]) -> None:
-        assert self.conn is not None
-        self.conn.executemany(f"INSERT INTO {table} {_placeholders(table, '?')}", rows)
+        if self._failed is not None:
+            raise self._failed
+        self._queue.put((table, rows))
+
+    def _drain(self) -> None:
+        """Wait for the inserting thread to finish what it was given (and end it)."""
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._failed is not None:
+            raise self._failed
 
     def changes(self) -> WorldChanges:
         assert self.conn is not None
+        self._drain()
         if not self._had_world:
             return WorldChanges(previous=None)
         try:
@@ -103,11 +140,13 @@ class SqliteWorldWriter(Writer):
 
     def finish(self, meta: dict[str, str]) -> None:
         assert self.conn is not None
+        self._drain()
         conn = self.conn
         for index in schema.INDEXES:
             conn.execute(schema.create_index_sql(index))
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
         conn.execute("COMMIT")
+        conn.execute("PRAGMA analysis_limit = 1000")  # statistics from samples: enough here
         conn.execute("ANALYZE main")
         if self._had_world:
             conn.execute("DETACH DATABASE old")
@@ -121,6 +160,8 @@ class SqliteWorldWriter(Writer):
         _fsync_folder(self.target.parent)
 
     def abort(self) -> None:
+        with contextlib.suppress(BaseException):
+            self._drain()
         if self.conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.close()
