@@ -312,12 +312,10 @@ class WorldLoader:
         report.kept = len(ids)
         return ids
 
-    def _grouped(
-        self, name: str, ids: set[int], columns: int
-    ) -> Iterator[tuple[int, int, list[str], set[int]]]:
-        """The kept rows of a file grouped by title (akas, principals): (line number,
-        title id, fields, the orderings already seen for that title). Rows of titles not
-        loaded are passed over without being decoded."""
+    def _grouped(self, name: str, ids: set[int]) -> Iterator[list[tuple[int, int, bytes]]]:
+        """The rows of loaded titles in a file grouped by title (akas, principals), a
+        block at a time: [(line number, title id, the row's bytes)]. Rows of other titles
+        are passed over without being decoded (most of the file)."""
         lines, report = self._open(name)
         what = HEADER_ID[name]
         last_key = b""
@@ -325,12 +323,11 @@ class WorldLoader:
         refused = ""
         tid = 0
         done: set[int] = set()  # titles whose rows are behind us
-        seen: set[int] = set()
-        kept = 0
         with lines:
             for first, block in lines.blocks():
                 report.rows += len(block)
                 self._tick(lines, name)
+                kept: list[tuple[int, int, bytes]] = []
                 for offset, line in enumerate(block):
                     key = line[: line.find(b"\t")]
                     if key != last_key:
@@ -342,47 +339,59 @@ class WorldLoader:
                             tid = int(number)
                             keep = tid in ids
                             refused = ""
-                            if keep:
-                                seen = set()
-                                if tid in done:
-                                    tid, keep, refused = _group(key, what, ids, done)
+                            if keep and tid in done:
+                                tid, keep, refused = _group(key, what, ids, done)
                         else:
                             tid, keep, refused = _group(key, what, ids, done)
-                    if not keep:
-                        if refused:
-                            self._reject(report, first + offset, refused)
-                        continue
-                    try:
-                        fields = self._check(line, columns)
-                    except RowError as error:
-                        self._reject(report, first + offset, str(error))
-                        continue
-                    yield first + offset, tid, fields, seen
-                    kept += 1
-        report.kept = kept
+                    if keep:
+                        kept.append((first + offset, tid, line))
+                    elif refused:
+                        self._reject(report, first + offset, refused)
+                if kept:
+                    yield kept
 
     def _akas(self, ids: set[int]) -> None:
+        name = "title.akas"
         rows: list[tuple[object, ...]] = []
-        report_name = "title.akas"
         count = 0
-        for number, tid, fields, seen in self._grouped(report_name, ids, 8):
-            try:
-                ordering = _int(fields[1], "ordering")
-                if ordering is None:
-                    raise RowError("ordering is missing")
-                if ordering in seen:
-                    raise RowError(f"{fields[0]} has ordering {ordering} twice")
-                title = _required(fields[2], "title")
-            except RowError as error:
-                self._reject(self.report.files[report_name], number, str(error))
-                continue
-            seen.add(ordering)
-            count += 1
-            rows.append((tid, ordering, title, _text(fields[3]), _text(fields[4]), text_key(title)))
+        current = -1
+        seen: set[int] = set()
+        check = self._check
+        for kept in self._grouped(name, ids):
+            for number, tid, line in kept:
+                if tid != current:
+                    current, seen = tid, set()
+                try:
+                    fields = check(line, 8)
+                    text = fields[1]
+                    if not (text.isascii() and text.isdigit()):
+                        raise RowError(f"ordering must be a whole number (got {text!r})")
+                    ordering = int(text)
+                    if ordering in seen:
+                        raise RowError(f"{fields[0]} has ordering {ordering} twice")
+                    title = fields[2]
+                    if title == NULL or not title.strip():
+                        raise RowError("title is missing")
+                except RowError as error:
+                    self._reject(self.report.files[name], number, str(error))
+                    continue
+                seen.add(ordering)
+                count += 1
+                region, language = fields[3], fields[4]
+                rows.append(
+                    (
+                        tid,
+                        ordering,
+                        title,
+                        None if region == NULL else region,
+                        None if language == NULL else language,
+                        text_key(title),
+                    )
+                )
             if len(rows) >= BATCH:
                 rows = self._flush("akas", rows)
         self._flush("akas", rows)
-        self.report.files[report_name].kept = count
+        self.report.files[name].kept = count
         self.report.counts["akas"] = count
 
     def _principals(
@@ -390,41 +399,58 @@ class WorldLoader:
     ) -> tuple[set[int], dict[int, int], set[tuple[int, int, str]]]:
         """Returns the credited people, each title's last ordering and its (title, person,
         category) directors and writers, for title.crew to add what is missing."""
+        name = "title.principals"
         credited: set[int] = set()
         last_ordering: dict[int, int] = {}
         crew_pairs: set[tuple[int, int, str]] = set()
         rows: list[tuple[object, ...]] = []
-        report_name = "title.principals"
         count = 0
-        for number, tid, fields, seen in self._grouped(report_name, ids, 6):
-            try:
-                ordering = _int(fields[1], "ordering")
-                if ordering is None:
-                    raise RowError("ordering is missing")
-                if ordering in seen:
-                    raise RowError(f"{fields[0]} has ordering {ordering} twice")
-                nid = _id(fields[2], "nm", "nconst")
-                category = _required(fields[3], "category")
-                characters = _text(fields[5])
-                if characters is not None and not (
-                    characters.startswith("[") and characters.endswith("]")
-                ):
-                    raise RowError(f"characters must be a JSON array (got {characters!r})")
-            except RowError as error:
-                self._reject(self.report.files[report_name], number, str(error))
-                continue
-            seen.add(ordering)
-            if ordering > last_ordering.get(tid, 0):
-                last_ordering[tid] = ordering
-            credited.add(nid)
-            if category in CREW_CATEGORIES:
-                crew_pairs.add((tid, nid, category))
-            count += 1
-            rows.append((tid, ordering, nid, category, _text(fields[4]), characters))
+        current = -1
+        seen: set[int] = set()
+        check = self._check
+        for kept in self._grouped(name, ids):
+            for number, tid, line in kept:
+                if tid != current:
+                    current, seen = tid, set()
+                try:
+                    fields = check(line, 6)
+                    text = fields[1]
+                    if not (text.isascii() and text.isdigit()):
+                        raise RowError(f"ordering must be a whole number (got {text!r})")
+                    ordering = int(text)
+                    if ordering in seen:
+                        raise RowError(f"{fields[0]} has ordering {ordering} twice")
+                    nconst = fields[2]
+                    digits = nconst[2:]
+                    if not (nconst[:2] == "nm" and digits.isascii() and digits.isdigit()):
+                        raise RowError(f"nconst must be an IMDb id like nm0000001 (got {nconst!r})")
+                    nid = int(digits)
+                    category = fields[3]
+                    if category == NULL or not category.strip():
+                        raise RowError("category is missing")
+                    characters = fields[5]
+                    if characters == NULL:
+                        characters = None
+                    elif not (characters[:1] == "[" and characters[-1:] == "]"):
+                        raise RowError(f"characters must be a JSON array (got {characters!r})")
+                except RowError as error:
+                    self._reject(self.report.files[name], number, str(error))
+                    continue
+                seen.add(ordering)
+                if ordering > last_ordering.get(tid, 0):
+                    last_ordering[tid] = ordering
+                credited.add(nid)
+                if category in CREW_CATEGORIES:
+                    crew_pairs.add((tid, nid, category))
+                count += 1
+                job = fields[4]
+                rows.append(
+                    (tid, ordering, nid, category, None if job == NULL else job, characters)
+                )
             if len(rows) >= BATCH:
                 rows = self._flush("principals", rows)
         self._flush("principals", rows)
-        self.report.files[report_name].kept = count
+        self.report.files[name].kept = count
         self.report.counts["credits"] = count
         return credited, last_ordering, crew_pairs
 
@@ -483,6 +509,7 @@ class WorldLoader:
     def _names(self, credited: set[int]) -> None:
         rows: list[tuple[object, ...]] = []
         kept = 0
+        check = self._check
         lines, report = self._open("name.basics")
         with lines:
             for first, block in lines.blocks():
@@ -497,18 +524,31 @@ class WorldLoader:
                     if nid not in credited:
                         continue  # not credited, or met already (a repeated row)
                     try:
-                        fields = self._check(line, 6)
-                        _id(fields[0], "nm", "nconst")
-                        name = _required(fields[1], "primaryName")
-                        born = _int(fields[2], "birthYear")
-                        died = _int(fields[3], "deathYear")
+                        fields = check(line, 6)
+                        if line[:2] != b"nm":
+                            _id(fields[0], "nm", "nconst")
+                        name = fields[1]
+                        if name == NULL or not name.strip():
+                            raise RowError("primaryName is missing")
+                        born, died = fields[2], fields[3]
+                        born_year = None if born == NULL else _int(born, "birthYear")
+                        died_year = None if died == NULL else _int(died, "deathYear")
                     except RowError as error:
                         self._reject(report, first + offset, str(error))
                         continue
                     credited.discard(nid)
                     kept += 1
+                    professions, known = fields[4], fields[5]
                     rows.append(
-                        (nid, name, text_key(name), born, died, _text(fields[4]), _text(fields[5]))
+                        (
+                            nid,
+                            name,
+                            text_key(name),
+                            born_year,
+                            died_year,
+                            None if professions == NULL else professions,
+                            None if known == NULL else known,
+                        )
                     )
                     if len(rows) >= BATCH:
                         rows = self._flush("names", rows)
