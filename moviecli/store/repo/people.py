@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, update
+from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, update
 from sqlmodel import Session, col, select
 
 from moviecli.errors import InvalidValueError, NotFoundError
@@ -76,9 +76,14 @@ def set_credit_ids(
             col(MoviePerson.movie_id) == movie_id, col(MoviePerson.role) == role
         )
     )
-    for position, pid in enumerate(unique, start=1):
-        session.add(MoviePerson(movie_id=movie_id, role=role, person_id=pid, position=position))
-    session.flush()
+    if unique:
+        session.execute(
+            insert(MoviePerson),
+            [
+                {"movie_id": movie_id, "role": role, "person_id": pid, "position": position}
+                for position, pid in enumerate(unique, start=1)
+            ],
+        )
 
 
 def credits_by_movie(*, session: Session, movie_ids: Sequence[int]) -> dict[int, list[Credit]]:

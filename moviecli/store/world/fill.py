@@ -187,12 +187,14 @@ def link_catalog(session: Session) -> LinkReport:
     report.linked = len(linked)
     total = session.execute(select(Movie.id)).all()
     report.not_linked = len(total) - len(linked)
-    pairs = sorted(linked.items())
-    for chunk in _chunks(pairs):
+    people = _People(session)
+    for chunk in _chunks(sorted(linked.items())):
         world = _world_films(session, [tid for _movie_id, tid in chunk])
+        films = _CatalogFilms(session, [movie_id for movie_id, tid in chunk if tid in world])
+        people.prepare([p for w in world.values() for role in w.credits.values() for p in role])
         for movie_id, tid in chunk:
             if tid in world:
-                changed = _fill(session, movie_id, world[tid], report.fields_filled)
+                changed = _fill(session, films, movie_id, world[tid], people, report.fields_filled)
                 report.filled += int(changed)
     return report
 
@@ -243,61 +245,127 @@ def _world_films(session: Session, ids: Sequence[int]) -> dict[int, _World]:
     return found
 
 
-def _person_ids(session: Session, people: list[tuple[int, str]]) -> list[int]:
-    """Catalog people for IMDb people: the one tied to that nm id; else the first of that
-    name not tied to another IMDb person (a person the user typed); else a new person."""
-    if not people:
-        return []
-    nids = [nid for nid, _name in people]
-    tied = dict(
-        session.execute(
-            select(PersonImdbId.imdb_id, PersonImdbId.person_id).where(
-                col(PersonImdbId.imdb_id).in_(nids)
+class _People:
+    """Catalog people for IMDb people, tied by nm id (person_imdb_ids): the one tied to
+    that id; else the first of that name tied to no IMDb person (someone the user typed);
+    else a new person. Looked up and created a chunk of films at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tied: dict[int, int] = {}  # nm id -> person id
+
+    def prepare(self, people: list[tuple[int, str]]) -> None:
+        wanted = {nid: name for nid, name in people if nid not in self.tied}
+        if not wanted:
+            return
+        session = self.session
+        for part in _chunks(list(wanted)):
+            self.tied.update(
+                session.execute(
+                    select(PersonImdbId.imdb_id, PersonImdbId.person_id).where(
+                        col(PersonImdbId.imdb_id).in_(part)
+                    )
+                ).all()
             )
-        ).all()
-    )
-    result: list[int] = []
-    for nid, name in people:
-        pid = tied.get(nid)
-        if pid is None:
-            key = text_key(name)
-            pid = session.execute(
-                select(Person.id)
+        untied = [(nid, name) for nid, name in wanted.items() if nid not in self.tied]
+        if not untied:
+            return
+        free: dict[str, list[int]] = {}
+        keys = sorted({text_key(name) for _nid, name in untied})
+        for part in _chunks(keys):
+            for pid, key in session.execute(
+                select(Person.id, Person.name_key)
                 .where(
-                    Person.name_key == key,
+                    col(Person.name_key).in_(part),
                     ~col(Person.id).in_(select(PersonImdbId.person_id)),
                 )
                 .order_by(col(Person.id))
-                .limit(1)
-            ).scalar()
-            if pid is None:
-                person = Person(name=name, name_key=key)
-                session.add(person)
-                session.flush()
-                pid = person.id
-            assert pid is not None
-            session.execute(insert(PersonImdbId).values(person_id=pid, imdb_id=nid))
-            tied[nid] = pid
-        result.append(pid)
-    return result
+            ):
+                free.setdefault(key, []).append(pid)
+        ties: list[dict[str, int]] = []
+        new: list[tuple[int, str, str]] = []
+        for nid, name in untied:
+            key = text_key(name)
+            if free.get(key):
+                pid = free[key].pop(0)
+                self.tied[nid] = pid
+                ties.append({"person_id": pid, "imdb_id": nid})
+            else:
+                new.append((nid, name, key))
+        if new:
+            created = session.execute(
+                insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                [{"name": name, "name_key": key} for _nid, name, key in new],
+            ).scalars()
+            for (nid, _name, _key), pid in zip(new, created, strict=True):
+                self.tied[nid] = pid
+                ties.append({"person_id": pid, "imdb_id": nid})
+        session.execute(insert(PersonImdbId), ties)
+
+    def ids(self, people: list[tuple[int, str]]) -> list[int]:
+        return [self.tied[nid] for nid, _name in people]
+
+
+@dataclass
+class _Film:
+    title: str
+    year: int | None
+    runtime: int | None
+    original_title: str | None
+    marks: set[str]
+    genres: list[str]
+    credits: dict[str, list[int]]  # role -> person ids in order
+
+
+class _CatalogFilms:
+    """What the catalog has of a chunk of films, read in a few queries."""
+
+    def __init__(self, session: Session, movie_ids: list[int]) -> None:
+        from moviecli.store.repo.movies import genres_by_movie
+        from moviecli.store.repo.people import credits_by_movie
+
+        self.films: dict[int, _Film] = {}
+        if not movie_ids:
+            return
+        genres = genres_by_movie(session=session, movie_ids=movie_ids)
+        credits = credits_by_movie(session=session, movie_ids=movie_ids)
+        for movie_id, title, year, runtime, original in session.execute(
+            select(
+                Movie.id, Movie.title, Movie.year, Movie.runtime_minutes, Movie.original_title
+            ).where(col(Movie.id).in_(movie_ids))
+        ):
+            by_role: dict[str, list[int]] = {role: [] for role in ROLE_CATEGORIES}
+            for credit in credits[movie_id]:
+                by_role[credit.role].append(credit.person_id)
+            self.films[movie_id] = _Film(
+                title, year, runtime, original, set(), genres[movie_id], by_role
+            )
+        for movie_id, field_name in session.execute(
+            select(MovieImdbField.movie_id, MovieImdbField.field).where(
+                col(MovieImdbField.movie_id).in_(movie_ids)
+            )
+        ):
+            self.films[movie_id].marks.add(field_name)
 
 
 # ---------------------------------------------------------------- filling
 
 
-def _fill(session: Session, movie_id: int, world: _World, counts: dict[str, int]) -> bool:
+def _fill(
+    session: Session,
+    films: _CatalogFilms,
+    movie_id: int,
+    world: _World,
+    people: _People,
+    counts: dict[str, int],
+) -> bool:
     """Give the film what it lacks, and update what came from the world; True when
     anything changed."""
-    from moviecli.store.repo.movies import genres_by_movie, set_genres
-    from moviecli.store.repo.people import credits_by_movie, set_credit_ids
+    from moviecli.store.repo.movies import set_genres
+    from moviecli.store.repo.people import set_credit_ids
 
-    movie = session.get(Movie, movie_id)
-    assert movie is not None
-    marked = set(
-        session.execute(
-            select(MovieImdbField.field).where(MovieImdbField.movie_id == movie_id)
-        ).scalars()
-    )
+    film = films.films[movie_id]
+    marked = film.marks
     changed: list[str] = []
     new_marks: list[str] = []
 
@@ -314,28 +382,23 @@ def _fill(session: Session, movie_id: int, world: _World, counts: dict[str, int]
         return True
 
     scalars: dict[str, object] = {}
-    if "title" in marked and decide("title", movie.title, world.title):
+    if "title" in marked and decide("title", film.title, world.title):
         scalars["title"] = world.title
         scalars["title_key"] = title_key(world.title)
-    if decide("year", movie.year, world.year):
+    if decide("year", film.year, world.year):
         scalars["year"] = world.year
-    if decide("runtime_minutes", movie.runtime_minutes, world.runtime):
+    if decide("runtime_minutes", film.runtime, world.runtime):
         scalars["runtime_minutes"] = world.runtime
-    if decide("original_title", movie.original_title, world.original_title):
+    if decide("original_title", film.original_title, world.original_title):
         scalars["original_title"] = world.original_title
-    genres = genres_by_movie(session=session, movie_ids=[movie_id])[movie_id]
-    if decide("genres", sorted(genres), sorted(world.genres)):
+    if decide("genres", sorted(film.genres), sorted(world.genres)):
         set_genres(session=session, movie_id=movie_id, names=world.genres)
-    current = credits_by_movie(session=session, movie_ids=[movie_id])[movie_id]
     for role, field_name in PEOPLE_FIELDS.items():
-        people = world.credits[role]
-        have = [c.person_id for c in current if c.role == role]
-        if not people:
+        have = film.credits[role]
+        if not world.credits[role] or (have and field_name not in marked):
             continue
-        if have and field_name not in marked:
-            continue
-        wanted = _person_ids(session, people)
-        if decide(field_name, have, list(dict.fromkeys(wanted))):
+        wanted = list(dict.fromkeys(people.ids(world.credits[role])))
+        if decide(field_name, have, wanted):
             try:
                 set_credit_ids(session=session, movie_id=movie_id, role=role, person_ids=wanted)
             except InvalidValueError:  # directors' names too long for movies.director
@@ -345,11 +408,12 @@ def _fill(session: Session, movie_id: int, world: _World, counts: dict[str, int]
     if scalars or changed:
         scalars["updated_at"] = utcnow()
         session.execute(update(Movie).where(col(Movie.id) == movie_id).values(**scalars))
-    for name in new_marks:
-        session.execute(insert(MovieImdbField).values(movie_id=movie_id, field=name))
+    if new_marks:
+        session.execute(
+            insert(MovieImdbField), [{"movie_id": movie_id, "field": f} for f in new_marks]
+        )
     for name in changed:
         counts[name] = counts.get(name, 0) + 1
-    session.expire(movie)
     return bool(changed)
 
 
@@ -393,5 +457,7 @@ def bring_into_catalog(session: Session, title_id: int) -> int:
     session.execute(insert(MovieImdbField).values(movie_id=public.id, field="title"))
     if world.year is not None:
         session.execute(insert(MovieImdbField).values(movie_id=public.id, field="year"))
-    _fill(session, public.id, world, {})
+    people = _People(session)
+    people.prepare([p for role in world.credits.values() for p in role])
+    _fill(session, _CatalogFilms(session, [public.id]), public.id, world, people, {})
     return public.id
