@@ -346,3 +346,36 @@ def test_a_letterboxd_import_then_a_sync_fills_what_it_can_link(
         "Crouching Tiger, Hidden Dragon",
         "Film Without Year",
     ]
+
+
+def test_rows_that_are_not_utf8_or_out_of_order_are_rejected(
+    cli: Invoke, catalog: Target, tmp_path: Path
+) -> None:
+    principals = [
+        *HEAT_PRINCIPALS[:2],
+        HEAT_PRINCIPALS[4],  # line 4: Heat (1986) between rows of Heat (1995)
+        *HEAT_PRINCIPALS[2:4],  # lines 5, 6: Heat (1995) again
+        *HEAT_PRINCIPALS[5:],  # line 7: Heat (1986) again; then Amélie
+    ]
+    folder = heat_world(tmp_path / "w", title_principals=principals)
+    names = (folder / "name.basics.tsv").read_bytes().replace(b"Al Pacino", b"Al \xff Pacino")
+    (folder / "name.basics.tsv").write_bytes(names)
+    out = " ".join(sync_world(cli, folder).stdout.split())
+    for line in (5, 6):
+        assert f"title.principals.tsv, line {line}: the rows of 'tt0113277' are not together" in out
+    assert "title.principals.tsv, line 7: the rows of 'tt0093164' are not together" in out
+    assert "name.basics.tsv, line 2: the row is not valid UTF-8" in out
+    assert "rejected 4 rows" in out
+    credits = world_rows(
+        catalog,
+        "SELECT ordering, name_id, category FROM imdb.principals WHERE title_id = 113277 "
+        "ORDER BY ordering",
+    )
+    # The two actors read before the break, then title.crew's director and writer.
+    assert credits == [
+        (1, 199, "actor"),
+        (2, 134, "actor"),
+        (3, 520, "director"),
+        (4, 520, "writer"),
+    ]
+    assert world_rows(catalog, "SELECT count(*) FROM imdb.names WHERE id = 199") == [(0,)]

@@ -136,7 +136,73 @@ def test_a_failing_load_leaves_the_old_world(cli: Invoke, catalog: Target, tmp_p
         assert schemas == [("imdb",)]
 
 
+def _waits_on_a_pipe(pid: int) -> bool:
+    try:
+        return "pipe" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        pytest.skip("needs Linux's /proc to see the sync wait")
+
+
 def _basics() -> list[str]:
     from tests.world_support import HEAT
 
     return list(HEAT)
+
+
+def test_ctrl_c_in_the_middle_of_a_load_leaves_the_old_world(
+    cli: Invoke, catalog: Target, tmp_path: Path
+) -> None:
+    import signal
+
+    from tests.reliability_support import default_ctrl_c
+
+    sync_world(cli, heat_world(tmp_path / "old"))
+    before_world = _answers_through_the_helper(catalog)
+    before = dump_tables(catalog)
+    folder = heat_world(tmp_path / "new", title_basics=_basics()[:1])
+    pipe = folder / "title.principals.tsv"
+    pipe.unlink()
+    os.mkfifo(pipe)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "moviecli",
+            "--db",
+            str(catalog),
+            "imdb",
+            "sync",
+            "--from",
+            str(folder),
+        ],
+        env=subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_ctrl_c,
+    )
+    try:
+        with open(pipe, "w", encoding="utf-8") as writer:
+            writer.write("tconst\tordering\tnconst\tcategory\tjob\tcharacters\n")
+            writer.flush()
+            # Ctrl-C once the sync waits for the pipe: a signal that lands just before a
+            # blocking read runs Python's handler only when the read returns.
+            wait_for(lambda: _waits_on_a_pipe(child.pid), 30, "the sync to read the pipe")
+            child.send_signal(signal.SIGINT)
+            try:
+                _, err = child.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.send_signal(signal.SIGABRT)
+                _, err = child.communicate(timeout=20)
+                raise AssertionError(err.decode()) from None
+    except BrokenPipeError:
+        _, err = child.communicate(timeout=60)
+    assert child.returncode in (130, -signal.SIGINT), err
+    assert b"Error: interrupted; nothing was changed" in err
+    assert b"Traceback" not in err
+    assert _answers_through_the_helper(catalog) == before_world
+    assert dump_tables(catalog) == before
+    if not is_url(catalog):
+        assert not Path(os.environ["MOVIECLI_WORLD"] + ".new").exists()
+    else:
+        schemas = sql_rows(catalog, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'imdb%'")
+        assert schemas == [("imdb",)]

@@ -4,6 +4,7 @@ them line by line (`.tsv.gz` or `.tsv`, UTF-8, one header row, no quoting, `\\N`
 from __future__ import annotations
 
 import queue
+import signal
 import threading
 import zlib
 from collections.abc import Iterator
@@ -71,6 +72,14 @@ class WorldFile:
         return self.path.stat().st_size  # 0 for a pipe
 
 
+def quiet_thread() -> None:
+    """In a worker thread: leave Ctrl-C and kill signals to the main thread. Linux hands a
+    process's signal to any thread that does not block it; one taken by a worker would
+    not interrupt the main thread blocked in a read."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def file_date(path: Path) -> str:
     stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -136,6 +145,7 @@ class Lines:
     def _inflate(self) -> None:
         """The thread: inflate every gzip member into the queue; then None (the end), or
         the error."""
+        quiet_thread()
         put = self._put
         try:
             inflater = zlib.decompressobj(wbits=31)

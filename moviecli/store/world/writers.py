@@ -24,6 +24,7 @@ from moviecli.errors import DatabaseError, MoviecliError
 from moviecli.store.catalog import Catalog
 from moviecli.store.engine import is_postgres
 from moviecli.store.world import schema
+from moviecli.store.world.files import quiet_thread
 from moviecli.store.world.load import Writer
 from moviecli.store.world.location import (
     NEW_SCHEMA,
@@ -105,6 +106,7 @@ class SqliteWorldWriter(Writer):
 
     def _insert(self) -> None:
         assert self.conn is not None
+        quiet_thread()
         while (item := self._queue.get()) is not None:
             if self._failed is not None:
                 continue  # drain: the loader learns of the failure at its next write
