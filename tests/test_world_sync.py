@@ -379,3 +379,48 @@ def test_rows_that_are_not_utf8_or_out_of_order_are_rejected(
         (4, 520, "writer"),
     ]
     assert world_rows(catalog, "SELECT count(*) FROM imdb.names WHERE id = 199") == [(0,)]
+
+
+def test_bring_into_catalog_adds_a_world_film_with_its_credits(
+    cli: Invoke, catalog: Target, tmp_path: Path
+) -> None:
+    from moviecli.config import resolve_location
+    from moviecli.store.catalog import Catalog
+    from moviecli.store.world.fill import bring_into_catalog
+    from moviecli.store.world.location import attach_world
+
+    folder = heat_world(tmp_path / "w")
+    sync_world(cli, folder)
+    store = Catalog(resolve_location(str(catalog)))
+    try:
+        assert attach_world(store.engine)
+        with store.session(write=True) as session:
+            movie_id = bring_into_catalog(session, 211915)
+            assert bring_into_catalog(session, 211915) == movie_id  # once
+    finally:
+        store.dispose()
+    detail = json_out(cli("show", str(movie_id), "-f", "json"))
+    assert (detail["title"], detail["year"], detail["runtime_minutes"]) == ("Amélie", 2001, 122)
+    assert detail["original_title"] == "Le fabuleux destin d'Amélie Poulain"
+    assert detail["genres"] == ["Comedy", "Romance"]
+    assert detail["director"] == "Jean-Pierre Jeunet"
+    assert detail["external_ids"] == {"imdb": "tt0211915"}
+    marks = query(
+        catalog, "SELECT field FROM movie_imdb_fields WHERE movie_id = ? ORDER BY field", movie_id
+    )
+    assert [m for (m,) in marks] == [
+        "cast",
+        "directors",
+        "genres",
+        "original_title",
+        "runtime_minutes",
+        "title",
+        "year",
+    ]
+    before = dump_tables(catalog)
+    sync_world(cli, folder)
+    assert dump_tables(catalog) == before
+    # IMDb renames it: the title came from IMDb, so it follows.
+    renamed = [row.replace("\tAmélie\t", "\tAmélie (2001 film)\t") for row in HEAT]
+    sync_world(cli, heat_world(tmp_path / "renamed", title_basics=renamed))
+    assert json_out(cli("show", str(movie_id), "-f", "json"))["title"] == "Amélie (2001 film)"
