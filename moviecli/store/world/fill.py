@@ -99,7 +99,9 @@ def linked_titles(session: Session) -> dict[int, int]:
     """Catalog film id -> world title id, for every film whose IMDb id the world has."""
     by_title: dict[int, int] = {}
     rows = session.execute(
-        select(ExternalId.movie_id, ExternalId.value).where(ExternalId.source == "imdb")
+        select(col(ExternalId.movie_id), col(ExternalId.value)).where(
+            col(ExternalId.source) == "imdb"
+        )
     ).all()
     wanted: dict[int, int] = {}
     for movie_id, value in rows:
@@ -166,13 +168,15 @@ def link_catalog(session: Session) -> LinkReport:
     with_imdb = {
         movie_id
         for (movie_id,) in session.execute(
-            select(ExternalId.movie_id).where(ExternalId.source == "imdb")
+            select(col(ExternalId.movie_id)).where(col(ExternalId.source) == "imdb")
         )
     }
     candidates = [
         (movie_id, key, year)
         for movie_id, key, year in session.execute(
-            select(Movie.id, Movie.title_key, Movie.year).where(col(Movie.year).is_not(None))
+            select(col(Movie.id), col(Movie.title_key), col(Movie.year)).where(
+                col(Movie.year).is_not(None)
+            )
         )
         if movie_id not in with_imdb
     ]
@@ -185,7 +189,7 @@ def link_catalog(session: Session) -> LinkReport:
     report.by_title = len(new_links)
     linked.update(new_links)
     report.linked = len(linked)
-    total = session.execute(select(Movie.id)).all()
+    total = session.execute(select(col(Movie.id))).all()
     report.not_linked = len(total) - len(linked)
     people = _People(session)
     for chunk in _chunks(sorted(linked.items())):
@@ -205,7 +209,7 @@ def not_linked_films(session: Session) -> list[tuple[int, str, int | None]]:
     return [
         (movie_id, title, year)
         for movie_id, title, year in session.execute(
-            select(Movie.id, Movie.title, Movie.year).order_by(
+            select(col(Movie.id), col(Movie.title), col(Movie.year)).order_by(
                 col(Movie.title_key), col(Movie.year), col(Movie.id)
             )
         )
@@ -262,7 +266,7 @@ class _People:
         for part in _chunks(list(wanted)):
             self.tied.update(
                 session.execute(
-                    select(PersonImdbId.imdb_id, PersonImdbId.person_id).where(
+                    select(col(PersonImdbId.imdb_id), col(PersonImdbId.person_id)).where(
                         col(PersonImdbId.imdb_id).in_(part)
                     )
                 ).all()
@@ -274,10 +278,10 @@ class _People:
         keys = sorted({text_key(name) for _nid, name in untied})
         for part in _chunks(keys):
             for pid, key in session.execute(
-                select(Person.id, Person.name_key)
+                select(col(Person.id), col(Person.name_key))
                 .where(
                     col(Person.name_key).in_(part),
-                    ~col(Person.id).in_(select(PersonImdbId.person_id)),
+                    ~col(Person.id).in_(select(col(PersonImdbId.person_id))),
                 )
                 .order_by(col(Person.id))
             ):
@@ -294,7 +298,7 @@ class _People:
                 new.append((nid, name, key))
         if new:
             created = session.execute(
-                insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                insert(Person).returning(col(Person.id), sort_by_parameter_order=True),
                 [{"name": name, "name_key": key} for _nid, name, key in new],
             ).scalars()
             for (nid, _name, _key), pid in zip(new, created, strict=True):
@@ -331,7 +335,11 @@ class _CatalogFilms:
         credits = credits_by_movie(session=session, movie_ids=movie_ids)
         for movie_id, title, year, runtime, original in session.execute(
             select(
-                Movie.id, Movie.title, Movie.year, Movie.runtime_minutes, Movie.original_title
+                col(Movie.id),
+                col(Movie.title),
+                col(Movie.year),
+                col(Movie.runtime_minutes),
+                col(Movie.original_title),
             ).where(col(Movie.id).in_(movie_ids))
         ):
             by_role: dict[str, list[int]] = {role: [] for role in ROLE_CATEGORIES}
@@ -341,7 +349,7 @@ class _CatalogFilms:
                 title, year, runtime, original, set(), genres[movie_id], by_role
             )
         for movie_id, field_name in session.execute(
-            select(MovieImdbField.movie_id, MovieImdbField.field).where(
+            select(col(MovieImdbField.movie_id), col(MovieImdbField.field)).where(
                 col(MovieImdbField.movie_id).in_(movie_ids)
             )
         ):
@@ -438,7 +446,9 @@ def bring_into_catalog(session: Session, title_id: int) -> int:
 
     tt = id_text("tt", title_id)
     existing = session.execute(
-        select(ExternalId.movie_id).where(ExternalId.source == "imdb", ExternalId.value == tt)
+        select(col(ExternalId.movie_id)).where(
+            col(ExternalId.source) == "imdb", col(ExternalId.value) == tt
+        )
     ).scalar()
     if existing is not None:
         return int(existing)

@@ -428,11 +428,10 @@ class WorldLoader:
                     category = fields[3]
                     if category == NULL or not category.strip():
                         raise RowError("category is missing")
-                    characters = fields[5]
-                    if characters == NULL:
-                        characters = None
-                    elif not (characters[:1] == "[" and characters[-1:] == "]"):
-                        raise RowError(f"characters must be a JSON array (got {characters!r})")
+                    listed = fields[5]
+                    if listed != NULL and not (listed[:1] == "[" and listed[-1:] == "]"):
+                        raise RowError(f"characters must be a JSON array (got {listed!r})")
+                    characters = None if listed == NULL else listed
                 except RowError as error:
                     self._reject(self.report.files[name], number, str(error))
                     continue

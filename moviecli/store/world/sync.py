@@ -148,6 +148,6 @@ def _read_meta(catalog: Catalog) -> list[tuple[str, str]]:
             rows = conn.execute(text(f"SELECT key, value FROM {WORLD_SCHEMA}.meta")).all()
             conn.rollback()
         return [(k, v) for k, v in rows]
-    conn = open_world_file()
-    with contextlib.closing(conn):
-        return list(conn.execute("SELECT key, value FROM meta"))
+    world = open_world_file()
+    with contextlib.closing(world):
+        return list(world.execute("SELECT key, value FROM meta"))
