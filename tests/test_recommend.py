@@ -216,16 +216,26 @@ def test_a_group_gets_films_none_of_them_has_seen(cli: Invoke, crowd: Path) -> N
 
 def test_evaluate_shows_the_model_above_popularity(cli: Invoke, crowd: Path) -> None:
     result = json_out(cli("recommend", "--evaluate", "-f", "json"))
-    model, popularity = result["rows"]
-    assert popularity["method"] == "popularity"
+    # Issue 18: every candidate is listed (the contract was: the model, then popularity).
+    rows = {row["method"]: row for row in result["rows"]}
+    assert {"popularity", "item-kNN (cosine on 4+)"} <= set(rows)
+    assert any(m.startswith("EASE") for m in rows) and any(m.startswith("ALS") for m in rows)
+    (model,) = [row for row in result["rows"] if row["chosen"]]
+    assert model["method"] == result["chosen"]
+    popularity = rows["popularity"]
     assert model["hit_rate"] > popularity["hit_rate"]
     assert model["ndcg"] > popularity["ndcg"]
+    assert not popularity["within_noise"]
+    best = max(row["ndcg"] for row in result["rows"])
+    assert model["ndcg"] + 1.96 * model["ndcg_se"] >= best - 1.96 * model["ndcg_se"]
+    assert all(row["ndcg_se"] > 0 and row["hit_rate_se"] > 0 for row in result["rows"])
     assert result["holdout"] == 3 and result["users"] == 200
     assert result["held_out"] == 600
     assert result["fit_seconds"] >= 0
     table = cli("recommend", "--evaluate", "--holdout", "1")
     assert table.exit_code == 0
     assert "HitRate@10" in table.stdout and "NDCG@10" in table.stdout
+    assert "chosen" in table.stdout and "±" in table.stdout
 
 
 def test_a_one_person_catalog_gets_the_genres_they_like(cli: Invoke, catalog: Path) -> None:
