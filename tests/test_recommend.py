@@ -254,7 +254,7 @@ def test_a_one_person_catalog_gets_the_genres_they_like(cli: Invoke, catalog: Pa
         assert row["because"]
         assert set(row["because"]) <= {"Scream 0", "Scream 1", "Scream 2"}
     table = cli("recommend", "-u", "solo")
-    assert "crowd's best" in table.stdout
+    assert "your own ratings" in table.stdout  # issue 18: a content model, not the crowd
 
 
 def test_someone_who_has_rated_nothing_gets_the_crowds_best(cli: Invoke, crowd: Path) -> None:

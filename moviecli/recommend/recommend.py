@@ -156,6 +156,35 @@ def _model_scores(
     return _item_scores(member, model, universe)
 
 
+def _by_content(member: _Member, model: cache.Model) -> bool:
+    """A catalog with no crowd to learn from: the person's own ratings against the films'
+    features (content.py)."""
+    return model.kind == "none" and bool(member.ratings)
+
+
+def _fallback(
+    member: _Member, model: cache.Model, crowd: list[repo.CrowdMovie], universe: _Universe
+) -> tuple[np.ndarray, Because]:
+    if _by_content(member, model):
+        return _content_scores(member, crowd, universe)
+    return _crowd_scores(member, crowd, universe)
+
+
+def _content_scores(
+    member: _Member, crowd: list[repo.CrowdMovie], universe: _Universe
+) -> tuple[np.ndarray, Because]:
+    from moviecli.recommend.content import ContentModel
+
+    content = ContentModel(crowd, member.ratings)
+    scores = content.predict([int(m) for m in universe.ids]).astype(np.float32)
+    liked = [m for m, _ in member.liked]
+
+    def because(movie_id: int) -> list[int]:
+        return [m for w, m in content.contributions(movie_id, liked) if w > 0][:BECAUSE]
+
+    return scores, because
+
+
 def _crowd_scores(
     member: _Member, crowd: list[repo.CrowdMovie], universe: _Universe
 ) -> tuple[np.ndarray, Because]:
@@ -241,10 +270,20 @@ def recommend(
         crowd = repo.crowd_movies(session=session)
         universe = _Universe(np.asarray([c.id for c in crowd], np.int64))
         views = [
-            _model_scores(m, model, universe) or _crowd_scores(m, crowd, universe) for m in members
+            _model_scores(m, model, universe) or _fallback(m, model, crowd, universe)
+            for m in members
         ]
     learned = sum(1 for m in members if _known(m, model))
-    method = "model" if learned == len(members) else "crowd" if not learned else "model+crowd"
+    own = sum(1 for m in members if _by_content(m, model))
+    method = (
+        "model"
+        if learned == len(members)
+        else "content"
+        if own == len(members)
+        else "crowd"
+        if not learned
+        else "model+crowd"
+    )
 
     candidate = ~np.isin(universe.ids, np.fromiter(seen, np.int64, len(seen)))
     if allowed is not None:

@@ -19,7 +19,7 @@ class RecommendRow(BaseModel):
 
 class Recommendations(BaseModel):
     users: list[str]
-    method: str  # "model", "crowd" (cold start) or "model+crowd" for a mixed group
+    method: str  # "model", "crowd" (cold start), "model+crowd" (a mixed group), "content"
     trained: bool  # the model was (re)trained by this run
     rows: list[RecommendRow]
 

@@ -96,6 +96,8 @@ def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
         "crowd": "the crowd's best in the genres and people rated highly "
         "(too few ratings to learn from)",
         "model+crowd": "learned from ratings, the crowd's best for members with few ratings",
+        "content": "learned from your own ratings of the films' genres, people, decade "
+        "and runtime (no one else rates in this catalog)",
     }[result.method]
     group = " (ranked by the least happy member)" if len(result.users) > 1 else ""
     console.print(user_text(f"for {who}{group}: {how}", "dim"))

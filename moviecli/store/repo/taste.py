@@ -92,6 +92,8 @@ class CrowdMovie:
     rating_count: int
     rating_sum: float
     features: tuple[str, ...]  # "g:Drama", "p:42"
+    year: int | None = None
+    runtime: int | None = None
 
 
 def catalog_identity(*, session: Session) -> str:
@@ -260,14 +262,23 @@ def crowd_movies(*, session: Session) -> list[CrowdMovie]:
     )
     for movie_id, person_id in conn.execute(people):
         features.setdefault(movie_id, []).append(f"p:{person_id}")
-    query = select(_movies.c.id, _movies.c.rating_count, _movies.c.rating_sum).order_by(
-        _movies.c.id
-    )
+    query = select(
+        _movies.c.id,
+        _movies.c.rating_count,
+        _movies.c.rating_sum,
+        _movies.c.year,
+        _movies.c.runtime_minutes,
+    ).order_by(_movies.c.id)
     return [
         CrowdMovie(
-            movie_id, int(count), float(total), tuple(dict.fromkeys(features.get(movie_id, ())))
+            movie_id,
+            int(count),
+            float(total),
+            tuple(dict.fromkeys(features.get(movie_id, ()))),
+            year,
+            runtime,
         )
-        for movie_id, count, total in conn.execute(query)
+        for movie_id, count, total, year, runtime in conn.execute(query)
     ]
 
 
