@@ -3,9 +3,10 @@ ratings and how it scores users. A fitted candidate is a few named arrays, which
 also what the cache stores and what serving reads (recommend.py).
 
 Kinds: `popularity` (ratings per film), `knn` (item-kNN, cosine on liked films), `ease`
-(EASE on the most-rated films), `als` (implicit ALS). EASE and kNN score a user from
-their own ratings at serving time, over their set of films; the other films follow,
-ranked by popularity."""
+(EASE on the most-rated films), `als` (implicit ALS), `content` (each person's own
+ridge regression on the films' features, content.py: in catalogs of few raters).
+EASE and kNN score a user from their own ratings at serving time, over their set of
+films; the other films follow, ranked by popularity."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from moviecli.recommend import als, ease, knn
+from moviecli.recommend import als, content, ease, knn
 
 Progress = Callable[[int, int], None]
 
@@ -42,6 +43,8 @@ class Spec:
             return f"EASE (λ {self.setting('lambda'):g}× mean count)"
         if self.kind == "knn":
             return "item-kNN (cosine on 4+)"
+        if self.kind == "content":
+            return "content (your ratings on genres, people, decade, runtime)"
         return self.kind
 
     def as_dict(self) -> dict[str, float]:
@@ -57,6 +60,7 @@ class Ratings:
     scores: np.ndarray
     n_users: int
     n_movies: int
+    features: sp.csr_matrix | None = None  # films × features, for `content`
     _matrix: sp.csr_matrix | None = field(default=None, repr=False)
     _grams: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
 
@@ -90,12 +94,15 @@ class Ratings:
 class Fitted:
     spec: Spec
     arrays: dict[str, np.ndarray]
+    features: sp.csr_matrix | None = None  # `content`: fitted per person when scoring
 
 
-def grid(n_ratings: int, budget: float) -> list[Spec]:
+def grid(n_ratings: int, budget: float, *, with_content: bool = False) -> list[Spec]:
     """The candidates in order of cost, those whose fit on `n_ratings` ratings is
-    estimated within `budget` (units of ~10 ns on this kind of machine)."""
+    estimated within `budget` (units of ~2.5 ns on this kind of machine)."""
     specs = [Spec("popularity"), Spec("knn")]
+    if with_content:
+        specs.append(Spec("content"))
     specs += [Spec("ease", (("lambda", lam),)) for lam in ease.LAMBDAS]
     for factors, regularization, iterations in ALS_GRID:
         spec = Spec(
@@ -122,6 +129,8 @@ def fit(spec: Spec, ratings: Ratings, progress: Progress | None = None) -> Fitte
     counts = ratings.counts()
     if spec.kind == "popularity":
         return Fitted(spec, {"popularity": counts})
+    if spec.kind == "content":
+        return Fitted(spec, {"popularity": counts}, ratings.features)
     if spec.kind == "als":
         x, y = als.fit(
             ratings.users,
@@ -159,6 +168,9 @@ def score_rows(fitted: Fitted, rows: sp.csr_matrix, users: np.ndarray | None) ->
     if kind == "als":
         assert users is not None
         return a["user_factors"][users] @ a["movie_factors"].T
+    if kind == "content":
+        assert fitted.features is not None
+        return content.score_rows(fitted.features, rows)
     out = np.broadcast_to(_outside(a["popularity"]), (rows.shape[0], n_movies)).copy()
     if kind == "popularity":
         return out

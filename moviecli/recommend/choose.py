@@ -29,6 +29,9 @@ CHOOSE_USERS = 6_000
 GRAM_USERS = 40_000
 BUDGET = 2.4e10  # candidates.cost units (~2.5 ns each here): ~60 s of fitting
 SEED = 0
+# The content model is fitted per person while measuring: a candidate in catalogs of at
+# most this many raters (where the crowd is thin and it has a chance).
+CONTENT_RATERS = 300
 DEFAULT = Spec("als", (("factors", 16), ("regularization", 0.5), ("iterations", 6)))
 
 
@@ -48,7 +51,10 @@ class Choice:
 
 
 def split(
-    ratings: data.RatingArrays, keep: np.ndarray, holdout: int
+    ratings: data.RatingArrays,
+    keep: np.ndarray,
+    holdout: int,
+    features: sp.csr_matrix | None = None,
 ) -> tuple[Ratings, sp.csr_matrix, np.ndarray]:
     """The kept ratings without each user's `holdout` newest liked ones (to fit on), those
     as a 0/1 matrix (to measure on), and the users who have some."""
@@ -57,7 +63,7 @@ def split(
     users, movies = ratings.users[keep], ratings.movies[keep]
     scores, times = ratings.scores[keep], ratings.times[keep]
     held = data.newest_liked(users, scores, times, holdout)
-    train = Ratings(users[~held], movies[~held], scores[~held], *shape)
+    train = Ratings(users[~held], movies[~held], scores[~held], *shape, features)
     test = sp.csr_matrix(
         (np.ones(int(held.sum()), np.float32), (users[held], movies[held])), shape=shape
     )
@@ -88,6 +94,7 @@ def choose(
     *,
     keep: np.ndarray | None = None,
     size: int | None = None,
+    features: sp.csr_matrix | None = None,
 ) -> Choice:
     """The best candidate on a validation split of the `keep` ratings (all by default);
     `size`: the number of ratings the winner will be fitted on (for the budget)."""
@@ -96,10 +103,10 @@ def choose(
     size = int(keep.sum()) if size is None else size
     sample = data.sample_users(ratings.users, len(ratings.user_ids), CHOOSE_USERS, SEED)
     sampled = not sample.all()
-    train, test, users = split(ratings, keep & sample, HOLDOUT)
+    train, test, users = split(ratings, keep & sample, HOLDOUT, features)
     if len(users) == 0 or len(np.unique(train.users)) < 2:
         return Choice(DEFAULT, [], 0, sampled)
-    specs = candidates.grid(size, BUDGET)
+    specs = candidates.grid(size, BUDGET, with_content=features is not None)
     trials = []
     for n, spec in enumerate(specs, start=1):
         with progress(f"choosing a model {n}/{len(specs)}: {spec.name}") as update:
@@ -112,6 +119,8 @@ def fit_everything(spec: Spec, ratings: data.RatingArrays, progress: ProgressFac
     products over at most GRAM_USERS users, a seeded sample)."""
     shape = (len(ratings.user_ids), len(ratings.movie_ids))
     full = Ratings(ratings.users, ratings.movies, ratings.scores, *shape)
+    if spec.kind == "content":  # fitted per person when serving
+        return Fitted(spec, {"popularity": full.counts()})
     if spec.kind in ("ease", "knn"):
         sample = data.sample_users(ratings.users, shape[0], GRAM_USERS, SEED)
         if not sample.all():

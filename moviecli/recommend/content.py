@@ -1,8 +1,9 @@
 """A content model of one person's taste: a ridge regression of their own ratings
 (centred on their mean) on the films' features — genres, directors, writers, the
 leading cast, decade and runtime — solved by LSQR on a sparse films × features matrix.
-It needs no crowd: the model for a catalog with one person. Its regularisation is
-chosen per person by 5-fold cross-validation of their ratings (folds by film id)."""
+It needs no crowd: the model for a catalog with one person, and a candidate of the
+chooser for a small one. Its regularisation is chosen per person by 5-fold
+cross-validation of their ratings (folds by film id)."""
 
 from __future__ import annotations
 
@@ -27,60 +28,92 @@ def features(movie: CrowdMovie) -> tuple[str, ...]:
     return movie.features + tuple(extra)
 
 
-class ContentModel:
-    def __init__(self, films: Sequence[CrowdMovie], ratings: Sequence[tuple[int, float]]) -> None:
-        self.vocabulary: dict[str, int] = {}
-        self.rows = {f.id: [self._index(x) for x in features(f)] for f in films}
-        self.mean = float(np.mean([s for _, s in ratings])) if ratings else 0.0
-        rated = [(m, s) for m, s in ratings if m in self.rows]
-        self.weights = np.zeros(len(self.vocabulary))
-        if rated:
-            x = self._matrix([m for m, _ in rated])
-            y = np.asarray([s for _, s in rated]) - self.mean
-            folds = np.asarray([m % FOLDS for m, _ in rated])
-            lam = self._choose(x, y, folds)
-            self.weights = self._solve(x, y, lam)
+def feature_matrix(films: Sequence[CrowdMovie], movie_ids: np.ndarray) -> sp.csr_matrix:
+    """Rows: `movie_ids` in order (a film not among `films` has no features)."""
+    vocabulary: dict[str, int] = {}
+    by_id = {f.id: f for f in films}
+    indptr, indices = [0], []
+    for m in movie_ids:
+        film = by_id.get(int(m))
+        if film is not None:
+            indices += [vocabulary.setdefault(x, len(vocabulary)) for x in features(film)]
+        indptr.append(len(indices))
+    return sp.csr_matrix(
+        (np.ones(len(indices), np.float64), indices, indptr),
+        shape=(len(movie_ids), max(len(vocabulary), 1)),
+    )
 
-    def _index(self, feature: str) -> int:
-        return self.vocabulary.setdefault(feature, len(self.vocabulary))
 
-    def _matrix(self, movie_ids: Sequence[int]) -> sp.csr_matrix:
-        indptr, indices = [0], []
-        for m in movie_ids:
-            indices += self.rows.get(m, [])
-            indptr.append(len(indices))
-        data = np.ones(len(indices))
-        return sp.csr_matrix((data, indices, indptr), shape=(len(movie_ids), len(self.vocabulary)))
+def _solve(x: sp.csr_matrix, y: np.ndarray, lam: float) -> np.ndarray:
+    return np.asarray(lsqr(x, y, damp=lam**0.5, atol=1e-8, btol=1e-8)[0])
 
-    @staticmethod
-    def _solve(x: sp.csr_matrix, y: np.ndarray, lam: float) -> np.ndarray:
-        return np.asarray(lsqr(x, y, damp=lam**0.5, atol=1e-8, btol=1e-8)[0])
 
-    def _choose(self, x: sp.csr_matrix, y: np.ndarray, folds: np.ndarray) -> float:
-        """The λ with the least squared error over held-out folds (ties: the larger λ)."""
-        if len(np.unique(folds)) < 2:
-            return LAMBDAS[-1]
+def fit_user(x: sp.csr_matrix, scores: np.ndarray, folds: np.ndarray) -> tuple[float, np.ndarray]:
+    """(mean, feature weights) from one person's ratings: rows of `x` are the rated films;
+    λ: the least squared error over held-out folds (ties: the larger λ)."""
+    mean = float(scores.mean()) if len(scores) else 0.0
+    y = scores - mean
+    if not len(y):
+        return mean, np.zeros(x.shape[1])
+    lam = LAMBDAS[-1]
+    if len(np.unique(folds)) >= 2:
         errors = []
-        for lam in LAMBDAS:
+        for candidate in LAMBDAS:
             error = 0.0
             for k in np.unique(folds):
                 test = folds == k
-                w = self._solve(x[~test], y[~test], lam)
+                w = _solve(x[~test], y[~test], candidate)
                 error += float(((x[test] @ w - y[test]) ** 2).sum())
             errors.append(error)
         best = min(errors)
-        return max(lam for lam, e in zip(LAMBDAS, errors, strict=True) if e <= best + 1e-12)
+        lam = max(c for c, e in zip(LAMBDAS, errors, strict=True) if e <= best + 1e-12)
+    return mean, _solve(x, y, lam)
+
+
+def score_rows(features_of: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray:
+    """Each row's (a user's scores over all films) predicted score of every film."""
+    out = np.empty(rows.shape, np.float32)
+    for i in range(rows.shape[0]):
+        rated = rows.indices[rows.indptr[i] : rows.indptr[i + 1]]
+        given = rows.data[rows.indptr[i] : rows.indptr[i + 1]].astype(np.float64)
+        mean, w = fit_user(features_of[rated], given, rated % FOLDS)
+        out[i] = mean + features_of @ w
+    return out
+
+
+class ContentModel:
+    """One person's model over the catalog's films, for serving and `because`."""
+
+    def __init__(self, films: Sequence[CrowdMovie], ratings: Sequence[tuple[int, float]]) -> None:
+        self.ids = np.asarray(sorted(f.id for f in films), np.int64)
+        self.matrix = feature_matrix(films, self.ids)
+        self.position = {int(m): i for i, m in enumerate(self.ids)}
+        rated = [(self.position[m], m, s) for m, s in ratings if m in self.position]
+        at = np.asarray([p for p, _, _ in rated], np.int64)
+        self.mean, self.weights = fit_user(
+            self.matrix[at],
+            np.asarray([s for _, _, s in rated], np.float64),
+            np.asarray([m % FOLDS for _, m, _ in rated], np.int64),
+        )
 
     def predict(self, movie_ids: Sequence[int]) -> np.ndarray:
-        return self.mean + self._matrix(movie_ids) @ self.weights
+        scores = self.mean + self.matrix @ self.weights
+        return np.asarray([scores[self.position[m]] for m in movie_ids])
 
     def contributions(self, target: int, rated: Sequence[int]) -> list[tuple[float, int]]:
         """(strength, film) of the rated films sharing the target's features: the sum of
         the weights of what they share, strongest first."""
-        wanted = set(self.rows.get(target, []))
+
+        def row(m: int) -> set[int]:
+            i = self.position.get(m)
+            if i is None:
+                return set()
+            return set(self.matrix.indices[self.matrix.indptr[i] : self.matrix.indptr[i + 1]])
+
+        wanted = row(target)
         out = []
         for m in rated:
-            shared = wanted.intersection(self.rows.get(m, []))
+            shared = wanted & row(m)
             if shared:
                 out.append((float(sum(self.weights[i] for i in shared)), m))
         return sorted(out, key=lambda t: (-t[0], t[1]))

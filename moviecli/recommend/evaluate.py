@@ -11,7 +11,7 @@ import numpy as np
 
 from moviecli.errors import InvalidValueError
 from moviecli.recommend import candidates, choose, data
-from moviecli.recommend.training import ProgressFactory, no_progress, read
+from moviecli.recommend.training import ProgressFactory, content_features, no_progress, read
 from moviecli.recommend.views import Evaluation, EvaluationRow
 
 if TYPE_CHECKING:
@@ -32,8 +32,11 @@ def evaluate(
     )
     if not held.any():
         raise InvalidValueError("no user has a rating of 4 or more to hold out")
-    choice = choose.choose(ratings, progress, keep=sample & ~held, size=len(ratings.users))
-    train, test, users = choose.split(ratings, sample, holdout)
+    features = content_features(session, ratings)
+    choice = choose.choose(
+        ratings, progress, keep=sample & ~held, size=len(ratings.users), features=features
+    )
+    train, test, users = choose.split(ratings, sample, holdout, features)
     specs = [t.spec for t in choice.trials] or [choice.spec, candidates.Spec("popularity")]
     trials = []
     for n, spec in enumerate(specs, start=1):

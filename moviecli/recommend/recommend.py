@@ -51,7 +51,7 @@ class _Universe:
 def _known(member: _Member, model: cache.Model) -> bool:
     """Whether the model speaks for this user: ALS only for users it was fitted on; EASE,
     kNN and popularity for anyone with enough ratings (they read the user's own)."""
-    if model.kind == "none" or len(member.ratings) < COLD_START_BELOW:
+    if model.kind in ("none", "content") or len(member.ratings) < COLD_START_BELOW:
         return False
     if model.kind != "als":
         return True
@@ -157,8 +157,10 @@ def _model_scores(
 
 
 def _by_content(member: _Member, model: cache.Model) -> bool:
-    """A catalog with no crowd to learn from: the person's own ratings against the films'
-    features (content.py)."""
+    """A catalog with no crowd to learn from, or where the chooser found each person's
+    own ratings against the films' features best (content.py)."""
+    if model.kind == "content":
+        return len(member.ratings) >= COLD_START_BELOW
     return model.kind == "none" and bool(member.ratings)
 
 

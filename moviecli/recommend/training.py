@@ -15,6 +15,7 @@ from moviecli.recommend import cache, choose, data
 from moviecli.store.repo import taste as repo
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
     from sqlmodel import Session
 
 # Progress while training: a context manager giving update(done, total) or None.
@@ -31,6 +32,15 @@ def read(session: Session, progress: ProgressFactory, *, with_times: bool) -> da
     expected = repo.fingerprint(session=session).ratings
     with progress("reading ratings") as update:
         return data.load(session=session, with_times=with_times, progress=update, expected=expected)
+
+
+def content_features(session: Session, ratings: data.RatingArrays) -> sp.csr_matrix | None:
+    """The films' features for the content candidate, in a catalog of few raters."""
+    if len(np.unique(ratings.users)) > choose.CONTENT_RATERS:
+        return None
+    from moviecli.recommend.content import feature_matrix
+
+    return feature_matrix(repo.crowd_movies(session=session), ratings.movie_ids)
 
 
 def trials_json(choice: choose.Choice) -> list[dict[str, object]]:
@@ -56,7 +66,7 @@ def train(
     started = time.perf_counter()
     kind, settings, arrays = "none", "{}", {}
     if raters >= MIN_USERS_TO_LEARN and n_movies >= 2:
-        choice = choose.choose(ratings, progress)
+        choice = choose.choose(ratings, progress, features=content_features(session, ratings))
         ratings.times = None  # 8 bytes a rating no longer needed
         fitted = choose.fit_everything(choice.spec, ratings, progress)
         kind, arrays = choice.spec.kind, fitted.arrays
