@@ -44,7 +44,7 @@ class Spec:
         if self.kind == "knn":
             return "item-kNN (cosine on 4+)"
         if self.kind == "content":
-            return "content (your ratings on genres, people, decade, runtime)"
+            return f"content (own ratings on film features, weight {self.setting('weight'):g})"
         return self.kind
 
     def as_dict(self) -> dict[str, float]:
@@ -102,7 +102,7 @@ def grid(n_ratings: int, budget: float, *, with_content: bool = False) -> list[S
     estimated within `budget` (units of ~2.5 ns on this kind of machine)."""
     specs = [Spec("popularity"), Spec("knn")]
     if with_content:
-        specs.append(Spec("content"))
+        specs += [Spec("content", (("weight", w),)) for w in content.WEIGHTS]
     specs += [Spec("ease", (("lambda", lam),)) for lam in ease.LAMBDAS]
     for factors, regularization, iterations in ALS_GRID:
         spec = Spec(
@@ -170,7 +170,9 @@ def score_rows(fitted: Fitted, rows: sp.csr_matrix, users: np.ndarray | None) ->
         return a["user_factors"][users] @ a["movie_factors"].T
     if kind == "content":
         assert fitted.features is not None
-        return content.score_rows(fitted.features, rows)
+        return content.score_rows(
+            fitted.features, rows, a["popularity"], fitted.spec.setting("weight")
+        )
     out = np.broadcast_to(_outside(a["popularity"]), (rows.shape[0], n_movies)).copy()
     if kind == "popularity":
         return out

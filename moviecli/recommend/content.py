@@ -17,6 +17,12 @@ from moviecli.store.repo.taste import CrowdMovie
 
 LAMBDAS = (0.3, 1.0, 3.0, 10.0)
 FOLDS = 5
+# A film's score: log(1 + its ratings) + WEIGHT · (predicted − the person's mean): how
+# likely one picks it at all, and how much this person would like it. The weight is
+# the chooser's to pick (candidates.grid); a catalog of one person, where every unseen
+# film has no ratings, ranks by the prediction alone whatever the weight.
+WEIGHTS = (0.5, 2.0)
+FALLBACK_WEIGHT = 1.0
 
 
 def features(movie: CrowdMovie) -> tuple[str, ...]:
@@ -70,14 +76,17 @@ def fit_user(x: sp.csr_matrix, scores: np.ndarray, folds: np.ndarray) -> tuple[f
     return mean, _solve(x, y, lam)
 
 
-def score_rows(features_of: sp.csr_matrix, rows: sp.csr_matrix) -> np.ndarray:
-    """Each row's (a user's scores over all films) predicted score of every film."""
+def score_rows(
+    features_of: sp.csr_matrix, rows: sp.csr_matrix, popularity: np.ndarray, weight: float
+) -> np.ndarray:
+    """Each row's (a user's scores over all films) score of every film."""
     out = np.empty(rows.shape, np.float32)
+    prior = np.log1p(popularity)
     for i in range(rows.shape[0]):
         rated = rows.indices[rows.indptr[i] : rows.indptr[i + 1]]
         given = rows.data[rows.indptr[i] : rows.indptr[i + 1]].astype(np.float64)
-        mean, w = fit_user(features_of[rated], given, rated % FOLDS)
-        out[i] = mean + features_of @ w
+        _, w = fit_user(features_of[rated], given, rated % FOLDS)
+        out[i] = prior + weight * (features_of @ w)
     return out
 
 
@@ -97,8 +106,14 @@ class ContentModel:
         )
 
     def predict(self, movie_ids: Sequence[int]) -> np.ndarray:
+        """The person's predicted score of each film."""
         scores = self.mean + self.matrix @ self.weights
         return np.asarray([scores[self.position[m]] for m in movie_ids])
+
+    def rank_scores(self, films: Sequence[CrowdMovie], weight: float) -> np.ndarray:
+        """log(1 + ratings) + weight · (predicted − mean), for each of `films`."""
+        prior = np.log1p(np.asarray([f.rating_count for f in films], np.float64))
+        return prior + weight * (self.predict([f.id for f in films]) - self.mean)
 
     def contributions(self, target: int, rated: Sequence[int]) -> list[tuple[float, int]]:
         """(strength, film) of the rated films sharing the target's features: the sum of

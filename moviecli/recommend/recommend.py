@@ -168,17 +168,23 @@ def _fallback(
     member: _Member, model: cache.Model, crowd: list[repo.CrowdMovie], universe: _Universe
 ) -> tuple[np.ndarray, Because]:
     if _by_content(member, model):
-        return _content_scores(member, crowd, universe)
+        return _content_scores(member, model, crowd, universe)
     return _crowd_scores(member, crowd, universe)
 
 
 def _content_scores(
-    member: _Member, crowd: list[repo.CrowdMovie], universe: _Universe
+    member: _Member, model: cache.Model, crowd: list[repo.CrowdMovie], universe: _Universe
 ) -> tuple[np.ndarray, Because]:
-    from moviecli.recommend.content import ContentModel
+    import json
 
+    from moviecli.recommend.content import FALLBACK_WEIGHT, ContentModel
+
+    chosen = json.loads(model.settings).get("settings", {}) if model.kind == "content" else {}
     content = ContentModel(crowd, member.ratings)
-    scores = content.predict([int(m) for m in universe.ids]).astype(np.float32)
+    by_id = {c.id: c for c in crowd}
+    films = [by_id[int(m)] for m in universe.ids]
+    weight = float(chosen.get("weight", FALLBACK_WEIGHT))
+    scores = content.rank_scores(films, weight).astype(np.float32)
     liked = [m for m, _ in member.liked]
 
     def because(movie_id: int) -> list[int]:
