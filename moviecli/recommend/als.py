@@ -18,10 +18,11 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from moviecli.recommend.weights import confidence_minus_one
+
 FACTORS = 16
 ITERATIONS = 6
 REGULARIZATION = 0.5
-ALPHA = 2.0
 CG_STEPS = 2
 SEED = 0
 # Ratings per block of rows while a product is formed: bounds the gathered
@@ -29,10 +30,6 @@ SEED = 0
 BLOCK_RATINGS = 250_000
 
 Progress = Callable[[int, int], None]
-
-
-def confidence_minus_one(scores: np.ndarray) -> np.ndarray:
-    return (ALPHA * np.maximum(scores - 2.5, 0.0)).astype(np.float32)
 
 
 def _blocks(indptr: np.ndarray) -> list[tuple[int, int]]:

@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from moviecli.recommend import als, content, ease, knn
+from moviecli.recommend import als, ease
+from moviecli.recommend.weights import item_weights, liked, outside
 
 Progress = Callable[[int, int], None]
-
-# Below every score a model gives over its own films: films it does not cover, ranked
-# among themselves by popularity (float32 resolves 1e-3 at 1e4).
-OUTSIDE = -1e4
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ class Ratings:
         if kind not in self._grams:
             cols = ease.columns(self.counts())
             x = self.matrix[:, cols]
-            x.data = ease.weights(x.data) if kind == "ease" else knn.liked(x.data)
+            x.data = ease.weights(x.data) if kind == "ease" else liked(x.data)
             x.eliminate_zeros()
             self._grams[kind] = (cols, ease.gram(x))
         return self._grams[kind]
@@ -102,7 +99,9 @@ def grid(n_ratings: int, budget: float, *, with_content: bool = False) -> list[S
     estimated within `budget` (units of ~2.5 ns on this kind of machine)."""
     specs = [Spec("popularity"), Spec("knn")]
     if with_content:
-        specs += [Spec("content", (("weight", w),)) for w in content.WEIGHTS]
+        from moviecli.recommend.content import WEIGHTS
+
+        specs += [Spec("content", (("weight", w),)) for w in WEIGHTS]
     specs += [Spec("ease", (("lambda", lam),)) for lam in ease.LAMBDAS]
     for factors, regularization, iterations in ALS_GRID:
         spec = Spec(
@@ -145,18 +144,10 @@ def fit(spec: Spec, ratings: Ratings, progress: Progress | None = None) -> Fitte
         )
         return Fitted(spec, {"user_factors": x, "movie_factors": y, "popularity": counts})
     cols, g = ratings.gram(spec.kind)
+    from moviecli.recommend import knn
+
     matrix = ease.fit(g, spec.setting("lambda")) if spec.kind == "ease" else knn.fit(g)
     return Fitted(spec, {"columns": cols, "matrix": matrix, "popularity": counts})
-
-
-def _outside(popularity: np.ndarray) -> np.ndarray:
-    top = float(popularity.max()) if len(popularity) else 1.0
-    return (OUTSIDE + 1e3 * popularity / max(top, 1.0)).astype(np.float32)
-
-
-def item_weights(kind: str, scores: np.ndarray) -> np.ndarray:
-    """What a user's rating of a film puts into their row for EASE or kNN."""
-    return ease.weights(scores) if kind == "ease" else knn.liked(scores)
 
 
 def score_rows(fitted: Fitted, rows: sp.csr_matrix, users: np.ndarray | None) -> np.ndarray:
@@ -169,11 +160,13 @@ def score_rows(fitted: Fitted, rows: sp.csr_matrix, users: np.ndarray | None) ->
         assert users is not None
         return a["user_factors"][users] @ a["movie_factors"].T
     if kind == "content":
+        from moviecli.recommend import content
+
         assert fitted.features is not None
         return content.score_rows(
             fitted.features, rows, a["popularity"], fitted.spec.setting("weight")
         )
-    out = np.broadcast_to(_outside(a["popularity"]), (rows.shape[0], n_movies)).copy()
+    out = np.broadcast_to(outside(a["popularity"]), (rows.shape[0], n_movies)).copy()
     if kind == "popularity":
         return out
     cols = a["columns"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from moviecli.recommend.als import confidence_minus_one
+from moviecli.recommend.weights import confidence
 
 MATRIX_MIB = 64  # the stored B (float32): 4,096 films
 LAMBDAS = (1.0, 4.0, 16.0)  # λ as a multiple of the mean diagonal of XᵀX: validation picks
@@ -26,7 +26,7 @@ def columns(counts: np.ndarray) -> np.ndarray:
 
 
 def weights(scores: np.ndarray) -> np.ndarray:
-    return 1.0 + confidence_minus_one(scores)
+    return confidence(scores)
 
 
 def gram(x: sp.csr_matrix) -> np.ndarray:

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-LIKED = 4.0
+from moviecli.recommend.weights import liked
 
-
-def liked(scores: np.ndarray) -> np.ndarray:
-    return (scores >= LIKED).astype(np.float32)
+__all__ = ["fit", "liked"]
 
 
 def fit(g: np.ndarray) -> np.ndarray:

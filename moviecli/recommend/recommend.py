@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moviecli.recommend import cache, candidates, training
+from moviecli.recommend import cache, training, weights
 from moviecli.recommend.training import ProgressFactory, no_progress
 from moviecli.recommend.views import Recommendations, RecommendRow
 from moviecli.store.repo import taste as repo
@@ -107,29 +107,23 @@ def _factor_scores(
 def _item_scores(
     member: _Member, model: cache.Model, universe: _Universe
 ) -> tuple[np.ndarray, Because]:
-    """EASE, kNN or popularity from the user's own ratings; because: the rated films
-    that add the most to a film's score."""
-    import scipy.sparse as sp
-
+    """EASE, kNN or popularity from the user's own ratings (numpy only: the matrix rows
+    of the films they rated); because: the rated films that add the most to a film."""
+    raw = weights.outside(model.arrays["popularity"])
+    if model.kind == "popularity":
+        return _on_universe(raw, model, universe), lambda _: []
+    cols, matrix = model.arrays["columns"], model.arrays["matrix"]
     ids = np.asarray([m for m, _ in member.ratings], np.int64)
     given = np.asarray([s for _, s in member.ratings], np.float32)
     at = np.minimum(np.searchsorted(model.movie_ids, ids), len(model.movie_ids) - 1)
     ok = model.movie_ids[at] == ids
-    row = sp.csr_matrix(
-        (given[ok], (np.zeros(int(ok.sum()), np.int64), at[ok])),
-        shape=(1, len(model.movie_ids)),
-    )
-    fitted = candidates.Fitted(candidates.Spec(model.kind), model.arrays)
-    scores = _on_universe(candidates.score_rows(fitted, row, None)[0], model, universe)
-    if model.kind == "popularity":
-        return scores, lambda _: []
-    cols, matrix = model.arrays["columns"], model.arrays["matrix"]
-    in_cols = np.searchsorted(cols, at[ok])
-    in_cols = np.minimum(in_cols, len(cols) - 1)
-    inside = cols[in_cols] == at[ok]
-    mine_ids = ids[ok][inside]
-    mine_rows = in_cols[inside]
-    mine_weights = candidates.item_weights(model.kind, given[ok][inside])
+    ids, given, at = ids[ok], given[ok], at[ok]
+    rows = np.minimum(np.searchsorted(cols, at), len(cols) - 1)
+    inside = cols[rows] == at
+    mine_ids, mine_rows = ids[inside], rows[inside]
+    mine_weights = weights.item_weights(model.kind, given[inside])
+    raw[cols] = mine_weights @ matrix[mine_rows] if len(mine_rows) else 0.0
+    scores = _on_universe(raw, model, universe)
 
     def because(movie_id: int) -> list[int]:
         at_movie = np.searchsorted(model.movie_ids, movie_id)

@@ -11,12 +11,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moviecli.recommend import cache, choose, data
+from moviecli.recommend import cache, data
 from moviecli.store.repo import taste as repo
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
     from sqlmodel import Session
+
+    from moviecli.recommend.choose import Choice
 
 # Progress while training: a context manager giving update(done, total) or None.
 ProgressFactory = Callable[[str], AbstractContextManager[Callable[[int, int], None] | None]]
@@ -36,6 +38,8 @@ def read(session: Session, progress: ProgressFactory, *, with_times: bool) -> da
 
 def content_features(session: Session, ratings: data.RatingArrays) -> sp.csr_matrix | None:
     """The films' features for the content candidate, in a catalog of few raters."""
+    from moviecli.recommend import choose
+
     if len(np.unique(ratings.users)) > choose.CONTENT_RATERS:
         return None
     from moviecli.recommend.content import feature_matrix
@@ -43,7 +47,7 @@ def content_features(session: Session, ratings: data.RatingArrays) -> sp.csr_mat
     return feature_matrix(repo.crowd_movies(session=session), ratings.movie_ids)
 
 
-def trials_json(choice: choose.Choice) -> list[dict[str, object]]:
+def trials_json(choice: Choice) -> list[dict[str, object]]:
     return [
         {
             "method": t.spec.name,
@@ -60,6 +64,8 @@ def trials_json(choice: choose.Choice) -> list[dict[str, object]]:
 def train(
     session: Session, identity: str, fingerprint: str, progress: ProgressFactory
 ) -> cache.Model:
+    from moviecli.recommend import choose  # scipy: only when a model is trained
+
     ratings = read(session, progress, with_times=True)
     n_movies = len(ratings.movie_ids)
     raters = len(np.unique(ratings.users)) if len(ratings.users) else 0
