@@ -5,8 +5,9 @@ Count, sum and the newest time (all cheap reads) miss changes that keep them: un
 3.5, rate another film 3.5 with an older time. The stamp changes in the same
 transaction as every write of ratings: on SQLite moviecli sets it (rate, unrate, a
 movie's delete, an import that adds or replaces ratings; store/repo/stamp.py); on
-PostgreSQL statement triggers on ratings set it for every writer, psql included (a
-statement that changes nothing still sets it: at worst one needless retraining). A
+PostgreSQL statement triggers on ratings set it for every writer, psql included, when
+the statement changed a row (the import's one big first INSERT runs with the insert
+trigger off and sets the stamp itself, as it does the aggregates). A
 random value rather than a counter, so that a catalog restored from a backup and
 changed again never meets an old stamp; the upgrade starts from a random stamp too
 (while downgraded, an older moviecli may have changed the ratings unstamped).
@@ -29,6 +30,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TRIGGERS = ("ratings_stamp_insert", "ratings_stamp_update", "ratings_stamp_delete")
+FUNCTIONS = (
+    ("moviecli_stamp_added", "SELECT 1 FROM new_rows"),
+    (
+        "moviecli_stamp_changed",
+        "SELECT movie_id, user_id, score, rated_at FROM new_rows EXCEPT "
+        "SELECT movie_id, user_id, score, rated_at FROM old_rows",
+    ),
+    ("moviecli_stamp_removed", "SELECT 1 FROM old_rows"),
+)
+EVENTS = (
+    ("INSERT", "NEW TABLE AS new_rows"),
+    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    ("DELETE", "OLD TABLE AS old_rows"),
+)
 
 
 def _names(bind: sa.Connection) -> dict[str, str]:
@@ -66,18 +81,21 @@ def upgrade() -> None:
     if bind.dialect.name != "postgresql":
         return
     n = _names(bind)
-    op.execute(
-        f"""CREATE FUNCTION moviecli_ratings_stamp() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = {n["S"]}, pg_temp AS $$ BEGIN
-          UPDATE catalog_state SET ratings_stamp = 1 + floor(random() * 4e18)::bigint
-            WHERE id = 1;
-          RETURN NULL; END $$"""
-    )
-    op.execute(f"ALTER FUNCTION moviecli_ratings_stamp() OWNER TO {n['O']}")
-    for name, event in zip(TRIGGERS, ("INSERT", "UPDATE", "DELETE"), strict=True):
+    for function, rows in FUNCTIONS:
         op.execute(
-            f"CREATE TRIGGER {name} AFTER {event} ON ratings FOR EACH STATEMENT "
-            "EXECUTE FUNCTION moviecli_ratings_stamp()"
+            f"""CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql
+            SECURITY DEFINER SET search_path = {n["S"]}, pg_temp AS $$ BEGIN
+              IF EXISTS ({rows}) THEN
+                UPDATE catalog_state SET ratings_stamp = 1 + floor(random() * 4e18)::bigint
+                  WHERE id = 1;
+              END IF;
+              RETURN NULL; END $$"""
+        )
+        op.execute(f"ALTER FUNCTION {function}() OWNER TO {n['O']}")
+    for name, (function, _), (event, tables) in zip(TRIGGERS, FUNCTIONS, EVENTS, strict=True):
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON ratings REFERENCING {tables} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
         )
     op.execute(f"GRANT SELECT ON catalog_state TO {n['M']}, {n['A']}, {n['G']}")
 
@@ -87,5 +105,6 @@ def downgrade() -> None:
     if bind.dialect.name == "postgresql":
         for name in TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON ratings")
-        op.execute("DROP FUNCTION IF EXISTS moviecli_ratings_stamp()")
+        for function, _ in FUNCTIONS:
+            op.execute(f"DROP FUNCTION IF EXISTS {function}()")
     op.drop_table("catalog_state")
