@@ -93,20 +93,20 @@ def save(model: Model, path: Path) -> bool:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
-                np.savez(
-                    out,
-                    format=np.int64(FORMAT),
-                    identity=np.str_(model.identity),
-                    fingerprint=np.str_(model.fingerprint),
-                    kind=np.str_(model.kind),
-                    settings=np.str_(model.settings),
-                    user_ids=model.user_ids,
-                    movie_ids=model.movie_ids,
-                    **{f"a_{k}": v for k, v in model.arrays.items()},
-                    fit_seconds=np.float64(model.fit_seconds),
-                    score_counts=model.score_counts,
-                    generation=np.int64(model.generation),
-                )
+                fields: dict[str, np.ndarray | np.generic] = {
+                    "format": np.int64(FORMAT),
+                    "identity": np.str_(model.identity),
+                    "fingerprint": np.str_(model.fingerprint),
+                    "kind": np.str_(model.kind),
+                    "settings": np.str_(model.settings),
+                    "user_ids": model.user_ids,
+                    "movie_ids": model.movie_ids,
+                    "fit_seconds": np.float64(model.fit_seconds),
+                    "score_counts": model.score_counts,
+                    "generation": np.int64(model.generation),
+                }
+                fields.update({f"a_{k}": v for k, v in model.arrays.items()})
+                np.savez(out, allow_pickle=False, **fields)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -158,7 +158,8 @@ def score_rows(fitted: Fitted, rows: sp.csr_matrix, users: np.ndarray | None) ->
     n_movies = len(a["popularity"])
     if kind == "als":
         assert users is not None
-        return a["user_factors"][users] @ a["movie_factors"].T
+        product: np.ndarray = a["user_factors"][users] @ a["movie_factors"].T
+        return product
     if kind == "content":
         from moviecli.recommend import content
 

@@ -101,4 +101,5 @@ def sample_users(users: np.ndarray, n_users: int, most: int, seed: int) -> np.nd
     rng = np.random.default_rng(seed)
     chosen = np.zeros(n_users, bool)
     chosen[rng.choice(present, size=most, replace=False)] = True
-    return chosen[users]
+    kept: np.ndarray = chosen[users]
+    return kept

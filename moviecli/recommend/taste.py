@@ -36,7 +36,8 @@ def _mid_percentile(counts: np.ndarray) -> np.ndarray:
     if not total:
         return np.zeros(len(counts))
     below = np.cumsum(counts) - counts
-    return 100.0 * (below + counts / 2.0) / total
+    percent: np.ndarray = 100.0 * (below + counts / 2.0) / total
+    return percent
 
 
 def _spread(counts: np.ndarray, values: np.ndarray) -> tuple[float, float]:
@@ -48,7 +49,8 @@ def _spread(counts: np.ndarray, values: np.ndarray) -> tuple[float, float]:
 def _twin_films(mine: dict[int, float], aggregates: dict[int, tuple[int, float]]) -> list[int]:
     """The user's films whose ratings are read to find twins: least rated first (shared
     rare films say more about taste), while the ratings read stay under the budget."""
-    chosen, reading = [], 0
+    chosen: list[int] = []
+    reading = 0
     for movie in sorted(mine, key=lambda m: (aggregates.get(m, (0, 0.0))[0], m)):
         count = aggregates.get(movie, (0, 0.0))[0]
         if count < 2:
