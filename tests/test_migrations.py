@@ -202,7 +202,10 @@ def test_postgresql_downgrade_and_upgrade_keep_every_row(cli: Invoke, seeded: st
         assert revision_of(seeded) == revision
     result = cli("db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert dump_tables(seeded) == before
+    after = dump_tables(seeded)
+    # 0007's ratings stamp starts anew: while downgraded, the ratings may have changed.
+    assert after.pop("catalog_state") != before.pop("catalog_state")
+    assert after == before
     assert cli("db", "check").exit_code == 0
     assert cli("db", "downgrade", "base").exit_code == 0
     assert revision_of(seeded) is None

@@ -17,6 +17,7 @@ from tests.conftest import (
     is_url,
     json_out,
     server_of,
+    sql_rows,
 )
 from tests.taste_data import write_taste_folder
 
@@ -126,6 +127,72 @@ def test_the_model_is_reused_until_the_ratings_change(
     assert len(models(isolated_environment)) == 2
 
 
+def write_sql(target: Target, sql: str, *params: object) -> None:
+    """One statement straight into the catalog, committed (`?` placeholders)."""
+    if is_url(target):
+        sql_rows(target, sql, *params)
+        return
+    import sqlite3
+
+    with sqlite3.connect(target) as connection:
+        connection.execute(sql, params)
+    connection.close()
+
+
+def test_a_change_keeping_count_sum_and_newest_time_still_retrains(
+    cli: Invoke, crowd: Target, isolated_environment: Path
+) -> None:
+    """Issue 17.12: a future-dated rating stays the newest, so unrating one 3.5 and
+    rating another film 3.5 kept count, sum and newest time, and the model was reused."""
+    write_sql(crowd, "UPDATE ratings SET rated_at = ? WHERE movie_id = 1", 4_102_444_800_000)
+    cli("recommend", "-u", "ml-7", "-f", "json")
+    (model,) = models(isolated_environment)
+    assert generation(model) == 1
+    mine = query(
+        crowd,
+        "SELECT r.movie_id, r.score FROM ratings r JOIN users u ON u.id = r.user_id "
+        "WHERE u.name = 'ml-7' AND r.movie_id != 1 ORDER BY r.movie_id",
+    )
+    dropped, score = mine[0]
+    unseen = min(set(range(2, 301)) - {m for m, _ in mine})
+    assert cli("unrate", str(dropped), "--user", "ml-7").exit_code == 0
+    rate(cli, unseen, score, "ml-7")
+    assert cli("recommend", "-u", "ml-7", "-f", "json").exit_code == 0
+    assert generation(model) == 2
+
+
+def test_every_write_of_ratings_changes_the_stamp(
+    cli: Invoke, crowd: Target, tmp_path: Path
+) -> None:
+    def stamp() -> int:
+        ((value,),) = query(crowd, "SELECT ratings_stamp FROM catalog_state")
+        return int(value)
+
+    folder = tmp_path / "ml"
+    write_taste_folder(folder)
+    before = stamp()
+    assert cli("import", str(folder)).exit_code == 0  # unchanged: the same stamp
+    assert stamp() == before
+    ratings = (folder / "ratings.csv").read_text().splitlines()
+    user, movie, score, at = ratings[1].split(",")
+    changed = "1.0" if score != "1.0" else "2.0"
+    ratings[1] = ",".join([user, movie, changed, str(int(at) + 1)])
+    (folder / "ratings.csv").write_text("\n".join(ratings) + "\n")
+    assert cli("import", str(folder)).exit_code == 0
+    assert stamp() != before
+    before = stamp()
+    assert cli("add", "Unrated", "--year", "1999").exit_code == 0
+    assert stamp() == before
+    assert cli("delete", movie, "--yes").exit_code == 0
+    assert stamp() != before
+    before = stamp()
+    rate(cli, 2, 4, "someone")
+    assert stamp() != before
+    before = stamp()
+    assert cli("unrate", "2", "--user", "someone").exit_code == 0
+    assert stamp() != before
+
+
 def test_a_damaged_model_file_is_trained_again(
     cli: Invoke, crowd: Path, isolated_environment: Path
 ) -> None:
@@ -149,16 +216,26 @@ def test_a_group_gets_films_none_of_them_has_seen(cli: Invoke, crowd: Path) -> N
 
 def test_evaluate_shows_the_model_above_popularity(cli: Invoke, crowd: Path) -> None:
     result = json_out(cli("recommend", "--evaluate", "-f", "json"))
-    model, popularity = result["rows"]
-    assert popularity["method"] == "popularity"
+    # Issue 18: every candidate is listed (the contract was: the model, then popularity).
+    rows = {row["method"]: row for row in result["rows"]}
+    assert {"popularity", "item-kNN (cosine on 4+)"} <= set(rows)
+    assert any(m.startswith("EASE") for m in rows) and any(m.startswith("ALS") for m in rows)
+    (model,) = [row for row in result["rows"] if row["chosen"]]
+    assert model["method"] == result["chosen"]
+    popularity = rows["popularity"]
     assert model["hit_rate"] > popularity["hit_rate"]
     assert model["ndcg"] > popularity["ndcg"]
+    assert not popularity["within_noise"]
+    best = max(row["ndcg"] for row in result["rows"])
+    assert model["ndcg"] + 1.96 * model["ndcg_se"] >= best - 1.96 * model["ndcg_se"]
+    assert all(row["ndcg_se"] > 0 and row["hit_rate_se"] > 0 for row in result["rows"])
     assert result["holdout"] == 3 and result["users"] == 200
     assert result["held_out"] == 600
     assert result["fit_seconds"] >= 0
     table = cli("recommend", "--evaluate", "--holdout", "1")
     assert table.exit_code == 0
     assert "HitRate@10" in table.stdout and "NDCG@10" in table.stdout
+    assert "chosen" in table.stdout and "±" in table.stdout
 
 
 def test_a_one_person_catalog_gets_the_genres_they_like(cli: Invoke, catalog: Path) -> None:
@@ -177,7 +254,7 @@ def test_a_one_person_catalog_gets_the_genres_they_like(cli: Invoke, catalog: Pa
         assert row["because"]
         assert set(row["because"]) <= {"Scream 0", "Scream 1", "Scream 2"}
     table = cli("recommend", "-u", "solo")
-    assert "crowd's best" in table.stdout
+    assert "your own ratings" in table.stdout  # issue 18: a content model, not the crowd
 
 
 def test_someone_who_has_rated_nothing_gets_the_crowds_best(cli: Invoke, crowd: Path) -> None:

@@ -51,8 +51,9 @@ def recommend(
         bool,
         typer.Option(
             "--evaluate",
-            help="Hide each user's newest ratings of 4+, train on the rest, and print "
-            "HitRate@10 and NDCG@10 for the model and for popularity.",
+            help="Hide each user's newest ratings of 4+, choose and train on the rest, and "
+            "print every candidate model's HitRate@10 and NDCG@10 (± standard error), "
+            "marking the chosen one.",
         ),
     ] = False,
     holdout: Annotated[
@@ -85,10 +86,10 @@ def recommend(
         if given:
             raise InvalidValueError(f"--evaluate measures every user; it takes no {given[0]}")
         k = _checked(check_holdout, 3 if holdout is None else holdout)
-        from moviecli.recommend import service
+        from moviecli.recommend.evaluate import evaluate as run_evaluation
 
         with session(ctx, write=False) as s:
-            evaluation = service.evaluate(
+            evaluation = run_evaluation(
                 session=s, holdout=k, progress=render_recommend.training_progress
             )
         render_recommend.evaluation(evaluation, fmt)
@@ -99,10 +100,10 @@ def recommend(
         raise InvalidValueError("give either --user or --for, not both")
     count = _checked(check_recommend_limit, limit)
     names = _checked(user_name_list, group) if group is not None else [user_name(user)]
-    from moviecli.recommend import service
+    from moviecli.recommend.recommend import recommend as run_recommend
 
     with session(ctx, write=False) as s:
-        result = service.recommend(
+        result = run_recommend(
             session=s,
             names=names,
             limit=count,
@@ -118,12 +119,12 @@ def taste(
     ctx: typer.Context, user: UserOption = None, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """Your scale against the crowd, the films you see differently, your taste twins."""
-    from moviecli.recommend import service
+    from moviecli.recommend.taste import taste as run_taste
     from moviecli.render import recommend as render_recommend
 
     name = user_name(user)
     with session(ctx, write=False) as s:
-        profile = service.taste(session=s, name=name, progress=render_recommend.training_progress)
+        profile = run_taste(session=s, name=name, progress=render_recommend.training_progress)
     render_recommend.taste(profile, fmt)
 
 

@@ -141,7 +141,10 @@ class Loader:
         self._flush_ratings()
         self._phase("writing")
         with bulk.interruptible():
-            self._record_merge(bulk.merge_ratings())
+            counts = bulk.merge_ratings()
+            if counts.added or counts.replaced:
+                bulk.ratings_changed()
+            self._record_merge(counts)
         self._flush_tags()
         self._flush_diary()
         bulk.check_references(

@@ -14,6 +14,7 @@ from moviecli.models.inputs import (
     UserNameInput,
 )
 from moviecli.models.tables import (
+    CatalogState,
     ExternalId,
     Genre,
     ListItem,
@@ -77,6 +78,7 @@ from moviecli.models.views import (
 __all__ = [
     "GENRE_SEPARATORS",
     "MAX_REJECTS_SHOWN",
+    "CatalogState",
     "CatalogStats",
     "Credit",
     "EpochMillis",

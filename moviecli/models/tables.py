@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -166,6 +167,17 @@ class Rating(SQLModel, table=True):
     rated_at: datetime = Field(
         default_factory=utcnow_millis, sa_column=Column(EpochMillis, nullable=False)
     )
+
+
+class CatalogState(SQLModel, table=True):
+    """One row: `ratings_stamp` changes (to a new random number) in the same transaction
+    as every change to the ratings, so the recommender knows when its model is stale."""
+
+    __tablename__ = "catalog_state"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: int = Field(default=1, primary_key=True)
+    ratings_stamp: int = Field(default=0, sa_type=BigInteger)
 
 
 class Person(SQLModel, table=True):

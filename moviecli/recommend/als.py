@@ -6,9 +6,8 @@ confidence 1. Each half-step solves all users' (or all films') least-squares sys
 once with a few conjugate-gradient steps warm-started from the previous factors, as the
 `implicit` library does, so a step costs O(ratings · factors), not O(ratings · factors²).
 
-Chosen by measurement on `make_movielens.py --preset 1m --taste` (README, "What should
-I watch"): 16 factors beat 64 there (HitRate@10 0.38 against 0.33) at a quarter of the
-time; 6 iterations of 2 conjugate-gradient steps are as good as 15 iterations of 3.
+Factors, regularisation and iterations are chosen per catalog by validation
+(choose.py); the constants below are the defaults of a plain `fit`.
 """
 
 from __future__ import annotations
@@ -19,10 +18,11 @@ from collections.abc import Callable
 import numpy as np
 import scipy.sparse as sp
 
+from moviecli.recommend.weights import confidence_minus_one
+
 FACTORS = 16
 ITERATIONS = 6
 REGULARIZATION = 0.5
-ALPHA = 2.0
 CG_STEPS = 2
 SEED = 0
 # Ratings per block of rows while a product is formed: bounds the gathered
@@ -30,10 +30,6 @@ SEED = 0
 BLOCK_RATINGS = 250_000
 
 Progress = Callable[[int, int], None]
-
-
-def confidence_minus_one(scores: np.ndarray) -> np.ndarray:
-    return (ALPHA * np.maximum(scores - 2.5, 0.0)).astype(np.float32)
 
 
 def _blocks(indptr: np.ndarray) -> list[tuple[int, int]]:
@@ -65,11 +61,13 @@ def _times_a(
     return product
 
 
-def _solve(weights: sp.csr_matrix, fixed: np.ndarray, start: np.ndarray) -> np.ndarray:
+def _solve(
+    weights: sp.csr_matrix, fixed: np.ndarray, start: np.ndarray, regularization: float
+) -> np.ndarray:
     """New factors for the rows of `weights` (its data: confidence − 1) given the other
     side's factors, by CG_STEPS conjugate-gradient steps from `start`."""
     k = fixed.shape[1]
-    gram = fixed.T @ fixed + REGULARIZATION * np.eye(k, dtype=np.float32)
+    gram = fixed.T @ fixed + regularization * np.eye(k, dtype=np.float32)
     out = np.empty_like(start)
     for lo, hi in _blocks(weights.indptr):
         block = weights[lo:hi]
@@ -102,6 +100,10 @@ def fit(
     n_users: int,
     n_movies: int,
     progress: Progress | None = None,
+    *,
+    factors: int = FACTORS,
+    regularization: float = REGULARIZATION,
+    iterations: int = ITERATIONS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """User and film factors (float32) from ratings given as index arrays."""
     # Built from the scores (never 0) so that no rating is dropped as an explicit zero,
@@ -111,11 +113,11 @@ def fit(
     weights.data = confidence_minus_one(weights.data)
     transposed = weights.T.tocsr()
     rng = np.random.default_rng(SEED)
-    x = (rng.standard_normal((n_users, FACTORS)) * 0.01).astype(np.float32)
-    y = (rng.standard_normal((n_movies, FACTORS)) * 0.01).astype(np.float32)
-    for done in range(ITERATIONS):
-        x = _solve(weights, y, x)
-        y = _solve(transposed, x, y)
+    x = (rng.standard_normal((n_users, factors)) * 0.01).astype(np.float32)
+    y = (rng.standard_normal((n_movies, factors)) * 0.01).astype(np.float32)
+    for done in range(iterations):
+        x = _solve(weights, y, x, regularization)
+        y = _solve(transposed, x, y, regularization)
         if progress is not None:
-            progress(done + 1, ITERATIONS)
+            progress(done + 1, iterations)
     return x, y

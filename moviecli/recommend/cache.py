@@ -3,7 +3,8 @@ the catalog's identity and holding the fingerprint of the ratings it was trained
 
 A file whose identity or fingerprint differs from the catalog's is stale and is
 retrained over; a damaged file is too. Written atomically, and only ever over a
-regular file."""
+regular file. It holds the chosen model's kind, settings and arrays (candidates.py),
+and the trials that chose it."""
 
 from __future__ import annotations
 
@@ -16,17 +17,18 @@ from pathlib import Path
 
 import numpy as np
 
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
 class Model:
     identity: str
     fingerprint: str
+    kind: str  # candidates.Spec.kind; "none" when there was too little to learn
+    settings: str  # JSON: the chosen settings; with the trials that chose it
     user_ids: np.ndarray
     movie_ids: np.ndarray
-    user_factors: np.ndarray  # (users, factors); 0 rows when there was too little to learn
-    movie_factors: np.ndarray
+    arrays: dict[str, np.ndarray]  # the fitted candidate's arrays
     fit_seconds: float
     score_counts: np.ndarray  # how many ratings of each half star, 0.5 to 5 (for `taste`)
     generation: int = 1  # how many times this catalog's model has been trained here
@@ -57,10 +59,11 @@ def load(path: Path, *, identity: str, fingerprint: str) -> Model | None:
             return Model(
                 identity=identity,
                 fingerprint=fingerprint,
+                kind=str(data["kind"]),
+                settings=str(data["settings"]),
                 user_ids=data["user_ids"],
                 movie_ids=data["movie_ids"],
-                user_factors=data["user_factors"],
-                movie_factors=data["movie_factors"],
+                arrays={k[2:]: data[k] for k in data.files if k.startswith("a_")},
                 fit_seconds=float(data["fit_seconds"]),
                 score_counts=data["score_counts"],
                 generation=int(data["generation"]),
@@ -90,19 +93,20 @@ def save(model: Model, path: Path) -> bool:
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".model-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as out:
-                np.savez(
-                    out,
-                    format=np.int64(FORMAT),
-                    identity=np.str_(model.identity),
-                    fingerprint=np.str_(model.fingerprint),
-                    user_ids=model.user_ids,
-                    movie_ids=model.movie_ids,
-                    user_factors=model.user_factors,
-                    movie_factors=model.movie_factors,
-                    fit_seconds=np.float64(model.fit_seconds),
-                    score_counts=model.score_counts,
-                    generation=np.int64(model.generation),
-                )
+                fields: dict[str, np.ndarray | np.generic] = {
+                    "format": np.int64(FORMAT),
+                    "identity": np.str_(model.identity),
+                    "fingerprint": np.str_(model.fingerprint),
+                    "kind": np.str_(model.kind),
+                    "settings": np.str_(model.settings),
+                    "user_ids": model.user_ids,
+                    "movie_ids": model.movie_ids,
+                    "fit_seconds": np.float64(model.fit_seconds),
+                    "score_counts": model.score_counts,
+                    "generation": np.int64(model.generation),
+                }
+                fields.update({f"a_{k}": v for k, v in model.arrays.items()})
+                np.savez(out, allow_pickle=False, **fields)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

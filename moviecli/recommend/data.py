@@ -72,3 +72,34 @@ def load(
         scores=columns[2],
         times=columns[3] if with_times else None,
     )
+
+
+def newest_liked(users: np.ndarray, scores: np.ndarray, times: np.ndarray, k: int) -> np.ndarray:
+    """True for each user's `k` newest ratings of 4 or more: the held-out part."""
+    order = np.lexsort((-times, users))
+    good = scores[order] >= 4.0
+    ordered_users = users[order]
+    running = np.cumsum(good)
+    starts = (
+        np.r_[0, np.flatnonzero(np.diff(ordered_users)) + 1]
+        if len(ordered_users)
+        else np.zeros(0, int)
+    )
+    lengths = np.diff(np.r_[starts, len(ordered_users)])
+    before = np.repeat(running[starts] - good[starts], lengths)
+    held = np.zeros(len(users), bool)
+    held[order[good & (running - before <= k)]] = True
+    return held
+
+
+def sample_users(users: np.ndarray, n_users: int, most: int, seed: int) -> np.ndarray:
+    """True for the ratings of at most `most` users drawn at random (seeded: the same
+    catalog always gives the same sample); all of them when there are fewer."""
+    present = np.unique(users)
+    if len(present) <= most:
+        return np.ones(len(users), bool)
+    rng = np.random.default_rng(seed)
+    chosen = np.zeros(n_users, bool)
+    chosen[rng.choice(present, size=most, replace=False)] = True
+    kept: np.ndarray = chosen[users]
+    return kept

@@ -19,7 +19,7 @@ class RecommendRow(BaseModel):
 
 class Recommendations(BaseModel):
     users: list[str]
-    method: str  # "model", "crowd" (cold start) or "model+crowd" for a mixed group
+    method: str  # "model", "crowd" (cold start), "model+crowd" (a mixed group), "content"
     trained: bool  # the model was (re)trained by this run
     rows: list[RecommendRow]
 
@@ -28,6 +28,11 @@ class EvaluationRow(BaseModel):
     method: str
     hit_rate: float
     ndcg: float
+    hit_rate_se: float  # standard errors: each user one observation
+    ndcg_se: float
+    fit_seconds: float
+    chosen: bool  # the one the chooser picked on its own validation split
+    within_noise: bool  # its NDCG@10's 95% interval overlaps the chosen one's
 
 
 class Evaluation(BaseModel):
@@ -35,7 +40,10 @@ class Evaluation(BaseModel):
     users: int
     train_ratings: int
     held_out: int
-    fit_seconds: float
+    fit_seconds: float  # the chosen model's fit
+    chosen: str
+    validation_users: int  # the chooser's own split, inside the training part
+    sampled_users: bool  # a large catalog is evaluated and chosen on a sample of users
     rows: list[EvaluationRow]
 
 

@@ -23,7 +23,16 @@ from moviecli.render.emit import (
 from moviecli.render.widgets import user_text, year_text
 
 RECOMMEND_FIELDS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
-EVALUATION_FIELDS = ["method", "hit_rate", "ndcg"]
+EVALUATION_FIELDS = [
+    "method",
+    "hit_rate",
+    "hit_rate_se",
+    "ndcg",
+    "ndcg_se",
+    "fit_seconds",
+    "chosen",
+    "within_noise",
+]
 
 
 @contextmanager
@@ -87,6 +96,8 @@ def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
         "crowd": "the crowd's best in the genres and people rated highly "
         "(too few ratings to learn from)",
         "model+crowd": "learned from ratings, the crowd's best for members with few ratings",
+        "content": "learned from your own ratings of the films' genres, people, decade "
+        "and runtime (no one else rates in this catalog)",
     }[result.method]
     group = " (ranked by the least happy member)" if len(result.users) > 1 else ""
     console.print(user_text(f"for {who}{group}: {how}", "dim"))
@@ -97,25 +108,38 @@ def evaluation(result: Evaluation, fmt: OutputFormat) -> None:
         write_json(result)
         return
     if fmt is OutputFormat.csv:
-        fields = [*EVALUATION_FIELDS, "fit_seconds", "users", "holdout"]
+        fields = [*EVALUATION_FIELDS, "users", "holdout"]
         out = CsvOut(sys.stdout, fields)
         for row in result.rows:
-            values = [row.method, row.hit_rate, row.ndcg, result.fit_seconds]
+            values = [row.method, row.hit_rate, row.hit_rate_se, row.ndcg, row.ndcg_se]
+            values += [row.fit_seconds, row.chosen, row.within_noise]
             out.row([*values, result.users, result.holdout])
         return
     console = stdout_console()
     table = Table(show_edge=False, pad_edge=False)
-    table.add_column("method")
+    table.add_column("model")
     table.add_column("HitRate@10", justify="right")
     table.add_column("NDCG@10", justify="right")
+    table.add_column("fit", justify="right")
+    table.add_column("")
     for row in result.rows:
-        table.add_row(row.method, f"{row.hit_rate:.4f}", f"{row.ndcg:.4f}")
+        note = "chosen" if row.chosen else "within noise" if row.within_noise else ""
+        table.add_row(
+            Text(row.method, style="bold" if row.chosen else ""),
+            f"{row.hit_rate:.4f} ± {row.hit_rate_se:.4f}",
+            f"{row.ndcg:.4f} ± {row.ndcg_se:.4f}",
+            f"{row.fit_seconds:.1f} s",
+            note,
+        )
     console.print(table)
+    sample = " (a sample of the catalog's users)" if result.sampled_users else ""
     console.print(
         Text(
-            f"{result.users:,} users, each one's {result.holdout} newest rating(s) of 4+ held out "
-            f"({result.held_out:,} held out, {result.train_ratings:,} trained on); "
-            f"fit in {result.fit_seconds:.1f} s",
+            f"{result.users:,} users{sample}, each one's {result.holdout} newest rating(s) of 4+ "
+            f"held out ({result.held_out:,} held out, {result.train_ratings:,} trained on); "
+            f"± one standard error; 'within noise': NDCG@10's 95% interval overlaps the "
+            f"chosen one's. The chooser picked {result.chosen} on its own split of the "
+            f"training part ({result.validation_users:,} users).",
             style="dim",
         )
     )

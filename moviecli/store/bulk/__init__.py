@@ -360,6 +360,15 @@ class BulkWriter:
         """Where the import ran without per-row foreign key checks, check before commit
         that every id it wrote exists (MoviecliError if not). PostgreSQL checks each row."""
 
+    def ratings_changed(self) -> None:
+        """The import added or replaced ratings: a new ratings stamp (store/repo/stamp.py;
+        on PostgreSQL the catalog's triggers have set it)."""
+        from moviecli.store.repo.stamp import UPDATE_SQL, new_stamp
+
+        if self.connection.dialect.name == "postgresql":
+            return
+        self.execute(UPDATE_SQL, (new_stamp(),))
+
     def recompute_aggregates(self, *, touched: str) -> None:
         """One GROUP BY over the ratings of the touched movies (`touched` is a WHERE
         clause over ratings, or '' for every movie)."""

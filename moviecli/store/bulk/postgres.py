@@ -131,13 +131,20 @@ class PostgresBulk(BulkWriter):
             self.execute(f'ALTER TABLE ratings DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             self.execute(f'DROP INDEX "{name}"')
+        # The row-collecting triggers stay off for the one big INSERT (its 25M rows would
+        # be gathered for them): the aggregates are recomputed, the stamp set here.
         self.execute("ALTER TABLE ratings DISABLE TRIGGER ratings_aggregates_insert")
+        self.execute("ALTER TABLE ratings DISABLE TRIGGER ratings_stamp_insert")
         added = self.execute(
             "INSERT INTO ratings (movie_id, user_id, score, rated_at, review) "
             "SELECT movie_id, user_id, score, rated_at, review FROM import_ratings "
             "ORDER BY user_id, movie_id"
         ).rowcount
         self.execute("ALTER TABLE ratings ENABLE TRIGGER ratings_aggregates_insert")
+        self.execute("ALTER TABLE ratings ENABLE TRIGGER ratings_stamp_insert")
+        from moviecli.store.repo.stamp import UPDATE_SQL, new_stamp
+
+        self.execute(UPDATE_SQL, (new_stamp(),))
         for name, definition, _kind in constraints:  # the key first (contype DESC)
             self.execute(f'ALTER TABLE ratings ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in indexes:

@@ -175,8 +175,12 @@ def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> Mov
 
 def delete_movie(*, session: Session, movie: Movie) -> MoviePublic:
     """Delete a movie; its ratings, genre links and external ids go with it (ON DELETE CASCADE)."""
+    from moviecli.store.repo import stamp
+
     public = movie_public(session=session, movie=movie)
     session.exec(delete(Movie).where(col(Movie.id) == movie.id))
+    if movie.rating_count:
+        stamp.touch(session=session)
     session.expunge(movie)
     return public
 

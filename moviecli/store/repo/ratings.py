@@ -19,6 +19,7 @@ from moviecli.models import (
     utcnow_millis,
 )
 from moviecli.ranking import average
+from moviecli.store.repo import stamp
 from moviecli.store.repo._select import select_wide
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def _change_aggregates(
             rating_count=col(Movie.rating_count) + delta_count,
         )
     )
+    stamp.touch(session=session)
 
 
 def rate_movie(

@@ -26,6 +26,7 @@ from moviecli.models import (
     WatchlistItem,
 )
 from moviecli.rules import genre_name
+from moviecli.store.repo import stamp
 
 
 def _table(model: type[SQLModel]) -> FromClause:
@@ -62,15 +63,17 @@ LEADING_CAST = 5  # the cast a film is known by, for the cold start
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """The state of the catalog's ratings, from cheap reads: any rate, unrate, import or
-    movie deletion changes one of these."""
+    """The state of the catalog's ratings, from cheap reads. The stamp changes with every
+    rate, unrate, import or movie deletion (store/repo/stamp.py); count, sum and the
+    newest time are kept beside it as a second guard."""
 
     ratings: int
     score_sum: float
     newest: int | None
+    stamp: int
 
     def text(self) -> str:
-        return f"{self.ratings}:{self.score_sum:.1f}:{self.newest}"
+        return f"{self.ratings}:{self.score_sum:.1f}:{self.newest}:{self.stamp}"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,8 @@ class CrowdMovie:
     rating_count: int
     rating_sum: float
     features: tuple[str, ...]  # "g:Drama", "p:42"
+    year: int | None = None
+    runtime: int | None = None
 
 
 def catalog_identity(*, session: Session) -> str:
@@ -111,7 +116,9 @@ def fingerprint(*, session: Session) -> Fingerprint:
         )
     ).one()
     newest = conn.execute(select(func.max(_ratings.c.rated_at))).scalar()
-    return Fingerprint(ratings=int(count), score_sum=float(total), newest=newest)
+    return Fingerprint(
+        ratings=int(count), score_sum=float(total), newest=newest, stamp=stamp.read(session=session)
+    )
 
 
 def user_ids(*, session: Session) -> list[int]:
@@ -255,14 +262,23 @@ def crowd_movies(*, session: Session) -> list[CrowdMovie]:
     )
     for movie_id, person_id in conn.execute(people):
         features.setdefault(movie_id, []).append(f"p:{person_id}")
-    query = select(_movies.c.id, _movies.c.rating_count, _movies.c.rating_sum).order_by(
-        _movies.c.id
-    )
+    query = select(
+        _movies.c.id,
+        _movies.c.rating_count,
+        _movies.c.rating_sum,
+        _movies.c.year,
+        _movies.c.runtime_minutes,
+    ).order_by(_movies.c.id)
     return [
         CrowdMovie(
-            movie_id, int(count), float(total), tuple(dict.fromkeys(features.get(movie_id, ())))
+            movie_id,
+            int(count),
+            float(total),
+            tuple(dict.fromkeys(features.get(movie_id, ()))),
+            year,
+            runtime,
         )
-        for movie_id, count, total in conn.execute(query)
+        for movie_id, count, total, year, runtime in conn.execute(query)
     ]
 
 
