@@ -111,6 +111,7 @@ def test_an_imdb_import_brings_its_directors_as_people(
     assert [p["name"] for p in fargo["people"]] == ["Joel Coen", "Ethan Coen"]
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("args", "message"),
     [
