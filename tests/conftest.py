@@ -55,7 +55,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "reads_only: the test only reads its catalog, which it shares with the module's "
-        "other reads_only tests (see Shared in conftest; one that writes fails)",
+        "other reads_only tests (see SharedCatalogs in conftest; one that writes fails)",
     )
     config.addinivalue_line(
         "markers", "postgres: runs on the suite's PostgreSQL server (set by the suite itself)"
@@ -72,7 +72,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     server altogether)."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("backend") == "postgresql":
+        on_server = callspec is not None and callspec.params.get("backend") == "postgresql"
+        if on_server or "pg_server" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
 
 
@@ -237,7 +238,7 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "catalog" / "movies.db"
 
 
-class Shared:
+class SharedCatalogs:
     """The catalogs that tests marked `reads_only` share: one per module and engine, a
     copy of the template the first such test asked for (`catalog`, `seeded`, a module's
     `templates.fresh`). After each of those tests the catalog is compared with what it
@@ -289,15 +290,15 @@ def _snapshot(target: Target) -> Any:
 
 
 @pytest.fixture(scope="session")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Shared:
-    return Shared(tmp_path_factory)
+def shared_catalogs(tmp_path_factory: pytest.TempPathFactory) -> SharedCatalogs:
+    return SharedCatalogs(tmp_path_factory)
 
 
 def provide_catalog(request: pytest.FixtureRequest, template: Target, target: Target) -> Target:
     """Copy `template` into the test's catalog `target` (for a `reads_only` test: unless
     the module's shared catalog already holds it)."""
     if request.node.get_closest_marker("reads_only"):
-        request.getfixturevalue("shared").provide(request, template, target)
+        request.getfixturevalue("shared_catalogs").provide(request, template, target)
     else:
         copy_catalog(template, target)
     return target
@@ -308,9 +309,9 @@ def target(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Itera
     """What `--db` gets for this test: the SQLite file, or a PostgreSQL database of the
     test's own (made on first use: empty for `cli`, a template's copy for `catalog` and
     `seeded`; dropped afterwards). A test marked `reads_only` gets its module's shared
-    catalog instead (see Shared)."""
+    catalog instead (see SharedCatalogs)."""
     if request.node.get_closest_marker("reads_only"):
-        store: Shared = request.getfixturevalue("shared")
+        store: SharedCatalogs = request.getfixturevalue("shared_catalogs")
         where = store.location(request, backend)
         yield where
         store.check(request, backend, where)
