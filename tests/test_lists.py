@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import add, refused
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -15,11 +15,16 @@ LIST_KEYS = ["name", "description", "ranked", "count", "seen"]
 ITEM_KEYS = ["position", "movie_id", "title", "year", "note", "seen"]
 
 
-@pytest.fixture
-def films(cli: Invoke, catalog: Path) -> Path:
+def build_films(cli: Invoke) -> None:
     for title, year in (("Heat", 1995), ("Arrival", 2016), ("Alien", 1979), ("Ran", 1985)):
         add(cli, title, year)
-    return catalog
+
+
+@pytest.fixture
+def films(request: pytest.FixtureRequest, templates: Templates, target: Target) -> Target:
+    """Built once per engine through the CLI, copied for each test."""
+    templates.fresh(request, "lists_films", build_films)
+    return target
 
 
 def test_a_list_from_creation_to_deletion(cli: Invoke, films: Path) -> None:

@@ -397,6 +397,7 @@ for i, film in enumerate(films):
 """
 
 
+@pytest.mark.slow
 def test_eight_members_writing_at_once_lose_nothing(shared: Shared) -> None:
     import os
     import subprocess

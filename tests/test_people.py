@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import MOVIE_KEYS, add, rate, refused
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -15,8 +15,7 @@ PERSON_KEYS = ["id", "name", "films", "count", "seen"]
 FILM_KEYS = ["movie_id", "title", "year", "role", "score", "seen"]
 
 
-@pytest.fixture
-def films(cli: Invoke, catalog: Path) -> Path:
+def build_films(cli: Invoke) -> None:
     args = [
         "add",
         "Fargo",
@@ -38,7 +37,13 @@ def films(cli: Invoke, catalog: Path) -> Path:
     assert fargo["director"] == "Joel Coen, Ethan Coen"
     add(cli, "Miller's Crossing", 1990, director="JOEL COEN")
     add(cli, "Heat", 1995, director="Michael Mann")
-    return catalog
+
+
+@pytest.fixture
+def films(request: pytest.FixtureRequest, templates: Templates, target: Target) -> Target:
+    """Built once per engine through the CLI, copied for each test."""
+    templates.fresh(request, "people_films", build_films)
+    return target
 
 
 def test_a_person_is_one_row_across_films_and_roles(cli: Invoke, films: Path) -> None:
@@ -106,6 +111,7 @@ def test_an_imdb_import_brings_its_directors_as_people(
     assert [p["name"] for p in fargo["people"]] == ["Joel Coen", "Ethan Coen"]
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.checks import RATING_KEYS, add, query, rate, refused
-from tests.conftest import Invoke, dump_tables, is_url, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, is_url, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -157,6 +157,7 @@ def test_bad_scores_and_users_are_refused_and_change_nothing(
     assert dump_tables(catalog) == before
 
 
+@pytest.mark.reads_only
 def test_rating_a_missing_movie_creates_no_user(cli: Invoke, catalog: Path) -> None:
     before = dump_tables(catalog)
     assert refused(cli("rate", "Nope", "4", "--user", "new")) == "Error: no movie matches 'Nope'"
@@ -200,6 +201,7 @@ def test_unrate_without_a_rating_is_refused(cli: Invoke, catalog: Path, user: st
     assert dump_tables(catalog) == before
 
 
+@pytest.mark.reads_only
 def test_unrate_of_a_missing_movie(cli: Invoke, catalog: Path) -> None:
     assert refused(cli("unrate", "Nope")) == "Error: no movie matches 'Nope'"
 
@@ -217,17 +219,24 @@ PLAN: list[tuple[str, str, float, str | None]] = [
 ]
 
 
-@pytest.fixture
-def rated(cli: Invoke, catalog: Path) -> list[dict[str, Any]]:
-    """Three movies rated by three users; every rating as JSON should show it."""
+def build_rated(cli: Invoke) -> None:
     add(cli, "Heat", 1995)
     add(cli, "alien", 1979)
     add(cli, "Zodiac", 2007)
     for user, title, score, review in PLAN:
         args = ["rate", title, str(score), "--user", user]
         cli(*args, *(["--review", review] if review else []))
+
+
+@pytest.fixture
+def rated(
+    request: pytest.FixtureRequest, templates: Templates, target: Target
+) -> list[dict[str, Any]]:
+    """Three movies rated by three users (built once per engine, copied for each test);
+    every rating as JSON should show it."""
+    templates.fresh(request, "rated", build_rated)
     rows = query(
-        catalog,
+        target,
         "SELECT r.movie_id, m.title, m.year, u.name, r.score, r.review, r.rated_at, r.user_id "
         "FROM ratings r JOIN movies m ON m.id = r.movie_id JOIN users u ON u.id = r.user_id",
     )
@@ -258,6 +267,7 @@ SORT_KEYS = {
 }
 
 
+@pytest.mark.reads_only
 def test_ratings_json_newest_first_with_the_spec_keys(
     cli: Invoke, rated: list[dict[str, Any]]
 ) -> None:
@@ -270,6 +280,7 @@ def test_ratings_json_newest_first_with_the_spec_keys(
     assert (rows[0]["user"], rows[0]["title"]) == (PLAN[-1][0], PLAN[-1][1])
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("desc", [False, True])
 @pytest.mark.parametrize("sort", ["date", "score", "title"])
 def test_ratings_sort(cli: Invoke, rated: list[dict[str, Any]], sort: str, desc: bool) -> None:
@@ -278,6 +289,7 @@ def test_ratings_sort(cli: Invoke, rated: list[dict[str, Any]], sort: str, desc:
     assert json_out(cli(*args)) == shown(expected)
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("options", "keep"),
     [
@@ -298,6 +310,7 @@ def test_ratings_filters(
     assert json_out(cli("ratings", *options, "--format", "json")) == shown(expected)
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(("limit", "offset"), [(2, 0), (2, 3), (3, 6), (0, 0), (0, 4), (5, 9)])
 def test_ratings_pagination(
     cli: Invoke, rated: list[dict[str, Any]], limit: int, offset: int
@@ -317,6 +330,7 @@ def test_ratings_default_limit_is_20(cli: Invoke, catalog: Path) -> None:
     assert [r["user"] for r in rows] == [f"user{n:02d}" for n in range(21, 1, -1)]
 
 
+@pytest.mark.reads_only
 def test_ratings_table_and_csv(cli: Invoke, rated: list[dict[str, Any]]) -> None:
     table = cli("ratings", "--limit", "3", "--offset", "1")
     assert table.exit_code == 0, table.output
@@ -331,5 +345,6 @@ def test_ratings_table_and_csv(cli: Invoke, rated: list[dict[str, Any]]) -> None
     ]
 
 
+@pytest.mark.reads_only
 def test_ratings_of_a_missing_movie_is_refused(cli: Invoke, rated: list[dict[str, Any]]) -> None:
     assert refused(cli("ratings", "--movie", "Nope")) == "Error: no movie matches 'Nope'"

@@ -27,7 +27,7 @@ from tests.reliability_support import (
     wait_for,
 )
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.slow]
 
 PROCESSES = 8
 SHARED_MOVIES = 6

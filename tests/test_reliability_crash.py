@@ -87,7 +87,7 @@ cli.main()
 """
 
 
-pytestmark = pytest.mark.both_engines
+pytestmark = [pytest.mark.both_engines, pytest.mark.slow]
 
 
 def other_writers(url: str) -> int:

@@ -83,6 +83,7 @@ REFUSED: list[tuple[list[str], int, str | None]] = [
 ]
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("args", "code", "line"), REFUSED, ids=[" ".join(a)[:40] for a, _, _ in REFUSED]
 )
@@ -290,6 +291,7 @@ def app_commands() -> set[str]:
     }
 
 
+@pytest.mark.slow
 @settings(
     max_examples=300,
     deadline=None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import add, refused
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -16,8 +16,7 @@ def shown_id(cli: Invoke, ref: str) -> int:
     return json_out(cli("show", ref, "--format", "json"))["id"]
 
 
-@pytest.fixture
-def remakes(cli: Invoke, catalog: Path) -> dict[str, int]:
+def build_remakes(cli: Invoke) -> dict[str, int]:
     ids = {
         "Heat 1995": add(cli, "Heat", 1995)["id"],
         "Heat 1986": add(cli, "Heat", 1986)["id"],
@@ -27,20 +26,30 @@ def remakes(cli: Invoke, catalog: Path) -> dict[str, int]:
     return ids
 
 
+@pytest.fixture
+def remakes(request: pytest.FixtureRequest, templates: Templates) -> dict[str, int]:
+    """Built once per engine, copied for each test (the test's catalog is `target`)."""
+    return templates.fresh(request, "remakes", build_remakes)
+
+
+@pytest.mark.reads_only
 def test_by_id(cli: Invoke, remakes: dict[str, int]) -> None:
     for movie_id in remakes.values():
         assert shown_id(cli, str(movie_id)) == movie_id
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("ref", ["The Matrix", "the matrix", "THE MATRIX", "  the  matrix "])
 def test_by_exact_title_in_any_case(cli: Invoke, remakes: dict[str, int], ref: str) -> None:
     assert shown_id(cli, ref) == remakes["The Matrix"]
 
 
+@pytest.mark.reads_only
 def test_by_title_beyond_ascii(cli: Invoke, remakes: dict[str, int]) -> None:
     assert shown_id(cli, "AMÉLIE") == remakes["Amélie"]
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("ref", "key"), [("Heat (1995)", "Heat 1995"), ("heat (1986)", "Heat 1986")]
 )
@@ -48,6 +57,7 @@ def test_by_title_and_year(cli: Invoke, remakes: dict[str, int], ref: str, key: 
     assert shown_id(cli, ref) == remakes[key]
 
 
+@pytest.mark.reads_only
 def test_title_is_not_a_prefix_match(cli: Invoke, remakes: dict[str, int]) -> None:
     # Not taken: suggested (issue 10: "did you mean", leading articles ignored).
     line = refused(cli("show", "Matrix"))
@@ -55,26 +65,28 @@ def test_title_is_not_a_prefix_match(cli: Invoke, remakes: dict[str, int]) -> No
     assert "The Matrix (1999)" in line
 
 
+@pytest.mark.reads_only
 def test_remakes_are_ambiguous_and_list_the_candidates(
-    cli: Invoke, catalog: Path, remakes: dict[str, int]
+    cli: Invoke, target: Target, remakes: dict[str, int]
 ) -> None:
-    before = dump_tables(catalog)
+    before = dump_tables(target)
     line = refused(cli("rate", "heat", "4"))
     assert f"{remakes['Heat 1995']}  Heat (1995)" in line
     assert f"{remakes['Heat 1986']}  Heat (1986)" in line
     assert "The Matrix" not in line
-    assert dump_tables(catalog) == before
+    assert dump_tables(target) == before
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("command", [["show"], ["edit", "--year", "2000"], ["delete", "--yes"]])
 def test_every_movie_command_refuses_an_ambiguous_title(
-    cli: Invoke, catalog: Path, remakes: dict[str, int], command: list[str]
+    cli: Invoke, target: Target, remakes: dict[str, int], command: list[str]
 ) -> None:
-    before = dump_tables(catalog)
+    before = dump_tables(target)
     name, *options = command
     line = refused(cli(name, "Heat", *options))
     assert line.startswith("Error: 'Heat' matches 2 movies")
-    assert dump_tables(catalog) == before
+    assert dump_tables(target) == before
 
 
 def test_forced_duplicates_with_year_are_still_ambiguous(cli: Invoke, catalog: Path) -> None:
@@ -85,6 +97,7 @@ def test_forced_duplicates_with_year_are_still_ambiguous(cli: Invoke, catalog: P
     assert f"{second}  Solaris (1972)" in line
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("ref", ["Nope", "Heat (2001)", "999", "Heat (19x5)", "0"])
 def test_missing(cli: Invoke, remakes: dict[str, int], ref: str) -> None:
     line = refused(cli("show", ref))
@@ -93,6 +106,7 @@ def test_missing(cli: Invoke, remakes: dict[str, int], ref: str) -> None:
     )
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("ref", ["²", "٣", "99999999999999999999999", "-1", "1.0"])
 def test_odd_numbers_are_titles_not_crashes(cli: Invoke, remakes: dict[str, int], ref: str) -> None:
     assert refused(cli("show", "--", ref)) == f"Error: no movie matches '{ref}'"

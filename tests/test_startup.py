@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Whole processes under -X importtime: slow.
+pytestmark = pytest.mark.slow
+
 DATABASE_MODULES = ("sqlalchemy", "sqlmodel", "alembic")
 
 

@@ -7,16 +7,21 @@ from pathlib import Path
 import pytest
 
 from tests.checks import add, refused
-from tests.conftest import Invoke, dump_tables, json_out
+from tests.conftest import Invoke, Target, Templates, dump_tables, json_out
 
 pytestmark = pytest.mark.both_engines
 
 
-@pytest.fixture
-def films(cli: Invoke, catalog: Path) -> Path:
+def build_films(cli: Invoke) -> None:
     for title, year in (("Heat", 1995), ("Arrival", 2016), ("Alien", 1979)):
         add(cli, title, year)
-    return catalog
+
+
+@pytest.fixture
+def films(request: pytest.FixtureRequest, templates: Templates, target: Target) -> Target:
+    """Built once per engine through the CLI, copied for each test."""
+    templates.fresh(request, "tags_films", build_films)
+    return target
 
 
 def test_tags_match_case_insensitively_and_keep_the_first_spelling(

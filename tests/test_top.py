@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.checks import TOP_KEYS, add, rate
-from tests.conftest import Invoke, json_out
+from tests.conftest import Invoke, Templates, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -30,8 +30,7 @@ GENRES = {"crime": "Crime", "sci-fi": "Sci-Fi", "horror": "Horror", "drama": "Dr
           "comedy": "Comedy"}  # fmt: skip
 
 
-@pytest.fixture
-def films(cli: Invoke, catalog: Path) -> list[dict[str, Any]]:
+def build_films(cli: Invoke) -> list[dict[str, Any]]:
     movies = []
     for title, year, genres, scores in FILMS:
         movie = add(cli, title, year, *genres)
@@ -47,6 +46,13 @@ def films(cli: Invoke, catalog: Path) -> list[dict[str, Any]]:
             }
         )
     return movies
+
+
+@pytest.fixture
+def films(request: pytest.FixtureRequest, templates: Templates) -> list[dict[str, Any]]:
+    """FILMS rated, built once per engine through the CLI (some thirty commands) and
+    copied for each test."""
+    return templates.fresh(request, "top_films", build_films)
 
 
 def expected_top(
@@ -103,6 +109,7 @@ def top_json(cli: Invoke, *args: str) -> list[dict[str, Any]]:
     return rows
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("by", ["weighted", "mean"])
 @pytest.mark.parametrize("m", [1, 2, 3, 4, 5])
 def test_top_against_the_formula(cli: Invoke, films: list[dict[str, Any]], by: str, m: int) -> None:
@@ -110,12 +117,14 @@ def test_top_against_the_formula(cli: Invoke, films: list[dict[str, Any]], by: s
     assert rows == expected_top(films, by=by, m=m, limit=0)
 
 
+@pytest.mark.reads_only
 def test_top_defaults_are_weighted_min_one_limit_ten(
     cli: Invoke, films: list[dict[str, Any]]
 ) -> None:
     assert top_json(cli) == expected_top(films)
 
 
+@pytest.mark.reads_only
 def test_unrated_movies_are_never_ranked(cli: Invoke, films: list[dict[str, Any]]) -> None:
     ids = [r["id"] for r in top_json(cli, "--limit", "0", "--by", "mean")]
     nobody = next(f["id"] for f in films if f["title"] == "Nobody")
@@ -123,6 +132,7 @@ def test_unrated_movies_are_never_ranked(cli: Invoke, films: list[dict[str, Any]
     assert len(ids) == sum(1 for f in films if f["scores"])
 
 
+@pytest.mark.reads_only
 def test_tie_order_is_more_ratings_then_title_then_id(
     cli: Invoke, films: list[dict[str, Any]]
 ) -> None:
@@ -132,6 +142,7 @@ def test_tie_order_is_more_ratings_then_title_then_id(
     assert fours == [("alpha", 2001), ("Beta", 2001), ("Gamma", 2005), ("Gamma", 1980)]
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("by", ["weighted", "mean"])
 @pytest.mark.parametrize("genre", ["drama", "SCI-FI", "western"])
 def test_top_genre_filter_keeps_the_catalog_mean(
@@ -142,6 +153,7 @@ def test_top_genre_filter_keeps_the_catalog_mean(
     assert rows == expected_top(films, by=by, genre=wanted, limit=0)
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize(
     ("from_year", "to_year"), [(2000, None), (None, 1995), (1980, 2001), (2002, 2001)]
 )
@@ -157,6 +169,7 @@ def test_top_year_filters(
     assert top_json(cli, *args) == expected
 
 
+@pytest.mark.reads_only
 @pytest.mark.parametrize("limit", [1, 3, 0])
 def test_top_limit(cli: Invoke, films: list[dict[str, Any]], limit: int) -> None:
     assert top_json(cli, "--limit", str(limit)) == expected_top(films, limit=limit)
@@ -181,6 +194,7 @@ def test_top_follows_rating_changes(cli: Invoke, films: list[dict[str, Any]]) ->
     assert top_json(cli, "--limit", "0") == expected_top(films, limit=0)
 
 
+@pytest.mark.reads_only
 def test_top_table_and_csv(cli: Invoke, films: list[dict[str, Any]]) -> None:
     expected = expected_top(films, limit=3)
     table = cli("top", "--limit", "3")
@@ -209,6 +223,7 @@ def test_top_of_an_unrated_catalog(cli: Invoke, catalog: Path) -> None:
     )
 
 
+@pytest.mark.reads_only
 def test_top_refuses_min_ratings_zero(cli: Invoke, catalog: Path) -> None:
     assert cli("top", "--min-ratings", "0").exit_code == 2
     assert cli("top", "--by", "median").exit_code == 2

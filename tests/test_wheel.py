@@ -21,7 +21,7 @@ from moviecli.store import schema
 CHECKOUT = Path(__file__).resolve().parent.parent
 UV = shutil.which("uv")
 
-pytestmark = pytest.mark.skipif(UV is None, reason="uv is not installed")
+pytestmark = [pytest.mark.skipif(UV is None, reason="uv is not installed"), pytest.mark.slow]
 
 
 def run(args: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 300) -> str:

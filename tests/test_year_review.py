@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.checks import add
-from tests.conftest import Invoke, json_out
+from tests.conftest import Invoke, Target, Templates, json_out
 
 pytestmark = pytest.mark.both_engines
 
@@ -27,8 +27,7 @@ REVIEW_KEYS = [
 ]
 
 
-@pytest.fixture
-def year(cli: Invoke, catalog: Path) -> Path:
+def build_year(cli: Invoke) -> None:
     add(cli, "Heat", 1995, "crime", "drama", runtime=170, director="Michael Mann")
     add(cli, "Arrival", 2016, "sci-fi", "drama", runtime=116, director="Denis Villeneuve")
     add(cli, "Alien", 1979, "horror", "sci-fi", runtime=117)
@@ -42,7 +41,13 @@ def year(cli: Invoke, catalog: Path) -> Path:
         ("Ran", "--on", "2025-01-01", "--rate", "5"),  # next year
     ):
         assert cli("watch", *args).exit_code == 0
-    return catalog
+
+
+@pytest.fixture
+def year(request: pytest.FixtureRequest, templates: Templates, target: Target) -> Target:
+    """Built once per engine through the CLI, copied for each test."""
+    templates.fresh(request, "year_review_year", build_year)
+    return target
 
 
 def test_year_in_review_json(cli: Invoke, year: Path) -> None:

@@ -19,10 +19,6 @@ def canonical_time(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-class RowError(ValueError):
-    """A row that cannot be imported; the message says why."""
-
-
 @dataclass(slots=True)
 class MovieRecord:
     """One movie as a file describes it. `key` is how this file's ratings refer to it."""

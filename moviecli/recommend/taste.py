@@ -103,7 +103,7 @@ def taste(*, session: Session, name: str, progress: ProgressFactory = no_progres
     ratings = repo.user_ratings(session=session, user_id=user_id)
     if not ratings:
         raise NotFoundError(f"{user_name} has not rated anything yet")
-    # The crowd's half stars come with the model (counting 25M ratings takes ~18 s).
+    # The crowd's half stars come with the model (counting every rating again is slow).
     model, _ = training.current_model(session=session, progress=progress)
     stars = np.asarray(HALF_STARS)
     crowd_counts = model.score_counts.astype(np.float64)

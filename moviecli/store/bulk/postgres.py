@@ -113,9 +113,9 @@ class PostgresBulk(BulkWriter):
     def _merge_into_empty(self) -> MergeCounts:
         """A first load: the ratings table is empty, so its key, foreign keys and
         indexes come off and are built again after one sorted INSERT (each a single
-        sort or join; row by row, the two foreign key checks alone were 10 s of a
-        1M-rating load). All in the import's transaction: a failure or a kill leaves
-        them as they were. The table is locked against readers meanwhile."""
+        sort or join; row by row, the two foreign key checks were most of a load). All in
+        the import's transaction: a failure or a kill leaves them as they were. The table
+        is locked against readers meanwhile."""
         constraints = self.rows(
             "SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
             "WHERE conrelid = 'ratings'::regclass AND contype IN ('p', 'f') "

@@ -43,8 +43,8 @@ def rebuild_pays_off(new_ratings: int, held: int) -> bool:
     """Whether merging `new_ratings` into a catalog holding `held` ratings should drop
     the secondary indexes and sort them again afterwards. Inserting into them goes
     row by row in random order; one sort is cheaper once the import brings at least
-    as many ratings as the catalog holds (2M ratings into a seeded catalog: 12 s of
-    merge became about 2), and not worth it below BULK_MERGE_ROWS."""
+    as many ratings as the catalog holds (README, Performance), and not worth it below
+    BULK_MERGE_ROWS."""
     return new_ratings >= max(held, BULK_MERGE_ROWS)
 
 
@@ -54,7 +54,7 @@ class SqliteBulk(BulkWriter):
     def prepare(self, *, first_load: bool) -> None:
         # A bulk load appends pages in key order and the index builds bring their own
         # sort memory: a bigger cache did not make a 25M-rating import faster, only
-        # bigger (16 MiB: 80 s and 253 MiB peak; 32 MiB: 86 s and 273 MiB).
+        # bigger (README, Performance).
         self.execute("PRAGMA cache_size = -16384")
         self.execute("DROP TABLE IF EXISTS temp.import_ratings")
         self.execute(
@@ -143,7 +143,7 @@ class SqliteBulk(BulkWriter):
             return
         # Let SQLite sort each index on every core (it sorts on one by default). Each
         # sorting thread takes as much memory as the page cache may (16 MiB, set in
-        # prepare): with 32 MiB a 25M-rating load peaked at 317 MiB, and was no faster.
+        # prepare): a bigger cache raised the peak and was no faster.
         self.execute(f"PRAGMA threads = {min(os.cpu_count() or 1, 8)}")
         for _name, sql in indexes:
             self.execute(sql)

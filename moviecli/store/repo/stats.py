@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_, update
+from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
@@ -204,15 +204,3 @@ def _missing_references(*, session: Session, limit: int = 20) -> list[str]:
             if len(found) >= limit:
                 return found
     return found
-
-
-def recompute_aggregates(*, session: Session) -> None:
-    """Set every movie's rating count and sum from its ratings (used after bulk imports)."""
-    session.exec(
-        update(Movie).values(
-            rating_count=select(func.count()).where(Rating.movie_id == Movie.id).scalar_subquery(),
-            rating_sum=select(func.coalesce(func.sum(Rating.score), 0))
-            .where(Rating.movie_id == Movie.id)
-            .scalar_subquery(),
-        )
-    )

@@ -136,8 +136,8 @@ def rated_movie_ids(*, session: Session) -> list[int]:
 def rating_chunks(*, session: Session, with_times: bool) -> Iterator[list[tuple[Any, ...]]]:
     """All ratings as (user_id, movie_id, score[, rated_at ms]) tuples, CHUNK_ROWS at a time.
 
-    Read through the driver's own cursor: SQLAlchemy's Row objects cost ~12 s per million
-    rows on the way into numpy here, the driver's tuples ~1 s. On PostgreSQL the cursor
+    Read through the driver's own cursor: SQLAlchemy's Row objects cost about ten times
+    the driver's tuples on the way into numpy (README, Performance). On PostgreSQL the cursor
     is a named (server-side) one, so 25M rows never sit in memory at once."""
     columns = "user_id, movie_id, score, rated_at" if with_times else "user_id, movie_id, score"
     driver = session.connection().connection.driver_connection
