@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from moviecli.store.catalog import Catalog
 
 M = TypeVar("M", bound="BaseModel")
+T = TypeVar("T")
 
 
 def catalog(ctx: typer.Context) -> Catalog:
@@ -124,11 +125,13 @@ def user_name(option: str | None) -> str:
         assert location is not None
         name = role_of(location)
     else:
-        name = current_user(option).strip()
-    if not name:
-        raise InvalidValueError("user name must not be blank")
-    if len(name) > 64:
-        raise InvalidValueError("user name must be at most 64 characters")
+        name = current_user(option)
+    from moviecli.rules import check_user_name
+
+    try:  # the one rule for user names (blank, length, control characters)
+        name = check_user_name(name)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
     if shared:
         state.setdefault("users", []).append(name)
         if (writer := state.get("writer")) is not None:
@@ -166,3 +169,68 @@ def _location_of_command() -> DatabaseLocation | None:
 def _is_postgres(location: DatabaseLocation) -> bool:
     """As store.engine.is_postgres, without loading SQLAlchemy for an SQLite command."""
     return location.url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name != "DEFAULT"
+
+
+def from_group(ctx: typer.Context, name: str, value: T) -> T:
+    """An option a subcommand shares with its group (`--user`, `--format`): given before
+    the subcommand (`watchlist -u ann add Heat`) it counts as given after it; given in
+    both places with different values, it is a usage error."""
+    parent = ctx.parent
+    if parent is None or name not in parent.params or not _given(parent, name):
+        return value
+    theirs = parent.params[name]
+    if _given(ctx, name) and theirs != value:
+        raise typer.BadParameter(
+            f"given twice, before and after '{ctx.info_name}' ({theirs} and {value})",
+            ctx=ctx,
+            param_hint=f"'{_flag(ctx, name)}'",
+        )
+    return theirs  # type: ignore[no-any-return]
+
+
+def _flag(ctx: typer.Context, name: str) -> str:
+    for param in ctx.command.params:
+        if param.name == name and param.opts:
+            return max(param.opts, key=len)
+    return name
+
+
+def group_only(ctx: typer.Context, shared: tuple[str, ...] = ("user", "fmt")) -> None:
+    """In a group's callback when a subcommand follows: the group's own options (`diary
+    --year 2024 delete 9`) do not apply to it, so giving them is a usage error rather
+    than silently ignored. The `shared` ones are passed down (see from_group)."""
+    for name in ctx.params:
+        if name not in shared and _given(ctx, name):
+            ctx.fail(
+                f"{_flag(ctx, name)} goes with '{ctx.command_path}' alone, not with "
+                f"'{ctx.invoked_subcommand}'"
+            )
+
+
+def confirm(question: str) -> bool:
+    """Ask on stderr, read the answer from stdin: stdout stays the program's output
+    (Click's confirm writes a space there). No answer (end of input) is no."""
+    import sys
+
+    while True:
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        try:
+            line = sys.stdin.readline()
+        except KeyboardInterrupt:
+            sys.stderr.write("\n")  # end the question's line before the error
+            raise
+        if not line:
+            sys.stderr.write("\n")
+            return False
+        answer = line.strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        sys.stderr.write("Error: answer y or n\n")

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moviecli.commands._shared import session, user_name, validated
+from moviecli.commands._shared import confirm, session, user_name, validated
 from moviecli.errors import MoviecliError
 from moviecli.options import (
     YEAR_FILTER_MAX,
@@ -318,7 +318,9 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Delete a movie and its ratings (asks first unless --yes)."""
+    """Delete a movie with everything attached to it, every user's: ratings, viewings
+    (and their reviews), tags, list and watchlist entries (asks first, with the counts,
+    unless --yes)."""
     from moviecli import render
     from moviecli.store.repo import movies as movies_repo
 
@@ -329,19 +331,13 @@ def delete(
         with session(ctx, write=False) as s:
             target = movies_repo.resolve_movie(session=s, ref=movie)
             assert target.id is not None
+            counts = movies_repo.attached(session=s, movie_id=target.id)
             others = _others_with_data(s, target.id, target.title, target.year)
         question = (
-            f"Delete #{target.id} {target.title} ({target.year or '?'}) "
-            f"and its {target.rating_count} rating(s){others}?"
+            f"Delete #{target.id} {target.title} ({target.year or '?'})"
+            f"{_goes(counts, others=others)}?"
         )
-        try:
-            confirmed = typer.confirm(question, default=False, err=True)
-        except typer.Abort as error:
-            render.note("")  # end the question's line: no answer was typed
-            if isinstance(error.__context__, KeyboardInterrupt):  # Ctrl-C, not "no"
-                raise KeyboardInterrupt from None
-            confirmed = False
-        if not confirmed:
+        if not confirm(question):
             raise MoviecliError(
                 "not confirmed; nothing was deleted (use --yes to skip the question)"
             )
@@ -353,11 +349,29 @@ def delete(
                 f"'{movie}' changed while you answered (now #{target.id}); nothing was deleted"
             )
         assert target.id is not None
+        counts = movies_repo.attached(session=s, movie_id=target.id)
         others = _others_with_data(s, target.id, target.title, target.year)
         deleted = movies_repo.delete_movie(session=s, movie=target)
-    if others:
-        render.note(f"Deleted with it: the ratings, diary and list entries{others}.")
     render.movie(deleted, fmt, action="Deleted")
+    if yes and any(counts.values()):
+        render.note(f"Deleted with it{_goes(counts, lead=':', others=others)}")
+
+
+def _goes(counts: dict[str, int], lead: str = " and its", others: str = "") -> str:
+    """' and its 2 ratings, 1 viewing and 3 tags (every user's)', or '' when nothing;
+    on a shared catalog `others` (' of ann, bob', see _others_with_data) names them."""
+    from moviecli.render_text import plural
+
+    parts = [
+        plural(n, what, what.removesuffix("entry") + "entries" if what.endswith("entry") else None)
+        for what, n in counts.items()
+        if n
+    ]
+    if not parts:
+        return ""
+    listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    whose = f": {others.removeprefix(' of ')}" if others else ""
+    return f"{lead} {listed} (every user's{whose})"
 
 
 def _others_with_data(s: Any, movie_id: int, title: str, year: int | None) -> str:

@@ -8,7 +8,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from moviecli.commands._shared import parse_score, session, user_name
+from moviecli.commands._shared import (
+    confirm,
+    from_group,
+    group_only,
+    parse_score,
+    session,
+    user_name,
+)
 from moviecli.errors import InvalidValueError, MoviecliError
 from moviecli.options import (
     YEAR_FILTER_MAX,
@@ -210,6 +217,7 @@ def diary(
 ) -> None:
     """Your viewings, newest first, with your rating and a rewatch mark."""
     if ctx.invoked_subcommand is not None:
+        group_only(ctx)
         return
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
@@ -256,6 +264,8 @@ def diary_delete(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Remove one viewing from your diary."""
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
 
@@ -278,6 +288,7 @@ def watchlist(
 ) -> None:
     """Films you want to see, oldest first."""
     if ctx.invoked_subcommand is not None:
+        group_only(ctx)
         return
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
@@ -300,6 +311,8 @@ def watchlist_add(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Put films on your watchlist."""
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
@@ -325,6 +338,8 @@ def watchlist_remove(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Take films off your watchlist."""
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
@@ -356,6 +371,7 @@ def lists(
 ) -> None:
     """Your lists, with how many films each holds and how many you have seen."""
     if ctx.invoked_subcommand is not None:
+        group_only(ctx)
         return
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
@@ -382,6 +398,8 @@ def lists_create(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Make a new, empty list (names are unique per user, case-insensitively)."""
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import lists as lists_repo
     from moviecli.store.repo import ratings as ratings_repo
@@ -428,6 +446,8 @@ def lists_add(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Add films to the end of a list."""
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
 
     detail = _change_list(ctx, name, movies, user, note=_note(note))
@@ -443,6 +463,8 @@ def lists_remove(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Take films off a list (the ones after them move up)."""
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
 
     detail = _change_list(ctx, name, movies, user)
@@ -457,6 +479,8 @@ def lists_show(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """A list's films in order, and how many of them you have seen."""
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import lists as lists_repo
@@ -479,7 +503,8 @@ def lists_delete(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Delete a list (not its films); asks first unless --yes."""
-    from moviecli import render
+    user = from_group(ctx, "user", user)
+    fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import lists as lists_repo
@@ -490,13 +515,7 @@ def lists_delete(
             found = lists_repo.find_list(
                 session=s, user_id=diary_repo.user_id_of(session=s, name=who), name=name, user=who
             )
-        try:
-            confirmed = typer.confirm(f"Delete the list '{found.name}'?", default=False, err=True)
-        except typer.Abort as error:
-            render.note("")
-            if isinstance(error.__context__, KeyboardInterrupt):
-                raise KeyboardInterrupt from None
-            confirmed = False
+        confirmed = confirm(f"Delete the list '{found.name}'?")
         if not confirmed:
             raise MoviecliError(
                 "not confirmed; nothing was deleted (use --yes to skip the question)"

@@ -173,6 +173,25 @@ def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> Mov
     return movie_public(session=session, movie=movie)
 
 
+def attached(*, session: Session, movie_id: int) -> dict[str, int]:
+    """What a movie's delete takes with it, every user's: ratings, viewings, tags, list
+    entries and watchlist entries, counted."""
+    from moviecli.models import ListItem, Tag, Viewing, WatchlistItem
+
+    counts: dict[str, int] = {}
+    for what, table in (
+        ("rating", Rating),
+        ("viewing", Viewing),
+        ("tag", Tag),
+        ("list entry", ListItem),
+        ("watchlist entry", WatchlistItem),
+    ):
+        counts[what] = session.exec(
+            select(func.count()).select_from(table).where(table.movie_id == movie_id)  # type: ignore[attr-defined]
+        ).one()
+    return counts
+
+
 def delete_movie(*, session: Session, movie: Movie) -> MoviePublic:
     """Delete a movie; its ratings, genre links and external ids go with it (ON DELETE CASCADE)."""
     from moviecli.store.repo import stamp
