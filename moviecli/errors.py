@@ -29,6 +29,11 @@ class SchemaError(MoviecliError):
     """The database file is at another schema revision than this code."""
 
 
+class BlankCatalogError(SchemaError):
+    """A database with nothing in it yet, opened by a command that must not create the
+    schema (a reader, a dry run): it answers as an empty catalog instead."""
+
+
 class DatabaseError(MoviecliError):
     """The database file cannot be used: not SQLite, unwritable, locked, damaged."""
 

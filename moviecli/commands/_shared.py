@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,44 +39,66 @@ def catalog(ctx: typer.Context) -> Catalog:
 
 
 @contextmanager
-def session(ctx: typer.Context, *, write: bool, foreign_keys: bool = True) -> Iterator[Session]:
+def session(
+    ctx: typer.Context, *, write: bool, foreign_keys: bool = True, dry_run: bool = False
+) -> Iterator[Session]:
     """One transaction for the command; writers take the write lock first.
 
-    A writer creates a missing catalog. A reader never does: a catalog named by --db or
-    $MOVIECLI_DB that does not exist is refused (a typo must not answer "no movies"),
-    and a missing default catalog answers as an empty one (a scratch catalog, removed
-    at the end), so that the first `moviecli list` creates nothing."""
+    A writer creates a missing catalog. A reader or a dry run never creates or migrates
+    anything: a catalog named by --db or $MOVIECLI_DB that does not exist is refused to a
+    reader (a typo must not answer "no movies"); a missing default catalog, a database
+    with nothing in it yet (an empty file, a new PostgreSQL database) and, for a dry run,
+    any missing catalog answer as an empty catalog (a scratch one, removed at the end),
+    so that the first `moviecli list` creates nothing."""
+    from moviecli.errors import BlankCatalogError
+
     target = catalog(ctx)
     path = target.location.path
-    scratch: Path | None = None
-    if not write and path is not None and not path.exists():
-        if not target.location.is_default:
+    creates = write and not dry_run
+    with ExitStack() as stack:
+        stack.callback(lambda: target.dispose())
+        blank = not creates and path is not None and not path.exists()
+        if blank and not write and not target.location.is_default:
             from moviecli.errors import NotFoundError
 
             raise NotFoundError(f"no catalog at {path}")
-        from moviecli.store.catalog import Catalog
-
-        scratch = Path(tempfile.mkdtemp(prefix="moviecli-empty-"))
-        target = Catalog(resolve_location(str(scratch / "movies.db")))
-    state = _state()
-    try:
-        with target.session(write=write, foreign_keys=foreign_keys) as s:
-            if write and s.get_bind().dialect.name == "postgresql":
-                # A shared catalog: the users this command named must be ones the login
-                # role may write as (named now, or later while the session is open).
-                from moviecli.store import members
-
-                for name in state.get("users", ()):
-                    members.check_writer(s, name)
-                state["writer"] = s
+        if not blank:
             try:
-                yield s
-            finally:
-                state.pop("writer", None)
-    finally:
-        target.dispose()
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+                s = stack.enter_context(
+                    target.session(write=write, foreign_keys=foreign_keys, create=creates)
+                )
+            except BlankCatalogError:
+                target.dispose()
+                blank = True
+        if blank:
+            target = _scratch(stack)
+            s = stack.enter_context(
+                target.session(write=write, foreign_keys=foreign_keys, create=True)
+            )
+        state = _state()
+        if write and s.get_bind().dialect.name == "postgresql":
+            # A shared catalog: the users this command named must be ones the login
+            # role may write as (named now, or later while the session is open).
+            from moviecli.store import members
+
+            for name in state.get("users", ()):
+                members.check_writer(s, name)
+            state["writer"] = s
+        try:
+            yield s
+        finally:
+            state.pop("writer", None)
+
+
+def _scratch(stack: ExitStack) -> Catalog:
+    """An empty catalog in a temporary folder, removed when `stack` closes."""
+    from moviecli.store.catalog import Catalog
+
+    folder = Path(tempfile.mkdtemp(prefix="moviecli-empty-"))
+    stack.callback(shutil.rmtree, folder, True)
+    scratch = Catalog(resolve_location(str(folder / "movies.db")))
+    stack.callback(scratch.dispose)
+    return scratch
 
 
 def validated(model: type[M], **values: Any) -> M:

@@ -82,7 +82,7 @@ def import_(
         )
         with (
             render.import_progress() as progress,
-            session(ctx, write=True, foreign_keys=False) as s,
+            session(ctx, write=True, foreign_keys=False, dry_run=dry_run) as s,
         ):
             # The loader checks the references it writes (Loader.check_references).
             loader = Loader(s, source, strict=strict, progress=progress)
@@ -137,6 +137,13 @@ def export(
     from moviecli.render.text import plural
     from moviecli.store.schema import head
 
+    if user is not None and fmt is not ExportFormat.letterboxd:
+        from moviecli.errors import InvalidValueError
+
+        raise InvalidValueError(
+            f"--user goes with --format letterboxd (one user's diary); --format {fmt.value} "
+            "exports every user's data"
+        )
     target = catalog(ctx)
     if target.location.path is not None and not target.location.path.exists():
         from moviecli.errors import NotFoundError

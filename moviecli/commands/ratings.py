@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from moviecli.commands._shared import parse_score, session, user_name
-from moviecli.errors import InvalidValueError
 from moviecli.options import (
     DescOption,
     FormatOption,
@@ -113,13 +112,12 @@ def ratings(
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
 
-    if user is not None and not user.strip():
-        raise InvalidValueError("user name must not be blank")
+    wanted = user_name(user) if user is not None else None
     with session(ctx, write=False) as s:
         movie_id = movies_repo.resolve_movie(session=s, ref=movie).id if movie is not None else None
         rows = ratings_repo.list_ratings(
             session=s,
-            user_name=user.strip() if user is not None else None,
+            user_name=wanted,
             movie_id=movie_id,
             sort=sort.value if sort is not None else "date",
             # Without --sort: newest first; --asc turns it round. With --sort: ascending.

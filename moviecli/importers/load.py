@@ -39,11 +39,11 @@ from moviecli.rules import (
     RUNTIME_MAX,
     RUNTIME_MIN,
     TITLE_MAX,
-    USER_NAME_MAX,
     YEAR_MAX,
     YEAR_MIN,
     check_name,
     check_text,
+    check_user_name,
     parse_score,
     text_key,
     title_key,
@@ -218,10 +218,14 @@ class Loader:
         user_id = self.users.get(name)
         if user_id is not None:
             return user_id
-        if not name.strip() or len(name) > USER_NAME_MAX:
-            raise ValueError(f"user name must be 1 to {USER_NAME_MAX} characters")
-        user_id = self.bulk.insert("users", {"name": name}, preferred_id)
-        self.users[name] = user_id
+        # The one rule for user names, as for typed ones (blank, too long, control
+        # characters): a row naming such a user is rejected.
+        checked = check_user_name(name)
+        user_id = self.users.get(checked)
+        if user_id is not None:
+            return user_id
+        user_id = self.bulk.insert("users", {"name": checked}, preferred_id)
+        self.users[checked] = user_id
         self.summary.users_added += 1
         return user_id
 

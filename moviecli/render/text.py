@@ -59,15 +59,16 @@ def number(value: float | int) -> str:
 
 
 def csv_cell(value: Any) -> str:
-    """One CSV cell: None as empty, lists joined with |, numbers by `number`, text
-    neutralised. Datetimes must be turned into text by the caller."""
+    """One CSV cell: None as empty, lists joined with |, numbers by `number`, text made
+    visible (no raw control character reaches a terminal: tabs and line breaks stay,
+    CSV quotes them) and neutralised. Datetimes must be turned into text by the caller."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return neutralise("|".join(str(v) for v in value))
+        return neutralise(visible("|".join(str(v) for v in value), multiline=True))
     if isinstance(value, int | float):
         return number(value)
-    return neutralise(str(value))
+    return neutralise(visible(str(value), multiline=True))
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

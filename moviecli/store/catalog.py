@@ -47,14 +47,21 @@ class Catalog:
 
     @contextmanager
     def session(
-        self, *, write: bool, check_schema: bool = True, foreign_keys: bool = True
+        self,
+        *,
+        write: bool,
+        check_schema: bool = True,
+        foreign_keys: bool = True,
+        create: bool | None = None,
     ) -> Iterator[Session]:
         """One transaction for one command: commit at the end, roll back on any error.
         Writers take the catalog's write lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL:
         an advisory lock). `foreign_keys=False` turns SQLite's per-row reference checks
-        off for a writer that checks its references itself (import)."""
+        off for a writer that checks its references itself (import). Only a writer creates
+        the schema of a blank catalog (`create`, default: `write`); others get
+        BlankCatalogError."""
         if check_schema:
-            ensure_schema(self.engine, self.location)
+            ensure_schema(self.engine, self.location, create=write if create is None else create)
         bind = self.engine.execution_options(immediate=write, foreign_keys=foreign_keys)
         with Session(bind, expire_on_commit=False, autoflush=True) as session, _sigint() as caught:
             try:

@@ -136,6 +136,8 @@ def _prepare_file(path: Path, is_default: bool) -> None:
     if path.exists():
         if path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a catalog file")
+        if not path.is_file():  # /dev/null, a FIFO: SQLite cannot keep a catalog there
+            raise DatabaseError(f"{path} is not a regular file, so not a catalog file")
         return
     if not folder.is_dir():
         raise DatabaseError(f"cannot create the catalog at {path}: folder {folder} does not exist")

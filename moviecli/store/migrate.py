@@ -31,8 +31,10 @@ if TYPE_CHECKING:  # Alembic is loaded only by the functions that run it
     from alembic.script import ScriptDirectory
 
 
-def ensure_schema(engine: Engine, location: DatabaseLocation) -> None:
-    """Create a new catalog at head; refuse a catalog at another revision."""
+def ensure_schema(engine: Engine, location: DatabaseLocation, *, create: bool = True) -> None:
+    """Create a new catalog at head (only with `create`: readers and dry runs never
+    create or migrate, BlankCatalogError says there is nothing yet); refuse a catalog at
+    another revision."""
     revision, has_tables = schema.read_revision(engine)
     if revision == schema.head():
         _use_wal(engine)
@@ -42,6 +44,10 @@ def ensure_schema(engine: Engine, location: DatabaseLocation) -> None:
             raise SchemaError(
                 f"{location.display} is {schema.engine_name(engine)} but not a moviecli catalog"
             )
+        if not create:
+            from moviecli.errors import BlankCatalogError
+
+            raise BlankCatalogError(f"{location.display} holds no catalog yet")
         upgrade(engine, schema.head(), backup=False)
         return
     schema.refuse_unknown(revision)
