@@ -20,8 +20,17 @@ from moviecli.options import OutputFormat
 from moviecli.render.text import csv_cell, visible
 
 
+class _PipeConsole(Console):
+    """Rich ends the process with exit status 1 when the reader of stdout goes away;
+    moviecli ends every format the same way (cli.py: by SIGPIPE, as `cat` does)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        raise BrokenPipeError(32, "Broken pipe")
+
+
 def stdout_console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    return _PipeConsole(highlight=False, soft_wrap=False)
 
 
 def stderr_console() -> Console:
