@@ -198,7 +198,7 @@ def list_movies(
     name = user_name(user) if personal else None
     with session(ctx, write=False) as s:
         user_id = diary_repo.user_id_of(session=s, name=name) if name is not None else None
-        page = movies_repo.list_movies(
+        total, rows = movies_repo.movie_listing(
             user_id=user_id,
             tag=tag,
             person=person,
@@ -215,7 +215,8 @@ def list_movies(
             limit=limit,
             offset=offset,
         )
-    render.movies(page, fmt)
+        # Streamed: written inside the transaction, as the rows come.
+        render.movie_listing(rows, fmt, total=total, offset=offset)
 
 
 def show(

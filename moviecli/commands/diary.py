@@ -235,7 +235,7 @@ def diary(
     name = user_name(user)
     with session(ctx, write=False) as s:
         movie_id = movies_repo.resolve_movie(session=s, ref=movie).id if movie is not None else None
-        rows = diary_repo.list_viewings(
+        rows = diary_repo.iter_viewings(
             session=s,
             user=name,
             start=start,
@@ -244,7 +244,7 @@ def diary(
             limit=limit,
             offset=offset,
         )
-    render_diary.viewings(rows, fmt, offset=offset)
+        render_diary.viewings(rows, fmt, offset=offset)  # streamed: inside the transaction
 
 
 @diary_app.command("delete")

@@ -115,7 +115,7 @@ def ratings(
     wanted = user_name(user) if user is not None else None
     with session(ctx, write=False) as s:
         movie_id = movies_repo.resolve_movie(session=s, ref=movie).id if movie is not None else None
-        rows = ratings_repo.list_ratings(
+        rows = ratings_repo.iter_ratings(
             session=s,
             user_name=wanted,
             movie_id=movie_id,
@@ -125,7 +125,7 @@ def ratings(
             limit=limit,
             offset=offset,
         )
-    render.ratings(rows, fmt, offset=offset)
+        render.ratings(rows, fmt, offset=offset)  # streamed: inside the transaction
 
 
 def top(
@@ -170,6 +170,15 @@ def top(
     from moviecli import render
     from moviecli.store.repo import stats as stats_repo
 
+    asked = [
+        text
+        for given, text in (
+            (genre, f"genre {genre!r}"),
+            (from_year, f"from {from_year}"),
+            (to_year, f"to {to_year}"),
+        )
+        if given is not None
+    ]
     with session(ctx, write=False) as s:
         mean = stats_repo.catalog_mean(session=s) if explain else None
         rows = stats_repo.top_rated(
@@ -181,16 +190,9 @@ def top(
             min_ratings=min_ratings,
             by=by.value,
         )
-    asked = [
-        text
-        for given, text in (
-            (genre, f"genre {genre!r}"),
-            (from_year, f"from {from_year}"),
-            (to_year, f"to {to_year}"),
+        render.top(  # streamed: inside the transaction
+            rows, fmt, by=by.value, min_ratings=min_ratings, catalog_mean=mean, filters=asked
         )
-        if given is not None
-    ]
-    render.top(rows, fmt, by=by.value, min_ratings=min_ratings, catalog_mean=mean, filters=asked)
 
 
 def register(app: typer.Typer) -> None:

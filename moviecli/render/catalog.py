@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -59,15 +59,17 @@ TOP_EXPLAIN_FIELDS = ["R", "v", "m", "C", "weighted"]
 
 
 def movies(page: Page, fmt: OutputFormat) -> None:
-    if for_programs(page.items, fmt, MOVIE_FIELDS):
-        return
+    movie_listing(page.items, fmt, total=page.total, offset=page.offset)
+
+
+def _movies_table(rows: Sequence[MoviePublic]) -> Table:
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("id", justify="right", style="cyan")
     table.add_column("title", overflow="fold")
     table.add_column("year", justify="right")
     table.add_column("genres", overflow="fold")
     table.add_column("rating", no_wrap=True)
-    for movie in page.items:
+    for movie in rows:
         table.add_row(
             str(movie.id),
             user_text(movie.title),
@@ -75,14 +77,23 @@ def movies(page: Page, fmt: OutputFormat) -> None:
             user_text(", ".join(movie.genres)),
             average_text(movie.average_rating, movie.rating_count),
         )
+    return table
+
+
+def movie_listing(
+    rows: Iterable[MoviePublic], fmt: OutputFormat, *, total: int, offset: int
+) -> None:
+    """`list`: the movies as they come (see render/stream.py), then how many of how many."""
+    from moviecli.render.stream import listing
+
+    shown = listing(rows, fmt, MOVIE_FIELDS, _movies_table)
+    if fmt is not OutputFormat.table:
+        return
     console = stdout_console()
-    if page.items:
-        console.print(table)
-        first = page.offset + 1
-        last = page.offset + len(page.items)
-        console.print(Text(f"showing {first}–{last} of {page.total}", style="dim"))
-    elif page.total:
-        console.print(Text(f"showing 0 of {page.total} (offset {page.offset} is past the end)"))
+    if shown:
+        console.print(Text(f"showing {offset + 1}–{offset + shown} of {total}", style="dim"))
+    elif total:
+        console.print(Text(f"showing 0 of {total} (offset {offset} is past the end)"))
     else:
         console.print(Text("no movies match", style="dim"))
 
@@ -159,15 +170,18 @@ def _ratings_table(ratings: Sequence[RatingPublic], *, with_movie: bool = True) 
     return table
 
 
-def ratings(rows: Sequence[RatingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
-    if for_programs(rows, fmt, RATING_FIELDS):
+def ratings(rows: Iterable[RatingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
+    """`ratings`: written as they come (see render/stream.py)."""
+    from moviecli.render.stream import listing
+
+    shown = listing(rows, fmt, RATING_FIELDS, _ratings_table)
+    if fmt is not OutputFormat.table:
         return
     console = stdout_console()
-    if not rows:
+    if not shown:
         console.print(Text("no ratings", style="dim"))
         return
-    console.print(_ratings_table(rows))
-    console.print(Text(f"showing {offset + 1}–{offset + len(rows)}", style="dim"))
+    console.print(Text(f"showing {offset + 1}–{offset + shown}", style="dim"))
 
 
 def rating_change(change: RatingChange, fmt: OutputFormat, *, removed: bool = False) -> None:
@@ -231,56 +245,74 @@ def _explained(row: TopRow, by: str, m: int, c: float) -> TopExplainedRow:
 
 
 def top(
-    rows: Sequence[TopRow],
+    rows: Iterable[TopRow],
     fmt: OutputFormat,
     *,
     by: str,
     min_ratings: int,
     catalog_mean: float | None = None,
     filters: Sequence[str] = (),
+    empty: str | None = None,
 ) -> None:
     """`catalog_mean` given (`--explain`): each row also shows R, v, m, C and its weighted
-    score. `filters` names the --genre/--from-year/--to-year given, so that an empty
-    answer can say what was asked."""
-    explained = (
-        [_explained(row, by, min_ratings, catalog_mean) for row in rows]
+    score. `filters` names the --genre/--from-year/--to-year given, and `empty` (when
+    given) says why nothing can match, so that an empty answer says what was asked.
+    Rows are written as they come (see render/stream.py)."""
+    from moviecli.render.stream import listing
+
+    explained = catalog_mean is not None
+    shown_rows: Iterable[TopRow] = (
+        (_explained(row, by, min_ratings, catalog_mean) for row in rows)
         if catalog_mean is not None
-        else None
+        else rows
     )
-    if fmt is OutputFormat.json:
-        write_json(explained if explained is not None else rows)
-        return
-    if fmt is OutputFormat.csv:
-        if explained is not None:
-            write_csv(TOP_FIELDS + TOP_EXPLAIN_FIELDS, explained)
-        else:
-            write_csv(TOP_FIELDS, rows)
+    fields = TOP_FIELDS + TOP_EXPLAIN_FIELDS if explained else TOP_FIELDS
+    shown = listing(shown_rows, fmt, fields, lambda chunk: _top_table(chunk, by, explained))
+    if fmt is not OutputFormat.table:
         return
     console = stdout_console()
-    if not rows:
+    if not shown:
+        if empty is not None:
+            console.print(user_text(empty, "dim"))
+            return
         asked = f" ({', '.join(filters)})" if filters else ""
+        hint = (
+            "rate one with 'moviecli rate MOVIE SCORE'"
+            if not filters and min_ratings <= 1
+            else "try other filters"
+            if min_ratings <= 1
+            else "try other filters, or --min-ratings 1"
+            if filters
+            else "try --min-ratings 1"
+        )
         console.print(
-            user_text(
-                f"no movie{asked} has {plural(min_ratings, 'rating')} or more; "
-                + (
-                    "try other filters, or --min-ratings 1"
-                    if filters or min_ratings > 1
-                    else "rate one with 'moviecli rate MOVIE SCORE'"
-                ),
-                "dim",
-            )
+            user_text(f"no movie{asked} has {plural(min_ratings, 'rating')} or more; {hint}", "dim")
         )
         return
+    how = "weighted rating" if by == "weighted" else "mean rating"
+    console.print(Text(f"ranked by {how}, at least {plural(min_ratings, 'rating')}", style="dim"))
+    if explained:
+        console.print(
+            Text(
+                "weighted = v/(v+m)·R + m/(v+m)·C: R the film's mean, v its ratings, "
+                "m the minimum ratings (--min-ratings), C the mean of every rating",
+                style="dim",
+            )
+        )
+
+
+def _top_table(rows: Sequence[TopRow], by: str, explained: bool) -> Table:
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("#", justify="right")
     table.add_column("id", justify="right", style="cyan")
     table.add_column("title", overflow="fold")
     table.add_column("year", justify="right")
-    if explained is not None:
+    if explained:
         # R is the average, v the count and (ranked by weight) the score the weighted one.
         for name in TOP_EXPLAIN_FIELDS:
             table.add_column(name, justify="right")
-        for row in explained:
+        for row in rows:
+            assert isinstance(row, TopExplainedRow)
             table.add_row(
                 str(row.rank),
                 str(row.id),
@@ -292,31 +324,21 @@ def top(
                 f"{row.C:.3f}",
                 f"{row.weighted:.3f}",
             )
-    else:
-        table.add_column("average", no_wrap=True)
-        table.add_column("ratings", justify="right")
-        table.add_column("score" if by == "weighted" else "mean", justify="right")
-        for top in rows:
-            table.add_row(
-                str(top.rank),
-                str(top.id),
-                user_text(top.title),
-                year_text(top.year),
-                Text.assemble((stars(top.average_rating), "yellow"), f" {top.average_rating:.2f}"),
-                str(top.rating_count),
-                f"{top.score:.3f}",
-            )
-    console.print(table)
-    how = "weighted rating" if by == "weighted" else "mean rating"
-    console.print(Text(f"ranked by {how}, at least {plural(min_ratings, 'rating')}", style="dim"))
-    if explained is not None:
-        console.print(
-            Text(
-                "weighted = v/(v+m)·R + m/(v+m)·C: R the film's mean, v its ratings, "
-                "m the minimum ratings (--min-ratings), C the mean of every rating",
-                style="dim",
-            )
+        return table
+    table.add_column("average", no_wrap=True)
+    table.add_column("ratings", justify="right")
+    table.add_column("score" if by == "weighted" else "mean", justify="right")
+    for row in rows:
+        table.add_row(
+            str(row.rank),
+            str(row.id),
+            user_text(row.title),
+            year_text(row.year),
+            Text.assemble((stars(row.average_rating), "yellow"), f" {row.average_rating:.2f}"),
+            str(row.rating_count),
+            f"{row.score:.3f}",
         )
+    return table
 
 
 def stats(data: CatalogStats, fmt: OutputFormat) -> None:

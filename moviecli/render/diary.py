@@ -4,7 +4,7 @@ bars); user text reaches Rich only as `Text`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -73,16 +73,18 @@ def _viewings_table(rows: Sequence[ViewingPublic], *, with_movie: bool = True) -
     return table
 
 
-def viewings(rows: Sequence[ViewingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
-    if for_programs(rows, fmt, VIEWING_FIELDS):
+def viewings(rows: Iterable[ViewingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
+    """`diary`: written as they come (see render/stream.py)."""
+    from moviecli.render.stream import listing
+
+    shown = listing(rows, fmt, VIEWING_FIELDS, _viewings_table)
+    if fmt is not OutputFormat.table:
         return
-    if not rows:
+    if not shown:
         _dim("no diary entries")
         return
-    console = stdout_console()
-    console.print(_viewings_table(rows))
-    console.print(
-        user_text(f"showing {offset + 1}–{offset + len(rows)}  (↻ = rewatch)", style="dim")
+    stdout_console().print(
+        user_text(f"showing {offset + 1}–{offset + shown}  (↻ = rewatch)", style="dim")
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -118,7 +118,11 @@ def log_viewing(
     return _public(session, user_id, user, rows)[0]
 
 
-def list_viewings(
+def list_viewings(**arguments: Any) -> list[ViewingPublic]:
+    return list(iter_viewings(**arguments))
+
+
+def iter_viewings(
     *,
     session: Session,
     user: str,
@@ -127,11 +131,12 @@ def list_viewings(
     movie_id: int | None = None,
     limit: int = 20,
     offset: int = 0,
-) -> list[ViewingPublic]:
-    """The user's viewings, newest first (undated ones last), from `start` to before `end`."""
+) -> Iterator[ViewingPublic]:
+    """The user's viewings, newest first (undated ones last), from `start` to before `end`,
+    streamed from the database in chunks (`limit` 0: all of them, in bounded memory)."""
     user_id = user_id_of(session=session, name=user)
     if user_id is None:
-        return []
+        return iter(())
     query = _query(user_id)
     if start is not None:
         query = query.where(col(Viewing.watched_on) >= start)
@@ -143,7 +148,12 @@ def list_viewings(
     query = query.offset(offset)
     if limit:
         query = query.limit(limit)
-    return _public(session, user_id, user, session.exec(query).all())
+    result = session.exec(query.execution_options(yield_per=1000))
+    return (
+        viewing
+        for chunk in result.partitions()
+        for viewing in _public(session, user_id, user, chunk)
+    )
 
 
 def delete_viewing(*, session: Session, user: str, viewing_id: int) -> ViewingPublic:

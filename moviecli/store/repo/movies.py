@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal, or_
@@ -37,6 +37,8 @@ MovieSort = Literal["title", "year", "rating", "ratings", "added"]
 
 _TITLE_WITH_YEAR = re.compile(r"^(?P<title>.*\S)\s*\((?P<year>\d{4})\)\s*$")
 _MAX_ID = 2**63 - 1
+# Rows fetched at a time by a listing (a server-side cursor on PostgreSQL).
+STREAM_CHUNK = 1000
 # ---------------------------------------------------------------- naming a movie
 
 
@@ -274,7 +276,7 @@ def genre_filter(genre: str) -> ColumnElement[bool]:
     )
 
 
-def list_movies(
+def movie_listing(
     *,
     session: Session,
     search: str | None = None,
@@ -291,8 +293,10 @@ def list_movies(
     person: str | None = None,
     watched: bool | None = None,
     on_watchlist: bool = False,
-) -> Page:
-    """Movies; `tag`, `watched` and `on_watchlist` are the user's (`user_id`)."""
+) -> tuple[int, Iterator[MoviePublic]]:
+    """How many movies match, and the page of them, streamed from the database in chunks
+    (`limit` 0: all of them, in bounded memory); `tag`, `watched` and `on_watchlist` are
+    the user's (`user_id`)."""
     from moviecli.store.repo.diary import watched_filter
     from moviecli.store.repo.people import person_filter
     from moviecli.store.repo.tags import tag_filter
@@ -337,13 +341,23 @@ def list_movies(
     query = select(Movie).where(where).order_by(*order).offset(offset)
     if limit:
         query = query.limit(limit)
-    movies = list(session.exec(query))
-    genres = genres_by_movie(session=session, movie_ids=[m.id for m in movies if m.id is not None])
-    return Page(
-        items=[_public(m, genres[m.id]) for m in movies if m.id is not None],
-        offset=offset,
-        total=total,
-    )
+    return total, _with_genres(session, query)
+
+
+def _with_genres(session: Session, query: Any) -> Iterator[MoviePublic]:
+    result = session.exec(query.execution_options(yield_per=STREAM_CHUNK))
+    for chunk in result.partitions():
+        ids = [m.id for m in chunk if m.id is not None]
+        genres = genres_by_movie(session=session, movie_ids=ids)
+        for m in chunk:
+            if m.id is not None:
+                yield _public(m, genres[m.id])
+
+
+def list_movies(*, session: Session, offset: int = 0, **filters: Any) -> Page:
+    """One page of movies as a list (see movie_listing)."""
+    total, items = movie_listing(session=session, offset=offset, **filters)
+    return Page(items=list(items), offset=offset, total=total)
 
 
 def movie_detail(*, session: Session, movie: Movie, user: str, latest: int = 10) -> MovieDetail:

@@ -4,6 +4,7 @@ PostgreSQL the catalog's own triggers do it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import update
@@ -133,7 +134,7 @@ def _rating_public(rating: Rating, movie: Movie, user_name: str) -> RatingPublic
     )
 
 
-def list_ratings(
+def iter_ratings(
     *,
     session: Session,
     user_name: str | None = None,
@@ -142,7 +143,9 @@ def list_ratings(
     descending: bool = True,
     limit: int = 20,
     offset: int = 0,
-) -> list[RatingPublic]:
+) -> Iterator[RatingPublic]:
+    """Ratings in order, streamed from the database in chunks (`limit` 0: all of them,
+    in bounded memory)."""
     query = (
         select_wide(
             Rating.movie_id,
@@ -170,7 +173,7 @@ def list_ratings(
     query = query.order_by(*(k.desc() if descending else k.asc() for k in keys)).offset(offset)
     if limit:
         query = query.limit(limit)
-    return [
+    return (
         RatingPublic(
             movie_id=row[0],
             title=row[1],
@@ -180,5 +183,9 @@ def list_ratings(
             review=row[5],
             rated_at=row[6],
         )
-        for row in session.exec(query)
-    ]
+        for row in session.exec(query.execution_options(yield_per=1000))
+    )
+
+
+def list_ratings(**arguments: Any) -> list[RatingPublic]:
+    return list(iter_ratings(**arguments))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_
 from sqlalchemy import select as core_select
@@ -48,11 +49,12 @@ def top_rated(
     to_year: int | None = None,
     min_ratings: int = 1,
     by: RankBy = "weighted",
-) -> list[TopRow]:
-    """The best movies by the weighted (Bayesian) or plain mean, from the stored aggregates."""
+) -> Iterator[TopRow]:
+    """The best movies by the weighted (Bayesian) or plain mean, from the stored aggregates,
+    streamed from the database in chunks (`limit` 0: all of them, in bounded memory)."""
     c = catalog_mean(session=session)
     if c is None:
-        return []
+        return iter(())
     score_sum = col(Movie.rating_sum)
     count = col(Movie.rating_count)
     if by == "weighted":
@@ -73,13 +75,16 @@ def top_rated(
     )
     if limit:
         query = query.limit(limit)
-    rows = list(session.exec(query))
-    genres = genres_by_movie(session=session, movie_ids=[m.id for m, _ in rows if m.id is not None])
-    top: list[TopRow] = []
-    for rank, (movie, value) in enumerate(rows, start=1):
-        assert movie.id is not None
-        top.append(
-            TopRow(
+    return _top_rows(session, query)
+
+
+def _top_rows(session: Session, query: Any) -> Iterator[TopRow]:
+    rank = 0
+    for chunk in session.exec(query.execution_options(yield_per=1000)).partitions():
+        genres = genres_by_movie(session=session, movie_ids=[m.id for m, _ in chunk])
+        for movie, value in chunk:
+            rank += 1
+            yield TopRow(
                 rank=rank,
                 id=movie.id,
                 title=movie.title,
@@ -89,8 +94,6 @@ def top_rated(
                 rating_count=movie.rating_count,
                 score=round(value, 4),
             )
-        )
-    return top
 
 
 def catalog_stats(*, session: Session, top_genres: int = 10) -> CatalogStats:
