@@ -46,13 +46,23 @@ def _is_click_error(error: BaseException) -> bool:
 
 
 def _explain_negative_number(error: Any) -> None:
-    """`rate 1 -1`: the parser took -1 for an option; say so, and how to pass it."""
+    """`rate 1 -1`, `add "-1 Minute"`: the parser took the value for an option; say so,
+    and how to pass it, in the words of the command at hand."""
     name = getattr(error, "option_name", "") or ""
-    if _NUMBER.match(name):
-        error.message = (
-            f"{name} was read as an option. Scores are 0.5 to 5; to give a value that "
-            f"starts with '-', put '--' before it (for example: moviecli rate MOVIE -- {name})"
-        )
+    if not _NUMBER.match(name):
+        return
+    ctx = getattr(error, "ctx", None)
+    path = ctx.command_path if ctx is not None else "moviecli COMMAND"
+    given = next((a for a in sys.argv[1:] if a.startswith(name)), name)
+    import shlex
+
+    is_rate = ctx is not None and ctx.info_name == "rate"
+    scores = "Scores are 0.5 to 5; t" if is_rate else "T"
+    path += " MOVIE" if is_rate else ""
+    error.message = (
+        f"{name} was read as an option. {scores}o give a value that starts with '-', put "
+        f"'--' before it (for example: {path} -- {shlex.quote(given)})"
+    )
 
 
 def _database_message(ctx: Any, error: BaseException) -> str:

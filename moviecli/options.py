@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from moviecli.rules import YEAR_MAX, YEAR_MIN
+
 
 class OutputFormat(StrEnum):
     table = "table"
@@ -73,7 +75,9 @@ UserOption = Annotated[
 # OverflowError from the driver. Checked in a callback, so that help shows `x>=0`, not the
 # 19-digit maximum.
 COUNT_MAX = 2**63 - 1
-YEAR_FILTER_MIN, YEAR_FILTER_MAX = 0, 9999
+# Years as every --year, --from-year, --to-year and --month takes them: the years a
+# movie or a dated viewing can have (rules.py), so that help shows what the check takes.
+YEAR_FILTER_MIN, YEAR_FILTER_MAX = YEAR_MIN, YEAR_MAX
 
 
 def within_count_max(value: int | None) -> int | None:
@@ -136,3 +140,18 @@ ToYearOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+def year_option(help: str) -> typer.models.OptionInfo:
+    return typer.Option(
+        "--year",
+        "-y",
+        metavar="YEAR",
+        min=YEAR_FILTER_MIN,
+        max=YEAR_FILTER_MAX,
+        help=help,
+        show_default=False,
+    )
+
+
+YearOption = Annotated[int | None, year_option("Only this year.")]

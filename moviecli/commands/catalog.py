@@ -11,8 +11,6 @@ import typer
 from moviecli.commands._shared import confirm, session, user_name, validated
 from moviecli.errors import MoviecliError
 from moviecli.options import (
-    YEAR_FILTER_MAX,
-    YEAR_FILTER_MIN,
     DescOption,
     FormatOption,
     FromYearOption,
@@ -24,6 +22,8 @@ from moviecli.options import (
     OutputFormat,
     ToYearOption,
     UserOption,
+    YearOption,
+    year_option,
 )
 
 GENRE_HELP = "A genre; repeat for several, or separate them with | (crime|drama)."
@@ -139,18 +139,7 @@ def list_movies(
         ),
     ] = None,
     genre: GenreFilter = None,
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year",
-            "-y",
-            metavar="YEAR",
-            min=YEAR_FILTER_MIN,
-            max=YEAR_FILTER_MAX,
-            help="Only this year.",
-            show_default=False,
-        ),
-    ] = None,
+    year: YearOption = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,
     sort: Annotated[
@@ -410,18 +399,7 @@ def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
 
 def stats(
     ctx: typer.Context,
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year",
-            "-y",
-            metavar="YEAR",
-            min=1,
-            max=9998,
-            help="Your year in review, from your diary.",
-            show_default=False,
-        ),
-    ] = None,
+    year: Annotated[int | None, year_option("Your year in review, from your diary.")] = None,
     user: UserOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:

@@ -26,6 +26,7 @@ from moviecli.options import (
     OffsetOption,
     OutputFormat,
     UserOption,
+    YearOption,
     within_count_max,
 )
 
@@ -103,6 +104,10 @@ def _month(text: str) -> tuple[date, date]:
         first = date.fromisoformat(text.strip() + "-01")
     except ValueError:
         raise InvalidValueError(f"--month must be YYYY-MM (got '{text}')") from None
+    if not (YEAR_FILTER_MIN <= first.year <= YEAR_FILTER_MAX):
+        raise InvalidValueError(
+            f"--month must be in the years {YEAR_FILTER_MIN} to {YEAR_FILTER_MAX} (got '{text}')"
+        )
     after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first, after
 
@@ -184,18 +189,7 @@ diary_app = typer.Typer(help="Your viewings, newest first; `diary delete ID` rem
 @diary_app.callback(invoke_without_command=True)
 def diary(
     ctx: typer.Context,
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year",
-            "-y",
-            metavar="YEAR",
-            min=YEAR_FILTER_MIN,
-            max=YEAR_FILTER_MAX,
-            help="Only this year.",
-            show_default=False,
-        ),
-    ] = None,
+    year: YearOption = None,
     month: Annotated[
         str | None,
         typer.Option("--month", metavar="YYYY-MM", help="Only this month.", show_default=False),
@@ -227,8 +221,6 @@ def diary(
         raise InvalidValueError("give --year or --month, not both")
     start = end = None
     if year is not None:
-        if year < 1 or year > 9998:
-            raise InvalidValueError(f"--year must be a calendar year (got {year})")
         start, end = date(year, 1, 1), date(year + 1, 1, 1)
     if month is not None:
         start, end = _month(month)
