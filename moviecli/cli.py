@@ -15,7 +15,7 @@ import traceback
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup
 
 from moviecli import __version__, startup
 from moviecli.errors import MoviecliError
@@ -108,6 +108,15 @@ class MoviecliGroup(TyperGroup):
                 f"unexpected {type(error).__name__}: {error} (run with {DEBUG_ENV}=1 for details)",
                 1,
             ) from None
+
+
+def _argument_help_type(self: Any, ctx: Any) -> None:
+    """An argument's help shows its metavar (MOVIE, TAG...) and no Python type beside it
+    (Typer would print `TAG... <list[str]>`)."""
+    return None
+
+
+TyperArgument.display_type_rich = _argument_help_type  # type: ignore[method-assign,assignment]
 
 
 app = typer.Typer(

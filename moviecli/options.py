@@ -67,6 +67,17 @@ UserOption = Annotated[
         "--user",
         "-u",
         metavar="USER",
+        help="The user (default: $MOVIECLI_USER, else your login name).",
+        show_default=False,
+    ),
+]
+
+RatingUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        "-u",
+        metavar="USER",
         help="Whose rating (default: $MOVIECLI_USER, else your login name).",
         show_default=False,
     ),

@@ -13,6 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 
+def prior_count(total_ratings: int | float, rated_movies: int) -> float:
+    """m when none is given: the mean number of ratings of a rated film (at least 1), so
+    that a film needs about as many ratings as a typical one before its own mean
+    outweighs the catalog's. `top` (rounded, as --min-ratings) and the recommender's
+    cold start both use it."""
+    return max(1.0, total_ratings / rated_movies) if rated_movies else 1.0
+
+
 def weighted_rating(score_sum: Any, count: Any, m: Any, catalog_mean: Any) -> Any:
     return (score_sum + m * catalog_mean) / (count + m)
 

@@ -165,13 +165,13 @@ def list_movies(
         ),
     ] = None,
     watched: Annotated[
-        bool | None,
-        typer.Option(
-            "--watched/--unwatched",
-            help="Only films you have (or have not) logged a viewing of.",
-            show_default=False,
-        ),
-    ] = None,
+        bool,
+        typer.Option("--watched", help="Only films you have seen (logged or rated)."),
+    ] = False,
+    unwatched: Annotated[
+        bool,
+        typer.Option("--unwatched", help="Only films you have not seen (logged or rated)."),
+    ] = False,
     on_watchlist: Annotated[
         bool, typer.Option("--on-watchlist", help="Only films on your watchlist.")
     ] = False,
@@ -183,7 +183,12 @@ def list_movies(
     from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
 
-    personal = tag is not None or watched is not None or on_watchlist
+    if watched and unwatched:
+        raise typer.BadParameter(
+            "give --watched or --unwatched, not both", param_hint="'--watched'"
+        )
+    seen = True if watched else False if unwatched else None
+    personal = tag is not None or seen is not None or on_watchlist
     name = user_name(user) if personal else None
     with session(ctx, write=False) as s:
         user_id = diary_repo.user_id_of(session=s, name=name) if name is not None else None
@@ -191,7 +196,7 @@ def list_movies(
             user_id=user_id,
             tag=tag,
             person=person,
-            watched=watched,
+            watched=seen,
             on_watchlist=on_watchlist,
             session=s,
             search=search,

@@ -35,7 +35,7 @@ T = TypeVar("T")
 MoviesArgument = Annotated[
     list[str],
     typer.Argument(
-        metavar="MOVIE...",
+        metavar="MOVIE",
         help='Ids (42), titles ("the matrix") or titles with their year ("Heat (1995)").',
         show_default=False,
     ),
@@ -50,7 +50,7 @@ ListName = Annotated[
     str, typer.Argument(metavar="NAME", help="The list's name.", show_default=False)
 ]
 TagsArgument = Annotated[
-    list[str], typer.Argument(metavar="TAG...", help="Tags (case-insensitive).", show_default=False)
+    list[str], typer.Argument(metavar="TAG", help="Tags (case-insensitive).", show_default=False)
 ]
 
 

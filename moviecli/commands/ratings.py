@@ -19,8 +19,8 @@ from moviecli.options import (
     OutputFormat,
     RankMethod,
     RatingSortKey,
+    RatingUserOption,
     ToYearOption,
-    UserOption,
     within_count_max,
 )
 
@@ -34,7 +34,7 @@ def rate(
             metavar="SCORE", help="0.5 to 5 in half stars: 4, 4.5, 3.0.", show_default=False
         ),
     ],
-    user: UserOption = None,
+    user: RatingUserOption = None,
     review: Annotated[
         str | None,
         typer.Option(
@@ -62,7 +62,7 @@ def rate(
 def unrate(
     ctx: typer.Context,
     movie: MovieRef,
-    user: UserOption = None,
+    user: RatingUserOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Remove your rating of a movie."""
@@ -145,15 +145,17 @@ def top(
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,
     min_ratings: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--min-ratings",
             metavar="N",
             min=1,
             callback=within_count_max,
-            help="Rank only movies with this many ratings.",
+            help="Rank only movies with this many ratings; also the weight m of the catalog's "
+            "mean (default: the mean number of ratings of a rated film).",
+            show_default=False,
         ),
-    ] = 1,
+    ] = None,
     by: Annotated[
         RankMethod,
         typer.Option(
@@ -168,6 +170,7 @@ def top(
 ) -> None:
     """The best rated movies."""
     from moviecli import render
+    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import stats as stats_repo
 
     asked = [
@@ -180,7 +183,14 @@ def top(
         if given is not None
     ]
     with session(ctx, write=False) as s:
+        if min_ratings is None:
+            min_ratings = stats_repo.default_min_ratings(session=s)
         mean = stats_repo.catalog_mean(session=s) if explain else None
+        empty = (
+            movies_repo.no_such_genre(genre)
+            if genre is not None and not movies_repo.genre_known(session=s, genre=genre)
+            else None
+        )
         rows = stats_repo.top_rated(
             session=s,
             limit=limit,
@@ -191,7 +201,13 @@ def top(
             by=by.value,
         )
         render.top(  # streamed: inside the transaction
-            rows, fmt, by=by.value, min_ratings=min_ratings, catalog_mean=mean, filters=asked
+            rows,
+            fmt,
+            by=by.value,
+            min_ratings=min_ratings,
+            catalog_mean=mean,
+            filters=asked,
+            empty=empty,
         )
 
 

@@ -101,8 +101,14 @@ def recommend(
     count = _checked(check_recommend_limit, limit)
     names = _checked(user_name_list, group) if group is not None else [user_name(user)]
     from moviecli.recommend.recommend import recommend as run_recommend
+    from moviecli.store.repo import movies as movies_repo
 
     with session(ctx, write=False) as s:
+        empty = (
+            movies_repo.no_such_genre(genre)
+            if genre is not None and not movies_repo.genre_known(session=s, genre=genre)
+            else None
+        )
         result = run_recommend(
             session=s,
             names=names,
@@ -112,7 +118,16 @@ def recommend(
             to_year=to_year,
             progress=render_recommend.training_progress,
         )
-    render_recommend.recommendations(result, fmt)
+    asked = [
+        text
+        for given, text in (
+            (genre, f"genre {genre!r}"),
+            (from_year, f"from {from_year}"),
+            (to_year, f"up to {to_year}"),
+        )
+        if given is not None
+    ]
+    render_recommend.recommendations(result, fmt, filters=asked, empty=empty)
 
 
 def taste(

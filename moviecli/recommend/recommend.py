@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from moviecli import ranking
 from moviecli.recommend import cache, training, weights
 from moviecli.recommend.training import ProgressFactory, no_progress
 from moviecli.recommend.views import Recommendations, RecommendRow
@@ -196,7 +197,7 @@ def _crowd_scores(
     count = sum(c.rating_count for c in crowd)
     rated = [c.rating_count for c in crowd if c.rating_count]
     c_mean = total / count if count else 0.0
-    m = max(1.0, sum(rated) / len(rated)) if rated else 1.0
+    m = ranking.prior_count(sum(rated), len(rated))
     features_of = {c.id: c.features for c in crowd}
     lean_sum: dict[str, float] = {}
     lean_n: dict[str, int] = {}

@@ -4,7 +4,7 @@ render's one writer of each). User text reaches Rich only as `Text`."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from rich.table import Table
@@ -60,13 +60,23 @@ def training_progress(phase: str) -> Iterator[Callable[[int, int], None] | None]
         yield update
 
 
-def recommendations(result: Recommendations, fmt: OutputFormat) -> None:
+def recommendations(
+    result: Recommendations,
+    fmt: OutputFormat,
+    *,
+    filters: Sequence[str] = (),
+    empty: str | None = None,
+) -> None:
+    """`filters` names the --genre/--from-year/--to-year given and `empty` (when given)
+    says why nothing can match, so that an empty answer says what was asked."""
     if for_programs(result.rows, fmt, RECOMMEND_FIELDS):
         return
     console = stdout_console()
     who = ", ".join(result.users)
     if not result.rows:
-        console.print(user_text(f"nothing left to recommend to {who}", "dim"))
+        if empty is None and filters:
+            empty = f"nothing to recommend to {who} among films of {', '.join(filters)}"
+        console.print(user_text(empty or f"nothing left to recommend to {who}", "dim"))
         return
     table = Table(show_edge=False, pad_edge=False)
     table.add_column("#", justify="right")

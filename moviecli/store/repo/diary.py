@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, delete, exists
+from sqlalchemy import ColumnElement, delete, exists, or_
 from sqlmodel import Session, col, select
 
 from moviecli.errors import NotFoundError
@@ -170,8 +170,17 @@ def delete_viewing(*, session: Session, user: str, viewing_id: int) -> ViewingPu
     return public
 
 
+def seen_filter(movie_id: Any, user_id: Any) -> ColumnElement[bool]:
+    """The one meaning of "seen": the user logged a viewing of the film or rated it (as
+    the recommender reads it)."""
+    return or_(
+        exists().where(Viewing.movie_id == movie_id, Viewing.user_id == user_id),
+        exists().where(Rating.movie_id == movie_id, Rating.user_id == user_id),
+    )
+
+
 def watched_filter(*, user_id: int | None) -> ColumnElement[bool]:
-    return exists().where(col(Viewing.movie_id) == Movie.id, col(Viewing.user_id) == user_id)
+    return seen_filter(Movie.id, user_id)
 
 
 def year_review(*, session: Session, user: str, year: int, top: int = 5) -> YearReview:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Exists, case, delete, exists, func, update
+from sqlalchemy import ColumnElement, case, delete, func, update
 from sqlmodel import Session, col, select
 
 from moviecli.errors import DuplicateError, NotFoundError
@@ -16,7 +16,6 @@ from moviecli.models import (
     ListSummary,
     Movie,
     MovieList,
-    Viewing,
 )
 from moviecli.rules import text_key
 from moviecli.store.repo._select import select_wide
@@ -53,10 +52,10 @@ def create_list(
     return ListSummary(name=name, description=description, ranked=ranked, count=0, seen=0)
 
 
-def _seen(list_user: int) -> Exists:
-    return exists().where(
-        col(Viewing.movie_id) == ListItem.movie_id, col(Viewing.user_id) == list_user
-    )
+def _seen(list_user: int) -> ColumnElement[bool]:
+    from moviecli.store.repo.diary import seen_filter
+
+    return seen_filter(ListItem.movie_id, list_user)
 
 
 def summaries(*, session: Session, user_id: int | None) -> list[ListSummary]:

@@ -276,6 +276,18 @@ def genre_filter(genre: str) -> ColumnElement[bool]:
     )
 
 
+def genre_known(*, session: Session, genre: str) -> bool:
+    """Whether the catalog has this genre (as --genre matches it)."""
+    found = session.exec(
+        select(Genre.id).where(func.lower(Genre.name) == genre_name(genre).lower()).limit(1)
+    ).first()
+    return found is not None
+
+
+def no_such_genre(genre: str) -> str:
+    return f"nothing matches: the catalog has no genre {genre!r} (see 'moviecli stats')"
+
+
 def movie_listing(
     *,
     session: Session,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, update
+from sqlalchemy import ColumnElement, and_, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from moviecli.errors import InvalidValueError, NotFoundError
@@ -18,7 +18,6 @@ from moviecli.models import (
     PersonFilm,
     PersonPublic,
     Rating,
-    Viewing,
 )
 from moviecli.rules import TITLE_MAX, text_key
 from moviecli.store.repo._select import select_wide
@@ -125,7 +124,9 @@ def find_people(*, session: Session, name: str, user_id: int | None) -> list[Per
         .where(Rating.movie_id == Movie.id, Rating.user_id == user_id)
         .scalar_subquery()
     )
-    seen = exists().where(col(Viewing.movie_id) == Movie.id, col(Viewing.user_id) == user_id)
+    from moviecli.store.repo.diary import seen_filter
+
+    seen = seen_filter(Movie.id, user_id)
     rows = session.exec(
         select_wide(
             Person.id,

@@ -40,6 +40,17 @@ def catalog_mean(*, session: Session) -> float | None:
     return total / count if count else None
 
 
+def default_min_ratings(*, session: Session) -> int:
+    """`top`'s m when --min-ratings is not given: ranking.prior_count, rounded."""
+    total, rated = session.exec(
+        select(
+            func.coalesce(func.sum(Movie.rating_count), 0),
+            func.count(),
+        ).where(col(Movie.rating_count) > 0)
+    ).one()
+    return max(1, round(ranking.prior_count(total, rated)))
+
+
 def top_rated(
     *,
     session: Session,
