@@ -45,11 +45,27 @@ FormatOption = Annotated[
 
 
 def complete_movie(ctx: typer.Context, incomplete: str) -> list[str]:
-    """Tab completion of MOVIE: titles from the catalog (see moviecli/store/complete.py)."""
+    """Tab completion of MOVIE: titles from the catalog (see moviecli/store/complete.py),
+    each one shell word (see shell_word)."""
+    import os
+
     from moviecli.store.complete import movie_titles
 
     root = ctx.find_root()
-    return movie_titles(root.params.get("db"), incomplete)
+    titles = movie_titles(root.params.get("db"), incomplete)
+    # Bash inserts a completion as it is given: `Alien (1979)` would be three words and
+    # a syntax error. zsh and fish quote what they insert themselves.
+    if os.environ.get("_MOVIECLI_COMPLETE", "").endswith("bash"):
+        return [shell_word(t) for t in titles]
+    return titles
+
+
+def shell_word(text: str) -> str:
+    """`Alien (1979)` -> `Alien\\ \\(1979\\)`: every character a shell treats specially
+    escaped with a backslash, so that the text is one word, typed as it reads."""
+    import re
+
+    return re.sub(r"([^\w@%+=,./-])", r"\\\1", text)
 
 
 MovieRef = Annotated[

@@ -22,7 +22,7 @@ from moviecli.models.views import (
 from moviecli.options import OutputFormat
 from moviecli.render.emit import for_programs, stdout_console, write_csv, write_json
 from moviecli.render.text import visible
-from moviecli.render.widgets import bar_chart, score_text, title_text, user_text
+from moviecli.render.widgets import bar_chart, local_time, score_text, title_text, user_text
 
 VIEWING_FIELDS = [
     "id",
@@ -134,7 +134,7 @@ def watchlist(
         table.add_row(
             str(row.movie_id),
             title_text(row.title, row.year),
-            row.added_at.strftime("%Y-%m-%d"),
+            local_time(row.added_at),
             user_text(row.note or "", multiline=True),
         )
     console.print(table)
