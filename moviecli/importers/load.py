@@ -629,6 +629,7 @@ class Loader:
             if viewing.id is not None:
                 bulk.insert("viewings", viewing.values(), viewing.id)
         bulk.add_viewings([v.row() for v in new if v.id is None])
+        bulk.mark_rewatches([v.user_id for v in new])
         bulk.drop_from_watchlist(sorted({(v.user_id, v.movie_id) for v in new}))
         summary.viewings_added += len(new)
         self._viewings.clear()

@@ -308,6 +308,14 @@ class BulkWriter:
             rows,
         )
 
+    def mark_rewatches(self, user_ids: Sequence[int]) -> None:
+        """After viewings were added: a viewing with an earlier one of the same film is a
+        rewatch, by date and not by the order of logging (a back-filled older viewing
+        makes the newer one the rewatch). Undated ones count as the earliest (a film
+        "watched, date unknown"); on one day, the order of logging decides. Only ever
+        sets the mark: the first viewing keeps its own (`watch --rewatch`)."""
+        self.executemany(REWATCHES, [(user_id,) for user_id in sorted(set(user_ids))])
+
     def drop_from_watchlist(self, pairs: Sequence[tuple[int, int]]) -> None:
         """(user_id, movie_id): films just watched leave the watchlist, as with `watch`."""
         self.executemany("DELETE FROM watchlist WHERE user_id = ? AND movie_id = ?", pairs)
@@ -378,6 +386,17 @@ class BulkWriter:
             "GROUP BY movie_id) AS agg WHERE movies.id = agg.movie_id "
             "AND (movies.rating_count <> agg.n OR movies.rating_sum <> agg.s)"
         )
+
+
+REWATCHES = (
+    "UPDATE viewings SET rewatch = TRUE WHERE user_id = ? AND rewatch = FALSE AND EXISTS ("
+    "SELECT 1 FROM viewings AS e WHERE e.user_id = viewings.user_id "
+    "AND e.movie_id = viewings.movie_id AND e.id <> viewings.id AND ("
+    "(e.watched_on IS NULL AND (viewings.watched_on IS NOT NULL OR e.id < viewings.id)) "
+    "OR (e.watched_on IS NOT NULL AND viewings.watched_on IS NOT NULL "
+    "AND (e.watched_on < viewings.watched_on "
+    "OR (e.watched_on = viewings.watched_on AND e.id < viewings.id)))))"
+)
 
 
 def bulk_writer(session: Any) -> BulkWriter:

@@ -93,17 +93,17 @@ def log_viewing(
     review: str | None = None,
     tags: Sequence[str] = (),
 ) -> ViewingPublic:
-    """Log a viewing. A film the user has logged before is a rewatch whatever `rewatch`
-    says; it leaves the user's watchlist."""
+    """Log a viewing; it leaves the user's watchlist. A viewing after another of the same
+    film (by date, see BulkWriter.mark_rewatches) is a rewatch whatever `rewatch` says; a
+    back-filled older one makes the later ones rewatches."""
+    from moviecli.store.bulk import bulk_writer
+
     assert movie.id is not None
-    seen_before = session.exec(
-        select(exists().where(col(Viewing.movie_id) == movie.id, col(Viewing.user_id) == user_id))
-    ).one()
     viewing = Viewing(
         movie_id=movie.id,
         user_id=user_id,
         watched_on=watched_on,
-        rewatch=rewatch or bool(seen_before),
+        rewatch=rewatch,
         review=review,
     )
     session.add(viewing)
@@ -113,6 +113,7 @@ def log_viewing(
         )
     )
     session.flush()
+    bulk_writer(session).mark_rewatches([user_id])
     tag_movie(session=session, movie_id=movie.id, user_id=user_id, tags=tags)
     rows = session.exec(_query(user_id).where(Viewing.id == viewing.id)).all()
     return _public(session, user_id, user, rows)[0]
