@@ -45,7 +45,7 @@ def _is_click_error(error: BaseException) -> bool:
     return any(cls.__name__ == "ClickException" for cls in type(error).__mro__)
 
 
-def _explain_negative_number(error: Any) -> None:
+def _explain_negative_number(error: Any, given: list[str]) -> None:
     """`rate 1 -1`, `add "-1 Minute"`: the parser took the value for an option; say so,
     and how to pass it, in the words of the command at hand."""
     name = getattr(error, "option_name", "") or ""
@@ -53,7 +53,7 @@ def _explain_negative_number(error: Any) -> None:
         return
     ctx = getattr(error, "ctx", None)
     path = ctx.command_path if ctx is not None else "moviecli COMMAND"
-    given = next((a for a in sys.argv[1:] if a.startswith(name)), name)
+    typed = next((a for a in given if a.startswith(name)), name)
     import shlex
 
     is_rate = ctx is not None and ctx.info_name == "rate"
@@ -61,7 +61,7 @@ def _explain_negative_number(error: Any) -> None:
     path += " MOVIE" if is_rate else ""
     error.message = (
         f"{name} was read as an option. {scores}o give a value that starts with '-', put "
-        f"'--' before it (for example: {path} -- {shlex.quote(given)})"
+        f"'--' before it (for example: {path} -- {shlex.quote(typed)})"
     )
 
 
@@ -77,6 +77,7 @@ class MoviecliGroup(TyperGroup):
     """Runs every command (the `db` group's too) inside one error handler."""
 
     def invoke(self, ctx: Any) -> Any:
+        given = [*getattr(ctx, "_protected_args", []), *ctx.args]  # what follows the options
         try:
             return super().invoke(ctx)
         except MoviecliError as error:
@@ -95,7 +96,7 @@ class MoviecliGroup(TyperGroup):
         except Exception as error:
             if _is_click_error(error):  # usage errors, and a group's help when it has no command
                 if type(error).__name__ == "NoSuchOption":
-                    _explain_negative_number(error)
+                    _explain_negative_number(error, given)
                 raise
             if _debug():
                 raise

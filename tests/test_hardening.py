@@ -537,7 +537,8 @@ def test_messages_name_the_file_or_value_and_what_to_do(
         f"Error: {loop} is a loop of symbolic links; point it at a real file"
     )
     no_genre = cli("top", "--genre", "nosuch")
-    assert "no movie (genre 'nosuch') has 1 rating or more" in no_genre.stdout
+    # Issue 17 (24): said as "no such genre" now, without suggesting --min-ratings 1.
+    assert "the catalog has no genre 'nosuch'" in no_genre.stdout
     negative = cli("rate", "1", "-1")
     assert negative.exit_code == 2
     assert "Scores are 0.5 to 5" in negative.stderr and "put '--' before it" in negative.stderr

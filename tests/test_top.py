@@ -101,7 +101,11 @@ def expected_top(
     ]
 
 
-def top_json(cli: Invoke, *args: str) -> list[dict[str, Any]]:
+def top_json(cli: Invoke, *args: str, defaults: bool = False) -> list[dict[str, Any]]:
+    """`top -f json`; with --min-ratings 1 unless `defaults` (the tests of other options
+    rank every rated film; m's own default is tested on its own)."""
+    if not defaults and "--min-ratings" not in args:
+        args = (*args, "--min-ratings", "1")
     result = cli("top", *args, "--format", "json")
     assert result.stderr == ""
     rows = json_out(result)
@@ -118,10 +122,13 @@ def test_top_against_the_formula(cli: Invoke, films: list[dict[str, Any]], by: s
 
 
 @pytest.mark.reads_only
-def test_top_defaults_are_weighted_min_one_limit_ten(
+def test_top_defaults_are_weighted_mean_count_limit_ten(
     cli: Invoke, films: list[dict[str, Any]]
 ) -> None:
-    assert top_json(cli) == expected_top(films)
+    """m defaults to the mean number of ratings of a rated film (issue 17), rounded."""
+    counts = [len(f["scores"]) for f in films if f["scores"]]
+    m = max(1, round(sum(counts) / len(counts)))
+    assert top_json(cli, defaults=True) == expected_top(films, m=m)
 
 
 @pytest.mark.reads_only
@@ -197,7 +204,7 @@ def test_top_follows_rating_changes(cli: Invoke, films: list[dict[str, Any]]) ->
 @pytest.mark.reads_only
 def test_top_table_and_csv(cli: Invoke, films: list[dict[str, Any]]) -> None:
     expected = expected_top(films, limit=3)
-    table = cli("top", "--limit", "3")
+    table = cli("top", "--limit", "3", "--min-ratings", "1")
     assert table.exit_code == 0, table.output
     lines = table.stdout.strip().splitlines()
     assert lines[-1] == "ranked by weighted rating, at least 1 rating"
@@ -205,7 +212,7 @@ def test_top_table_and_csv(cli: Invoke, films: list[dict[str, Any]]) -> None:
         assert row["title"] in line
         assert line.split()[0] == str(row["rank"])
         assert line.rstrip().endswith(f"{row['score'].expected:.3f}")
-    result = cli("top", "--limit", "0", "--by", "mean", "--format", "csv")
+    result = cli("top", "--limit", "0", "--by", "mean", "--format", "csv", "--min-ratings", "1")
     rows = list(csv.reader(io.StringIO(result.stdout)))
     assert rows[0] == TOP_KEYS
     assert [int(r[1]) for r in rows[1:]] == [
