@@ -355,7 +355,7 @@ def delete(
 def _goes(counts: dict[str, int], lead: str = " and its", others: str = "") -> str:
     """' and its 2 ratings, 1 viewing and 3 tags (every user's)', or '' when nothing;
     on a shared catalog `others` (' of ann, bob', see _others_with_data) names them."""
-    from moviecli.render_text import plural
+    from moviecli.render.text import plural
 
     parts = [
         plural(n, what, what.removesuffix("entry") + "entries" if what.endswith("entry") else None)
