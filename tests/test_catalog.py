@@ -553,7 +553,10 @@ def test_delete_asks_and_no_keeps_the_movie(cli: Invoke, two_rated: Path) -> Non
     before = dump_tables(two_rated)
     result = cli("delete", "Heat", input="n\n")
     assert result.exit_code == 1
-    assert "Delete #1 Heat (1995) and its 3 ratings (every user's)?" in result.stderr
+    # Every user's data is named (issue 17); a shared catalog also says whose.
+    assert "Delete #1 Heat (1995) and its 3 ratings (every user's)?" in result.stderr or (
+        "Delete #1 Heat (1995) and its 3 ratings of ann, bob, cy?" in result.stderr
+    )
     assert "Error: not confirmed; nothing was deleted" in result.stderr
     assert "Traceback" not in result.output
     assert dump_tables(two_rated) == before

@@ -702,10 +702,11 @@ def test_movie_arguments_complete_from_the_catalog(seeded: Path) -> None:
         text=True,
         timeout=60,
     )
+    # Issue 17 (8): bash inserts a completion as given, so each title is one shell word.
     assert result.stdout.splitlines() == [
-        "the Godfather (1972)",
-        "the Martian (2015)",
-        "the Matrix (1999)",
+        "the\\ Godfather\\ \\(1972\\)",
+        "the\\ Martian\\ \\(2015\\)",
+        "the\\ Matrix\\ \\(1999\\)",
     ]
     loaded = {
         line.rsplit("|", 1)[1].strip().split(".")[0]

@@ -354,7 +354,7 @@ def delete(
 
 def _goes(counts: dict[str, int], lead: str = " and its", others: str = "") -> str:
     """' and its 2 ratings, 1 viewing and 3 tags (every user's)', or '' when nothing;
-    on a shared catalog `others` (' of ann, bob', see _others_with_data) names them."""
+    on a shared catalog `others` (' of ann, bob', see _others_with_data) names whose."""
     from moviecli.render.text import plural
 
     parts = [
@@ -365,8 +365,8 @@ def _goes(counts: dict[str, int], lead: str = " and its", others: str = "") -> s
     if not parts:
         return ""
     listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
-    whose = f": {others.removeprefix(' of ')}" if others else ""
-    return f"{lead} {listed} (every user's{whose})"
+    whose = others or " (every user's)"
+    return f"{lead} {listed}{whose}"
 
 
 def _others_with_data(s: Any, movie_id: int, title: str, year: int | None) -> str:
