@@ -117,7 +117,7 @@ def _argument_help_type(self: Any, ctx: Any) -> None:
     return None
 
 
-TyperArgument.display_type_rich = _argument_help_type  # type: ignore[method-assign,assignment]
+TyperArgument.display_type_rich = _argument_help_type  # type: ignore[method-assign]
 
 
 app = typer.Typer(

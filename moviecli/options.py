@@ -5,7 +5,7 @@ Imports only typer and the standard library: `moviecli --help` loads this."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -169,7 +169,8 @@ ToYearOption = Annotated[
 ]
 
 
-def year_option(help: str) -> typer.models.OptionInfo:
+def year_option(help: str) -> Any:
+    """--year/-y as every command takes it (the range shown in help is the one checked)."""
     return typer.Option(
         "--year",
         "-y",

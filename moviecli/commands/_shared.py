@@ -193,7 +193,7 @@ def _is_postgres(location: DatabaseLocation) -> bool:
     return location.url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
-def _given(ctx: typer.Context, name: str) -> bool:
+def _given(ctx: Any, name: str) -> bool:
     source = ctx.get_parameter_source(name)
     return source is not None and source.name != "DEFAULT"
 

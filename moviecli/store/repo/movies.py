@@ -189,7 +189,7 @@ def attached(*, session: Session, movie_id: int) -> dict[str, int]:
         ("watchlist entry", WatchlistItem),
     ):
         counts[what] = session.exec(
-            select(func.count()).select_from(table).where(table.movie_id == movie_id)  # type: ignore[attr-defined]
+            select(func.count()).select_from(table).where(table.movie_id == movie_id)
         ).one()
     return counts
 
