@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -24,6 +26,14 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     env.update(extra)
     return env
+
+
+def close_pipes(process: subprocess.Popen[Any]) -> None:
+    """Close a finished child's pipes (left open they are a ResourceWarning, an error in
+    this suite, reported against whichever test runs when they are collected)."""
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
 
 
 def wait_for(condition: Callable[[], object], timeout: float, what: str) -> None:

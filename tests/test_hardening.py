@@ -30,7 +30,7 @@ from moviecli.seed_data import DEMO_RATINGS
 from tests.checks import add, rate, refused
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.import_files import counts, write
-from tests.reliability_support import subprocess_env
+from tests.reliability_support import close_pipes, subprocess_env
 
 REPO = Path(__file__).resolve().parent.parent
 ESC_TITLE = "Evil\x1b[2J\x1b]0;pwned\x07"
@@ -215,6 +215,7 @@ def test_ctrl_c_ends_by_sigint_so_a_shell_loop_stops(seeded: Path) -> None:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        close_pipes(proc)
     assert rest.decode().strip() == "Error: interrupted; nothing was changed"
     assert proc.returncode in (-signal.SIGINT, 128 + signal.SIGINT)
 

@@ -14,7 +14,7 @@ import pytest
 from tests.checks import add, query
 from tests.conftest import Invoke, Target, dump_tables, is_url, sql_rows
 from tests.import_files import GENERATOR, integrity
-from tests.reliability_support import default_ctrl_c, subprocess_env, wait_for
+from tests.reliability_support import close_pipes, default_ctrl_c, subprocess_env, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -138,6 +138,7 @@ def test_kill_mid_import_leaves_the_catalog_unchanged(seeded: Path, larger_datas
         if process.poll() is None:
             process.kill()
             process.wait()
+        close_pipes(process)
     assert process.returncode == -signal.SIGKILL
     assert dump_tables(seeded) == before
     assert integrity(seeded) == ("ok", [])
@@ -159,6 +160,7 @@ def test_ctrl_c_mid_import_ends_by_sigint_and_changes_nothing(
         if process.poll() is None:
             process.kill()
             process.wait()
+        close_pipes(process)
     # Its line, then ended by SIGINT (not exit 130), so a shell loop around it stops too.
     assert process.returncode == -signal.SIGINT, err
     assert err.strip().splitlines() == ["Error: interrupted; nothing was changed"]

@@ -465,7 +465,10 @@ def test_eight_members_writing_at_once_lose_nothing(shared: Shared) -> None:
         )
         for n in names
     ]
-    outcomes = [(p.wait(timeout=300), p.stderr.read() if p.stderr else "") for p in procs]
+    outcomes = []
+    for p in procs:  # communicate() reads both pipes and closes them
+        _, err = p.communicate(timeout=300)
+        outcomes.append((p.returncode, err))
     assert [code for code, _ in outcomes] == [0] * 8, outcomes
     counts = dict(shared.rows(shared.owner, "SELECT title, rating_count FROM movies"))
     assert [counts[t] for t in films] == [8] * 12

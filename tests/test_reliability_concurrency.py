@@ -22,6 +22,7 @@ import pytest
 from tests.checks import query
 from tests.conftest import Invoke, Target, dump_tables, is_url, json_out
 from tests.reliability_support import (
+    close_pipes,
     default_ctrl_c,
     subprocess_env,
     wait_for,
@@ -361,7 +362,9 @@ class Prompted:
             self.proc.stdin.flush()
         code = self.proc.wait(timeout=30)
         self._reader.join(timeout=10)
-        return code, self.proc.stdout.read().decode(), bytes(self.err).decode()
+        out = self.proc.stdout.read().decode()
+        close_pipes(self.proc)
+        return code, out, bytes(self.err).decode()
 
 
 def test_a_delete_waiting_for_its_question_does_not_block_other_terminals(

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import Invoke, Target, copy_catalog, dump_tables, is_url, sql_rows
 from tests.reliability_support import (
+    close_pipes,
     default_ctrl_c,
     subprocess_env,
     wait_for,
@@ -135,6 +136,7 @@ def test_kill_9_in_the_middle_of_a_long_write_changes_nothing(
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+        close_pipes(proc)
     assert proc.returncode == -signal.SIGKILL
     if is_url(seeded):  # the server ends the lost client's session, and rolls it back
         wait_for(lambda: other_writers(str(seeded)) == 0, 30, "the server to notice the kill")
@@ -195,6 +197,8 @@ def test_ctrl_c_during_a_write_says_so_and_changes_nothing(
         for _, _, proc in runs.values():
             if proc.poll() is None:
                 proc.kill()
+                proc.wait()
+            close_pipes(proc)
 
 
 # The real CLI, with `add_movie` wrapped so that, once it has written, Ctrl-C arrives
