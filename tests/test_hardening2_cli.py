@@ -19,7 +19,7 @@ from moviecli.cli import app
 from tests.checks import add, rate, refused
 from tests.conftest import Invoke, Target, dump_tables, is_url, json_out, server_of, sql_rows
 from tests.import_files import write
-from tests.reliability_support import subprocess_env
+from tests.reliability_support import close_pipes, subprocess_env
 
 pytestmark = pytest.mark.both_engines
 
@@ -224,10 +224,13 @@ def _peak_rss_mb(target: Target, *args: str) -> float:
         )
         _pid, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
-    assert child.returncode == 0, child.stderr.read() if child.stderr else ""
+    stderr = child.stderr.read() if child.stderr else b""
+    close_pipes(child)
+    assert child.returncode == 0, stderr
     return usage.ru_maxrss / 1024
 
 
+@pytest.mark.slow  # peak memory of real processes
 def test_every_listing_streams_in_bounded_memory(
     tmp_path: Path, cli: Invoke, target: Target, backend: str
 ) -> None:

@@ -12,10 +12,11 @@ import pytest
 
 from tests.checks import add
 from tests.conftest import Invoke, Target, dump_tables, is_url, sql_rows
-from tests.reliability_support import subprocess_env, wait_for
+from tests.reliability_support import close_pipes, subprocess_env, wait_for
 from tests.world_support import HEAT_PRINCIPALS, heat_world, sync_world, world_rows
 
-pytestmark = pytest.mark.both_engines
+# kill -9 and Ctrl-C of real processes: slow.
+pytestmark = [pytest.mark.both_engines, pytest.mark.slow]
 
 
 def _answers_through_the_helper(target: Target) -> list[tuple[int, str]]:
@@ -104,7 +105,9 @@ def test_kill_9_in_the_middle_of_a_load_leaves_the_old_world(
         if child.poll() is None:
             child.kill()
             child.wait(30)
-    assert child.returncode == -9, child.stderr.read() if child.stderr else ""
+    stderr = child.stderr.read() if child.stderr else b""
+    close_pipes(child)
+    assert child.returncode == -9, stderr
 
     assert _answers_through_the_helper(catalog) == before_world
     assert world_rows(catalog, "SELECT count(*) FROM imdb.principals")[0][0] > 0
