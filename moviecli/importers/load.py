@@ -23,6 +23,7 @@ from moviecli.importers.records import (
     PersonRecord,
     Progress,
     RatingRecord,
+    RatingsFile,
     RawRatings,
     Reject,
     Skip,
@@ -48,7 +49,7 @@ from moviecli.rules import (
     text_key,
     title_key,
 )
-from moviecli.store.bulk import MergeCounts
+from moviecli.store.bulk import CopyRefused, MergeCounts
 
 FLUSH_ROWS = 50_000
 SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 for n in range(1, 11)}
@@ -66,6 +67,16 @@ class RejectedRowError(MoviecliError):
     """--strict: the first rejected row fails the whole import."""
 
 
+def is_integer(key: str) -> bool:
+    """Digits as an integer column gives them back: no leading zero, below 2**31."""
+    return key.isascii() and key.isdigit() and str(int(key)) == key and int(key) < 2**31
+
+
+def check_user_key(key: str) -> None:
+    if not key.isdigit():
+        raise ValueError(f"userId must be a whole number (got {key!r})")
+
+
 class _UserIds(dict[str, int]):
     """Raw user key -> user id, creating the user on first sight (dict speed on hits)."""
 
@@ -75,8 +86,7 @@ class _UserIds(dict[str, int]):
         self._name = name
 
     def __missing__(self, key: str) -> int:
-        if not key.isdigit():
-            raise ValueError(f"userId must be a whole number (got {key!r})")
+        check_user_key(key)
         user_id = self._loader.user_id(self._name(key))
         self[key] = user_id
         return user_id
@@ -164,6 +174,10 @@ class Loader:
             self._row_line = None
         if isinstance(item, RawRatings):
             self._raw_ratings(item)
+        elif isinstance(item, RatingsFile):
+            if not self._ratings_file(item):
+                for part in item.rows():
+                    self._handle(part)
         elif isinstance(item, RatingRecord):
             self._rating(item)
         elif isinstance(item, MovieRecord):
@@ -393,18 +407,101 @@ class Loader:
             self.summary.rows += 1
             line = chunk.first_line + offset
             try:
-                if len(row) != 4:
-                    raise ValueError(f"expected 4 fields, found {len(row)}")
-                user, movie, score, stamp = (cell.strip() for cell in row)
-                movie_id = self._movie_ids.get(movie)
-                if movie_id is None:
-                    raise ValueError(f"movieId {movie!r} is not in movies.csv")
-                value = parse_score(score, what="rating")
-                if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
-                    raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
-                yield users[user], movie_id, value, int(stamp)
+                user, movie_id, value, seconds = self._raw_row(row)
+                yield users[user], movie_id, value, seconds
             except ValueError as error:
                 self._reject(Reject(line, str(error), "ratings.csv"))
+
+    def _raw_row(self, row: list[str]) -> tuple[str, int, float, int]:
+        """(userId, movie id, score, Unix seconds) of a raw rating row, its user not yet
+        looked at; ValueError says what is wrong, the first thing found."""
+        if len(row) != 4:
+            raise ValueError(f"expected 4 fields, found {len(row)}")
+        user, movie, score, stamp = (cell.strip() for cell in row)
+        movie_id = self._movie_ids.get(movie)
+        if movie_id is None:
+            raise ValueError(f"movieId {movie!r} is not in movies.csv")
+        value = parse_score(score, what="rating")
+        if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
+            raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
+        return user, movie_id, value, int(stamp)
+
+    def _ratings_file(self, item: RatingsFile) -> bool:
+        """ratings.csv parsed and checked by the server, where the bulk writer can
+        (moviecli/importers/rating_bytes.py, moviecli/store/bulk/postgres_csv.py);
+        False when the file is to be read row by row (nothing of it was kept)."""
+        from moviecli.importers.rating_bytes import NotPlain, pieces
+
+        stage = self.bulk.csv_ratings() if item.open_data is not None else None
+        if stage is None or item.open_data is None:
+            return False
+        others: list[tuple[int, list[str]]] = []
+        read = 0
+        try:
+            with stage.copy(item.first_line) as write:
+                for piece in pieces(item.open_data(), item.first_line):
+                    write(piece.data)
+                    others += piece.others
+                    read += piece.rows
+                    if self.progress is not None:
+                        done = item.done + piece.position
+                        self.progress(done, item.total, self.summary.rows + read, "reading")
+        except (NotPlain, CopyRefused):
+            return False
+        self._row_line = None
+        keys = stage.user_keys(
+            {
+                int(key): movie_id
+                for key, movie_id in self._movie_ids.items()
+                if isinstance(key, str) and is_integer(key)
+            },
+            list(SCORES),
+            TIMESTAMP_MAX,
+        )
+        self.summary.rows += sum(rows for _key, _first, _ok, rows in keys)
+        # The server's userIds are integers (plain rows have no leading zeros), so
+        # always valid userIds; first line of each one's rows that passed.
+        first = {str(key): line for key, line, ok, _rows in keys if ok and line is not None}
+        staged_keys = [int(key) for key in first]
+        checked = [(line, row, False) for line, row in others]
+        if any(ok < rows for _key, _first, ok, rows in keys):
+            checked += [(line, row, True) for line, row in stage.rejects()]
+        fixed: list[tuple[int, str, int, float, int]] = []
+        for line, row, counted in sorted(checked, key=lambda c: c[0]):
+            if is_blank(row):
+                continue
+            if not counted:
+                self.summary.rows += 1
+            try:
+                user, movie_id, value, seconds = self._raw_row(row)
+                self._check_raw_user(user, item.user_name(user))
+            except ValueError as error:
+                self._reject(Reject(line, str(error), "ratings.csv"))
+                continue
+            fixed.append((line, user, movie_id, value, seconds))
+            first[user] = min(line, first.get(user, line))
+        new = [
+            name
+            for _line, name in sorted((line, item.user_name(key)) for key, line in first.items())
+            if name not in self.users
+        ]
+        if new:
+            self.users.update(self.bulk.insert_users(new))
+            self.summary.users_added += len(new)
+        stage.user_ids([(key, self.users[item.user_name(str(key))]) for key in staged_keys])
+        self.bulk.stage_lines(
+            [
+                (line, self.users[item.user_name(user)], movie_id, value, seconds)
+                for line, user, movie_id, value, seconds in fixed
+            ]
+        )
+        return True
+
+    def _check_raw_user(self, key: str, name: str) -> None:
+        """What creating the user of a raw row would refuse (see _UserIds)."""
+        check_user_key(key)
+        if name not in self.users:
+            check_user_name(name)
 
     def _rating(self, record: RatingRecord) -> None:
         movie_id = self._movie_ids.get(record.movie_key)

@@ -6,16 +6,19 @@ optional links.csv and tags.csv.
     links.csv    movieId,imdbId,tmdbId
     tags.csv     userId,movieId,tag,timestamp
 
-Ratings go to user `ml-<userId>`. The ratings are yielded as raw chunks (see
-`RawRatings`): at 25 million rows an object per row would cost more than the
-database does."""
+Ratings go to user `ml-<userId>`. ratings.csv is yielded whole (see `RatingsFile`):
+read as raw chunks (`RawRatings`), since at 25 million rows an object per row would
+cost more than the database does, or as bytes that PostgreSQL's COPY parses itself."""
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 from moviecli.errors import ImportFormatError
 from moviecli.importers.csvfiles import CsvInput, check_width, column_index
@@ -24,6 +27,7 @@ from moviecli.importers.records import (
     Item,
     MovieRecord,
     Progress,
+    RatingsFile,
     RawRatings,
     Reject,
     Skip,
@@ -151,7 +155,17 @@ def open_inputs(inputs: dict[str, CsvInput], description: str) -> ImportSource:
 def _shifted(items: Iterator[Item], done: int, total: int) -> Iterator[Item]:
     """One file's items, its progress counted from the bytes of the files before it."""
     for item in items:
-        yield Progress(done + item.done, total) if isinstance(item, Progress) else item
+        if isinstance(item, Progress):
+            yield Progress(done + item.done, total)
+        elif isinstance(item, RatingsFile):
+            yield replace(
+                item,
+                rows=lambda rows=item.rows: _shifted(rows(), done, total),
+                done=done,
+                total=total,
+            )
+        else:
+            yield item
 
 
 def _read_links(source: CsvInput, links: dict[str, tuple[str, str]]) -> Iterator[Item]:
@@ -207,17 +221,51 @@ RATINGS_HEADER = ["userId", "movieId", "rating", "timestamp"]
 
 def _read_ratings(source: CsvInput) -> Iterator[Item]:
     with source.reader() as reader:
-        header = reader.read_header()
-        if header != RATINGS_HEADER:
-            column_index(  # a clear refusal when a column is missing
-                header,
-                required={name: [name] for name in RATINGS_HEADER},
-                name=source.name,
-                what="a MovieLens ratings.csv",
-            )
-            raise ImportFormatError(
-                f"{source.name}: expected the columns {','.join(RATINGS_HEADER)} in that order"
-            )
+        _check_ratings_header(reader.read_header(), source)
+    start = _plain_header_end(source)
+    yield RatingsFile(
+        name=source.name,
+        size=source.size,
+        open_data=None if start is None else lambda: _skipped(source.open_binary(), start),
+        first_line=2,
+        user_name=user_name,
+        rows=lambda: _rating_chunks(source),
+    )
+
+
+def _check_ratings_header(header: list[str], source: CsvInput) -> None:
+    if header != RATINGS_HEADER:
+        column_index(  # a clear refusal when a column is missing
+            header,
+            required={name: [name] for name in RATINGS_HEADER},
+            name=source.name,
+            what="a MovieLens ratings.csv",
+        )
+        raise ImportFormatError(
+            f"{source.name}: expected the columns {','.join(RATINGS_HEADER)} in that order"
+        )
+
+
+def _plain_header_end(source: CsvInput) -> int | None:
+    """Where the rows start when the header is the plain line `userId,...` (after a
+    UTF-8 BOM or not); None for any other spelling of it (quoted, spaced)."""
+    head = source.head()
+    plain = ",".join(RATINGS_HEADER).encode()
+    for line in (plain + b"\n", plain + b"\r\n"):
+        for prefix in (b"", codecs.BOM_UTF8):
+            if head.startswith(prefix + line):
+                return len(prefix + line)
+    return None
+
+
+def _skipped(stream: IO[bytes], count: int) -> IO[bytes]:
+    stream.read(count)
+    return stream
+
+
+def _rating_chunks(source: CsvInput) -> Iterator[Item]:
+    with source.reader() as reader:
+        _check_ratings_header(reader.read_header(), source)
         line = 2
         while chunk := reader.chunk(CHUNK_ROWS):
             yield RawRatings(chunk, line, user_name)

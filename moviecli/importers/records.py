@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import IO
 
 from moviecli.models.views import Reject as Reject  # re-exported: the importers yield it
 
@@ -168,6 +169,24 @@ class RawRatings:
 
 
 @dataclass(slots=True)
+class RatingsFile:
+    """A whole MovieLens ratings.csv, its header checked. `rows()` reads it as
+    RawRatings chunks (and Progress), which every engine takes; a bulk writer that can
+    let its server parse the bytes (PostgreSQL's COPY) reads `open_data()` instead: the
+    file's bytes from its first row on, that row being line `first_line`. `done` and
+    `total` place its bytes in the whole import's progress."""
+
+    name: str
+    size: int
+    open_data: Callable[[], IO[bytes]] | None  # None: its header line is not plain
+    first_line: int
+    user_name: Callable[[str], str]
+    rows: Callable[[], Iterator[Item]]
+    done: int = 0
+    total: int = 0
+
+
+@dataclass(slots=True)
 class Skip:
     """Rows left out on purpose (not an error): counted by reason."""
 
@@ -197,6 +216,7 @@ Item = (
     | ListItemRecord
     | TitleRecord
     | RawRatings
+    | RatingsFile
     | Skip
     | Reject
     | Progress

@@ -142,7 +142,9 @@ def python(code: str) -> Callable[[], Run]:
 
 
 def dataset(cache: Path, preset: str) -> Path:
-    folder = cache / f"ml-{preset}"
+    """The preset's folder in the cache, generated once; $MOVIECLI_BENCH_ML_25M (and so
+    on) names a folder generated elsewhere with the same preset."""
+    folder = Path(os.environ.get(f"MOVIECLI_BENCH_ML_{preset.upper()}", cache / f"ml-{preset}"))
     if not (folder / "ratings.csv").exists():
         print(f"generating the {preset} data set in {folder} ...", flush=True)
         subprocess.run(

@@ -8,6 +8,7 @@ writes goes through a `BulkWriter`, inside the command's single transaction:
     bulk.movie_gaps / update_movie        fill what a matched movie lacks
     bulk.link_genres / add_external_id    a movie's genres and ids
     bulk.stage_raw / stage_rows           ratings, in chunks, into a staging area
+    bulk.csv_ratings()                    or ratings.csv's bytes, parsed by the server
     bulk.merge_ratings()                  staged ratings into the catalog, aggregates exact
     bulk.add_tags(rows)                   tags, duplicates ignored
     bulk.add_viewings / add_watchlist     the diary and watchlist (the loader picks the new)
@@ -25,9 +26,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from moviecli.store.bulk.postgres_csv import CsvRatings
 
 FLUSH_ROWS = 50_000
+
+
+class CopyRefused(Exception):
+    """The server could not parse the bytes of a file it was given (a row of three
+    fields, a stray carriage return, text that is not UTF-8): nothing of them was kept,
+    and the file is to be read row by row."""
 
 
 @dataclass
@@ -262,6 +272,20 @@ class BulkWriter:
     def stage_rows(self, rows: list[tuple[int, float, str, int, str | None]]) -> None:
         """Per-row formats: (movie_id, score, rated_at as canonical text, user_id, review)."""
         raise NotImplementedError
+
+    def csv_ratings(self) -> CsvRatings | None:
+        """Where the server itself can parse a MovieLens ratings.csv (PostgreSQL's
+        COPY), its staging for that (postgres_csv.py); None where rows are staged."""
+        return None
+
+    def stage_lines(self, rows: list[tuple[int, int, int, float, int]]) -> None:
+        """Ratings read beside a csv_ratings() staging: (line, user_id, movie_id, score,
+        Unix seconds); the line orders them with the staged ones."""
+        raise NotImplementedError
+
+    def insert_users(self, names: list[str]) -> dict[str, int]:
+        """New users, their ids given in the order of `names`; name -> id."""
+        return {name: self.insert("users", {"name": name}, None) for name in names}
 
     def merge_ratings(self) -> MergeCounts:
         """Move the staged ratings into the catalog (the latest of one user's ratings of

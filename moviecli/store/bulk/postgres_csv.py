@@ -1,0 +1,142 @@
+"""A MovieLens ratings.csv parsed by PostgreSQL itself: its bytes go to COPY as they
+are (moviecli/importers/rating_bytes.py), into a temporary table numbered by line
+(userId and movieId as integers, the rating as its text, the timestamp as a bigint),
+and every check of a row is a join or a comparison in SQL. A value COPY cannot read
+as its column's type (a dot in a userId) refuses the whole file (CopyRefused).
+
+    copy()         SAVEPOINT; COPY ... (FORMAT csv) of the bytes; back to the savepoint
+                   (CopyRefused) when the server cannot parse them
+    user_keys()    one pass: each userId with its first good line and its row counts
+    rejects()      the rows a check refused, by line, as the file has them
+    user_ids()     userId -> user id, once the loader has made the users
+    insert_sql()   the staged rows as (movie_id, user_id, score, rated_at, seq), for the
+                   merge (moviecli/store/bulk/postgres.py)
+
+What the rules say (which scores, which timestamps, which user names) the loader
+passes in; no rule is written here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from moviecli.store.bulk import CopyRefused
+
+if TYPE_CHECKING:
+    from moviecli.store.bulk.postgres import PostgresBulk
+
+TABLE = "import_ratings_csv"
+_MOVIES = "import_movie_keys"
+_USERS = "import_user_keys"
+
+
+class CsvRatings:
+    def __init__(self, bulk: PostgresBulk) -> None:
+        self.bulk = bulk
+        self.ok_rows: dict[int, int] = {}  # userId -> rows that passed every check
+        self.scores: list[str] = []
+        self.max_seconds = 0
+        self.staged = 0  # rows to import, once user_ids() is known
+
+    # ------------------------------------------------------------ staging
+
+    @contextmanager
+    def copy(self, first_line: int) -> Iterator[Callable[[bytes], None]]:
+        """Write the bytes to the returned function. FREEZE: the table is new in this
+        subtransaction, so its rows are written as already visible to everyone (no
+        hint bits to set on the next reads)."""
+        import psycopg
+
+        bulk = self.bulk
+        bulk.execute("SAVEPOINT import_csv")
+        try:
+            bulk.execute(
+                f"CREATE TEMP TABLE {TABLE} (seq bigint GENERATED ALWAYS AS IDENTITY "
+                f"(START WITH {int(first_line)} CACHE 100000), u integer, m integer, s text, "
+                "t bigint) ON COMMIT DROP"
+            )
+            statement = f"COPY {TABLE} (u, m, s, t) FROM STDIN (FORMAT csv, FREEZE)"
+            with bulk.copy(statement) as copy:
+                yield copy.write
+        except psycopg.DataError:
+            bulk.execute("ROLLBACK TO SAVEPOINT import_csv")
+            bulk.execute("RELEASE SAVEPOINT import_csv")
+            raise CopyRefused from None
+        except Exception:
+            bulk.execute("ROLLBACK TO SAVEPOINT import_csv")
+            bulk.execute("RELEASE SAVEPOINT import_csv")
+            raise
+        bulk.execute("RELEASE SAVEPOINT import_csv")
+
+    # ------------------------------------------------------------ checks
+
+    def user_keys(
+        self, movie_keys: dict[int, int], scores: list[str], max_seconds: int
+    ) -> list[tuple[int, int | None, int, int]]:
+        """(userId, first line whose other fields passed or None, rows that passed,
+        rows) for every userId staged: one pass over the rows."""
+        bulk = self.bulk
+        self.max_seconds = int(max_seconds)
+        self.scores = list(scores)
+        bulk.execute(f"CREATE TEMP TABLE {_MOVIES} (key integer, movie_id integer) ON COMMIT DROP")
+        with bulk.copy(f"COPY {_MOVIES} (key, movie_id) FROM STDIN") as copy:
+            for pair in movie_keys.items():
+                copy.write_row(pair)
+        bulk.execute(f"ANALYZE {_MOVIES}, {TABLE}")
+        found = bulk.rows(
+            "SELECT u, min(seq) FILTER (WHERE ok), count(*) FILTER (WHERE ok), count(*) "
+            f"FROM (SELECT r.u, r.seq, {self._passed()} AS ok FROM {TABLE} AS r "
+            f"LEFT JOIN {_MOVIES} AS mk ON mk.key = r.m WHERE r.u IS NOT NULL) AS x GROUP BY u"
+        )
+        self.ok_rows = {key: ok for key, _first, ok, _rows in found}
+        return [(key, first, int(ok), int(rows)) for key, first, ok, rows in found]
+
+    def rejects(self) -> list[tuple[int, list[str]]]:
+        """(line, its four fields as the file has them) of every staged row that failed
+        a check, by line (a plain row's numbers have no leading zeros, so they read
+        back as written)."""
+        return [
+            (int(seq), [str(u), str(m), s, str(t)])
+            for seq, u, m, s, t in self.bulk.rows(
+                f"SELECT r.seq, r.u, r.m, r.s, r.t FROM {TABLE} AS r "
+                f"LEFT JOIN {_MOVIES} AS mk ON mk.key = r.m "
+                f"WHERE r.u IS NOT NULL AND NOT {self._passed()} ORDER BY r.seq"
+            )
+        ]
+
+    def user_ids(self, pairs: list[tuple[int, int]]) -> int:
+        """userId -> user id of the rows to import; how many rows those are."""
+        bulk = self.bulk
+        bulk.execute(f"CREATE TEMP TABLE {_USERS} (key integer, user_id integer) ON COMMIT DROP")
+        with bulk.copy(f"COPY {_USERS} (key, user_id) FROM STDIN") as copy:
+            for pair in pairs:
+                copy.write_row(pair)
+        bulk.execute(f"ANALYZE {_USERS}")
+        self.staged = sum(self.ok_rows.get(key, 0) for key, _ in pairs)
+        return self.staged
+
+    def insert_sql(self) -> str:
+        """The staged rows that passed, as (movie_id, user_id, score, rated_at, seq)."""
+        return (
+            "SELECT mk.movie_id, uk.user_id, r.s::float8, r.t * 1000, r.seq "
+            f"FROM {TABLE} AS r JOIN {_MOVIES} AS mk ON mk.key = r.m "
+            f"JOIN {_USERS} AS uk ON uk.key = r.u WHERE {self._values_pass()}"
+        )
+
+    def _values_pass(self) -> str:
+        # The rules' texts of a score (digits and one dot: nothing to quote).
+        texts = ", ".join(f"'{text}'" for text in self.scores if _is_number(text))
+        return f"r.s IN ({texts}) AND r.t <= {self.max_seconds}"
+
+    def _passed(self) -> str:
+        return f"(mk.movie_id IS NOT NULL AND {self._values_pass()})"
+
+
+def _is_number(text: str) -> bool:
+    return text.replace(".", "", 1).isdigit()
+
+
+def drop(bulk: Any) -> None:
+    for table in (TABLE, _MOVIES, _USERS):
+        bulk.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
