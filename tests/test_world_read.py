@@ -354,6 +354,24 @@ def test_tiny_world_find_show_rate(cli: Invoke, catalog: Target, world_tiny: Pat
     assert json_out(cli("show", tt, "-f", "json"))["imdb"]["imdb_id"] == tt
 
 
+def test_synced_world_keys_ignore_accents(cli: Invoke, catalog: Target, tmp_path: Path) -> None:
+    """The loader writes the key columns with the lookups' own key (rules.search_key), so a
+    synced world finds "Amélie" by "AMELIE", by a word's start typed without accent (find's
+    words stage) and by its alternative title without accents, and links a catalog "Amelie"
+    of 2001 by its title."""
+    from tests.world_support import heat_world, sync_world, world_rows
+
+    add(cli, "Amelie", 2001)
+    sync_world(cli, heat_world(tmp_path / "files"))
+    assert world_rows(catalog, "SELECT title_key FROM imdb.titles WHERE id = 211915") == [
+        ("amelie",)
+    ]
+    assert linked(catalog) == [("tt0211915", 1)]
+    assert imdb_ids(find(cli, "AMELIE"))[:1] == ["tt0211915"]
+    assert imdb_ids(find(cli, "amel")) == ["tt0211915"]
+    assert imdb_ids(find(cli, "le fabuleux destin d'amelie poulain")) == ["tt0211915"]
+
+
 # ---------------------------------------------------------------- the choice on a terminal
 
 

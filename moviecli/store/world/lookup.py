@@ -23,7 +23,7 @@ from moviecli.models.world import (
     WorldCredit,
     WorldFilm,
 )
-from moviecli.rules import id_text, search_key, text_key
+from moviecli.rules import id_text, search_key
 from moviecli.store.world.schema import akas, names, principals, titles
 
 # find: how a hit matched, best first.
@@ -57,10 +57,11 @@ def characters_of(text: str | None) -> list[str]:
 
 
 def keys_of(text: str) -> list[str]:
-    """The keys a typed title or name is looked up by: rules.search_key (case and accents
-    ignored, as the world's key columns are written) and rules.text_key (accents kept), so
-    that a world whose keys keep accents still finds what was typed with them."""
-    return list(dict.fromkeys(k for k in (search_key(text), text_key(text)) if k))
+    """The key a typed title or name is looked up by: rules.search_key (case and accents
+    ignored), the function the loader writes the world's key columns with. Empty when the
+    text has no word."""
+    key = search_key(text)
+    return [key] if key else []
 
 
 def _votes_order() -> list[ColumnElement[Any]]:
