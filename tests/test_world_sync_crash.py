@@ -104,7 +104,11 @@ def test_kill_9_in_the_middle_of_a_load_leaves_the_old_world(
         if child.poll() is None:
             child.kill()
             child.wait(30)
-    assert child.returncode == -9, child.stderr.read() if child.stderr else ""
+    err = b""
+    if child.stderr is not None:
+        err = child.stderr.read()
+        child.stderr.close()  # the suite turns an unclosed pipe's ResourceWarning into an error
+    assert child.returncode == -9, err
 
     assert _answers_through_the_helper(catalog) == before_world
     assert world_rows(catalog, "SELECT count(*) FROM imdb.principals")[0][0] > 0
