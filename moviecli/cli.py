@@ -166,9 +166,10 @@ def main_options(
 
 
 def _register() -> None:
-    from moviecli.commands import catalog, db, diary, imdb, io, privacy, ratings, recommend
+    from moviecli.commands import catalog, db, diary, find, imdb, io, privacy, ratings, recommend
 
     catalog.register(app)
+    find.register(app)
     ratings.register(app)
     diary.register(app)
     io.register(app)

@@ -40,3 +40,14 @@ class DatabaseError(MoviecliError):
 
 class ImportFormatError(MoviecliError):
     pass
+
+
+class ChoiceNeeded(AmbiguousError):
+    """A reference names several of IMDb's films: on a terminal the person picks one
+    (commands/_shared.choosing), elsewhere the message lists them with their tt ids.
+    `candidates` are models.world.WorldFilm, the most voted first."""
+
+    def __init__(self, message: str, *, ref: str, candidates: list[object]) -> None:
+        super().__init__(message)
+        self.ref = ref
+        self.candidates = candidates

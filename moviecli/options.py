@@ -73,7 +73,8 @@ MovieRef = Annotated[
     typer.Argument(
         metavar="MOVIE",
         autocompletion=complete_movie,
-        help='An id (42), a title ("the matrix") or a title with its year ("Heat (1995)").',
+        help='An id (42), a title ("the matrix"), a title with its year ("Heat (1995)") '
+        "or an IMDb id (tt...).",
         show_default=False,
     ),
 ]

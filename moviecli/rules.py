@@ -96,6 +96,19 @@ def text_key(text: str) -> str:
     return title_key(text)
 
 
+def search_key(text: str) -> str:
+    """The key of the IMDb world's titles, alternative titles and names: text_key with
+    accents left out ("Amélie" and "AMELIE" -> "amelie"), so a lookup ignores both case
+    and accents through one indexed equality. The loader and the lookups both use it."""
+    key = text_key(text)
+    if key.isascii():
+        return key
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", key)
+    return unicodedata.normalize("NFC", "".join(c for c in folded if not unicodedata.combining(c)))
+
+
 def check_name(value: str, *, what: str, limit: int) -> str:
     """A one-line name (a person, a tag, a list): stripped, not blank, no control characters."""
     value = " ".join(value.split()) if value.strip() else ""

@@ -100,7 +100,7 @@ def test_hand_written_rows_load_as_imdb_has_them(
             "Comedy|Romance",
             8.3,
             800000,
-            "amélie",
+            "amelie",  # rules.search_key: accents left out
         ),
         (999999, "movie", "Announced", "Announced", 0, None, None, None, None, None, "announced"),
     ]
@@ -128,6 +128,14 @@ def test_hand_written_rows_load_as_imdb_has_them(
         catalog, "SELECT title_id, ordering, title, region, language, title_key FROM imdb.akas"
     )
     assert (113277, 2, "Fuego contra fuego", "MX", "es", "fuego contra fuego") in akas
+    assert (
+        211915,
+        1,
+        "Le fabuleux destin d'Amélie Poulain",
+        "FR",
+        "fr",
+        "le fabuleux destin d'amelie poulain",
+    ) in akas
     assert len(akas) == 4
 
 

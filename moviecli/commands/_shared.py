@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,12 +16,13 @@ import typer
 
 from moviecli import startup
 from moviecli.config import USER_ENV, DatabaseLocation, current_user, resolve_location
-from moviecli.errors import InvalidValueError
+from moviecli.errors import InvalidValueError, MoviecliError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
     from sqlmodel import Session
 
+    from moviecli.models import Movie
     from moviecli.store.catalog import Catalog
 
 M = TypeVar("M", bound="BaseModel")
@@ -38,9 +40,24 @@ def catalog(ctx: typer.Context) -> Catalog:
     return Catalog(resolve_location(option))
 
 
+@dataclass
+class Picks:
+    """What a command learned on the way: the IMDb film picked for a reference on the
+    terminal (reference -> title id), and the lines to say once it has succeeded."""
+
+    chosen: dict[str, int] = field(default_factory=dict)
+    brought: list[str] = field(default_factory=list)
+
+
 @contextmanager
 def session(
-    ctx: typer.Context, *, write: bool, foreign_keys: bool = True, dry_run: bool = False
+    ctx: typer.Context,
+    *,
+    write: bool,
+    foreign_keys: bool = True,
+    dry_run: bool = False,
+    world: bool = False,
+    picks: Picks | None = None,
 ) -> Iterator[Session]:
     """One transaction for the command; writers take the write lock first.
 
@@ -62,7 +79,9 @@ def session(
             from moviecli.errors import NotFoundError
 
             raise NotFoundError(f"no catalog at {path}")
+        attached = False
         if not blank:
+            attached = world and _attach_world(target)
             try:
                 s = stack.enter_context(
                     target.session(write=write, foreign_keys=foreign_keys, create=creates)
@@ -72,6 +91,7 @@ def session(
                 blank = True
         if blank:
             target = _scratch(stack)
+            attached = world and _attach_world(target)
             s = stack.enter_context(
                 target.session(write=write, foreign_keys=foreign_keys, create=True)
             )
@@ -84,10 +104,20 @@ def session(
             for name in state.get("users", ()):
                 members.check_writer(s, name)
             state["writer"] = s
+        s.info["world"] = attached
+        s.info["chosen"] = picks.chosen if picks is not None else {}
         try:
             yield s
         finally:
             state.pop("writer", None)
+
+
+def _attach_world(target: Catalog) -> bool:
+    """Make IMDb's films readable as imdb.* (SQLite attaches on connect: before any
+    session opens); False when there is no world."""
+    from moviecli.store.world.location import attach_world
+
+    return attach_world(target.engine)
 
 
 def _scratch(stack: ExitStack) -> Catalog:
@@ -256,3 +286,78 @@ def confirm(question: str) -> bool:
         if answer in ("", "n", "no"):
             return False
         sys.stderr.write("Error: answer y or n\n")
+
+
+def interactive() -> bool:
+    """A person at a terminal can be asked (stdin and stderr are terminals)."""
+    import sys
+
+    try:
+        return sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def choosing(run: Callable[[Picks], T]) -> T:
+    """Run a command's work; when a reference names several of IMDb's films and a person
+    is at the terminal, ask which one and run it again with the answer (the first run's
+    transaction was rolled back: nothing changed). Elsewhere the refusal lists them.
+    Lines about films brought into the catalog are said once the work has succeeded."""
+    from moviecli.errors import ChoiceNeeded
+
+    picks = Picks()
+    while True:
+        try:
+            result = run(picks)
+        except ChoiceNeeded as needed:
+            if not interactive() or needed.ref.strip() in picks.chosen:
+                raise
+            picks.chosen[needed.ref.strip()] = _ask(needed)
+            picks.brought.clear()
+            continue
+        if picks.brought:
+            from moviecli import render
+
+            for line in picks.brought:
+                render.note(line)
+        return result
+
+
+def _ask(needed: Any) -> int:
+    """The numbered choice: Enter takes the first (most voted), a number that one, q aborts."""
+    import sys
+
+    from moviecli.render import world as render_world
+
+    films = needed.candidates
+    render_world.choice(needed.ref, films)
+    while True:
+        sys.stderr.write(f"Which one? [1-{len(films)}, Enter = 1, q = quit] ")
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        answer = line.strip().lower()
+        if not line or answer in ("q", "quit"):
+            if not line:
+                sys.stderr.write("\n")
+            raise MoviecliError("nothing chosen; nothing was changed")
+        if not answer:
+            return int(films[0].imdb_id[2:])
+        if answer.isdigit() and 1 <= int(answer) <= len(films):
+            return int(films[int(answer) - 1].imdb_id[2:])
+
+
+def movie_to_write(s: Session, ref: str, picks: Picks) -> Movie:
+    """The catalog movie a writing command names; an IMDb film is brought in first."""
+    from moviecli.store.repo import movies as movies_repo
+
+    movie, brought = movies_repo.resolve_or_bring(session=s, ref=ref)
+    if brought is not None:
+        picks.brought.append(brought_line(movie.id, brought))
+    return movie
+
+
+def brought_line(movie_id: int | None, film: Any) -> str:
+    return (
+        f"Brought {film.title} ({film.year or '?'}, {film.imdb_id}) into the catalog "
+        f"as #{movie_id} with IMDb's details"
+    )

@@ -92,8 +92,15 @@ def add(
         str, typer.Argument(metavar="TITLE", help="The movie's title.", show_default=False)
     ],
     year: Annotated[
-        int, typer.Option("--year", "-y", help="Release year.", metavar="YEAR", show_default=False)
-    ],
+        int | None,
+        typer.Option(
+            "--year",
+            "-y",
+            help="Release year (needed unless the title is one of IMDb's films).",
+            metavar="YEAR",
+            show_default=False,
+        ),
+    ] = None,
     genre: GenreOption = None,
     runtime: RuntimeOption = None,
     director: DirectorOption = None,
@@ -103,13 +110,24 @@ def add(
     force: Annotated[
         bool, typer.Option("--force", help="Add it even if the same title and year exist.")
     ] = False,
+    imdb: Annotated[
+        bool,
+        typer.Option(
+            "--imdb",
+            help="TITLE is an IMDb id (tt...): add that film with IMDb's details.",
+        ),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Add a movie to the catalog and print it with its id."""
+    """Add a movie to the catalog and print it with its id. Without --year, a title of
+    IMDb's films (after 'imdb sync') is added with its details; several ask which."""
     from moviecli import render
     from moviecli.models import MovieCreate
     from moviecli.store.repo import movies as movies_repo
 
+    if imdb or year is None:
+        _add_from_world(ctx, title, imdb=imdb, fmt=fmt)
+        return
     data = validated(
         MovieCreate,
         title=title,
@@ -124,6 +142,53 @@ def add(
     with session(ctx, write=True) as s:
         movie = movies_repo.add_movie(session=s, data=data, force=force)
     render.movie(movie, fmt, action="Added")
+
+
+def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFormat) -> None:
+    """`add TITLE` with no --year, or `add --imdb tt...`: one of IMDb's films, chosen
+    on a terminal when the title names several; a title IMDb's films lack needs --year."""
+    from moviecli import render
+    from moviecli.commands._shared import Picks, brought_line, choosing
+    from moviecli.models import MoviePublic
+    from moviecli.rules import parse_imdb_id
+    from moviecli.store.repo import movies as movies_repo
+
+    if imdb:
+        parsed = parse_imdb_id(title)
+        if parsed is None or parsed[0] != "tt":
+            raise MoviecliError(f"--imdb takes a film's IMDb id such as tt0113277 (got '{title}')")
+
+    def run(picks: Picks) -> tuple[MoviePublic, str]:
+        with session(ctx, write=True, world=True, picks=picks) as s:
+            if not s.info["world"]:
+                if imdb:
+                    raise MoviecliError(
+                        "no IMDb films here yet: run 'moviecli imdb sync' first, "
+                        "or add the film by title with --year"
+                    )
+                _missing_year(ctx)
+            film = movies_repo.world_film(session=s, ref=title)
+            if film is None:
+                if imdb:
+                    raise MoviecliError(f"{title.strip()} is not among IMDb's films here")
+                raise MoviecliError(
+                    f"'{title}' is not among IMDb's films: give --year to add it by hand"
+                )
+            movie = movies_repo.add_world_film(session=s, film=film)
+            return movies_repo.movie_public(session=s, movie=movie), brought_line(movie.id, film)
+
+    added, line = choosing(run)
+    render.note(line)
+    render.movie(added, fmt, action="Added")
+
+
+def _missing_year(ctx: typer.Context) -> None:
+    """`add TITLE` without --year and no world: the usage error it always was."""
+    from typer._click.exceptions import MissingParameter
+    from typer.core import TyperOption
+
+    param = next(p for p in ctx.command.params if p.name == "year")
+    raise MissingParameter(ctx=ctx, param=param if isinstance(param, TyperOption) else None)
 
 
 def list_movies(
@@ -216,20 +281,55 @@ def list_movies(
 def show(
     ctx: typer.Context,
     movie: MovieRef,
+    akas: Annotated[
+        bool, typer.Option("--akas", help="Also IMDb's alternative titles of the film.")
+    ] = False,
     user: UserOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Show one movie: its fields, people, ratings histogram and latest ratings, and your
-    tags, viewings and whether it is on your watchlist."""
+    tags, viewings and whether it is on your watchlist; with IMDb's films (after 'imdb
+    sync'), IMDb's rating, directors, writers, cast and crew, or one of IMDb's films."""
     from moviecli import render
+    from moviecli.commands._shared import Picks, choosing
+    from moviecli.models.world import WorldFilm
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import movies as movies_repo
+    from moviecli.store.world import reading
 
     name = user_name(user)
-    with session(ctx, write=False) as s:
-        detail = movies_repo.movie_detail(
-            session=s, movie=movies_repo.resolve_movie(session=s, ref=movie), user=name
-        )
+
+    def run(picks: Picks) -> tuple[Any, Any]:
+        with session(ctx, write=False, world=True, picks=picks) as s:
+            found = movies_repo.resolve_reference(session=s, ref=movie)
+            if isinstance(found, WorldFilm):
+                title_id = int(found.imdb_id[2:])
+                return None, reading.world_show(session=s, title_id=title_id, with_akas=akas)
+            detail = movies_repo.movie_detail(session=s, movie=found, user=name)
+            imdb = (
+                reading.catalog_film_detail(session=s, movie_id=detail.id, with_akas=akas)
+                if s.info["world"]
+                else None
+            )
+            return detail, imdb
+
+    detail, imdb = choosing(run)
+    if detail is None:
+        from moviecli.render import world as render_world
+
+        render_world.world_show(imdb, fmt)
+        return
+    if imdb is not None:
+        from moviecli.models.world import MovieDetailWithImdb
+        from moviecli.render import world as render_world
+
+        detail = MovieDetailWithImdb(**detail.model_dump(), imdb=imdb)
+        render.movie_detail(detail, fmt, imdb=render_world.imdb_rating_row(imdb))
+        if fmt is OutputFormat.table:
+            render_world.imdb_part(imdb, header=False)
+            # IMDb's credits stand for the catalog's people lines.
+            render_diary.movie_extras(detail.model_copy(update={"people": []}))
+        return
     render.movie_detail(detail, fmt)
     if fmt is OutputFormat.table:
         render_diary.movie_extras(detail)

@@ -9,9 +9,12 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from moviecli.commands._shared import (
+    Picks,
+    choosing,
     confirm,
     from_group,
     group_only,
+    movie_to_write,
     parse_score,
     session,
     user_name,
@@ -156,7 +159,6 @@ def watch(
     """Log a viewing (a second one of a film is a rewatch); it leaves your watchlist."""
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
-    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
 
     watched_on = parse_date(on) if on is not None else date.today()
@@ -164,23 +166,26 @@ def watch(
     text = _review(review)
     tags = [_tag(t) for t in tag or []]
     name = user_name(user)
-    with session(ctx, write=True) as s:
-        target = movies_repo.resolve_movie(session=s, ref=movie)
-        account = ratings_repo.get_or_create_user(session=s, name=name)
-        assert account.id is not None
-        if score is not None:
-            ratings_repo.rate_movie(session=s, movie=target, user_name=name, score=score)
-        viewing = diary_repo.log_viewing(
-            session=s,
-            movie=target,
-            user_id=account.id,
-            user=name,
-            watched_on=watched_on,
-            rewatch=rewatch,
-            review=text,
-            tags=tags,
-        )
-    render_diary.viewing(viewing, fmt, action="Logged")
+
+    def run(picks: Picks) -> Any:
+        with session(ctx, write=True, world=True, picks=picks) as s:
+            target = movie_to_write(s, movie, picks)
+            account = ratings_repo.get_or_create_user(session=s, name=name)
+            assert account.id is not None
+            if score is not None:
+                ratings_repo.rate_movie(session=s, movie=target, user_name=name, score=score)
+            return diary_repo.log_viewing(
+                session=s,
+                movie=target,
+                user_id=account.id,
+                user=name,
+                watched_on=watched_on,
+                rewatch=rewatch,
+                review=text,
+                tags=tags,
+            )
+
+    render_diary.viewing(choosing(run), fmt, action="Logged")
 
 
 diary_app = typer.Typer(help="Your viewings, newest first; `diary delete ID` removes one.")
@@ -306,20 +311,22 @@ def watchlist_add(
     user = from_group(ctx, "user", user)
     fmt = from_group(ctx, "fmt", fmt)
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
     from moviecli.store.repo import watchlist as watchlist_repo
 
     text = _note(note)
     name = user_name(user)
-    with session(ctx, write=True) as s:
-        targets = [movies_repo.resolve_movie(session=s, ref=m) for m in movies]
-        account = ratings_repo.get_or_create_user(session=s, name=name)
-        assert account.id is not None
-        added = watchlist_repo.add_to_watchlist(
-            session=s, user_id=account.id, movies=targets, note=text
-        )
-    render_diary.watchlist(added, fmt, action="Added to the watchlist")
+
+    def run(picks: Picks) -> Any:
+        with session(ctx, write=True, world=True, picks=picks) as s:
+            targets = [movie_to_write(s, m, picks) for m in movies]
+            account = ratings_repo.get_or_create_user(session=s, name=name)
+            assert account.id is not None
+            return watchlist_repo.add_to_watchlist(
+                session=s, user_id=account.id, movies=targets, note=text
+            )
+
+    render_diary.watchlist(choosing(run), fmt, action="Added to the watchlist")
 
 
 @watchlist_app.command("remove")
@@ -416,16 +423,24 @@ def _change_list(
     from moviecli.store.repo import movies as movies_repo
 
     who = user_name(user)
-    with session(ctx, write=True) as s:
-        found = lists_repo.find_list(
-            session=s, user_id=diary_repo.user_id_of(session=s, name=who), name=name, user=who
-        )
-        targets = [movies_repo.resolve_movie(session=s, ref=m) for m in movies]
-        if add:
-            lists_repo.add_to_list(session=s, movie_list=found, movies=targets, note=add["note"])
-        else:
-            lists_repo.remove_from_list(session=s, movie_list=found, movies=targets)
-        return lists_repo.list_detail(session=s, movie_list=found, user=who)
+
+    def run(picks: Picks) -> Any:
+        # Adding may bring IMDb's films into the catalog; removing names catalog films.
+        with session(ctx, write=True, world=bool(add), picks=picks) as s:
+            found = lists_repo.find_list(
+                session=s, user_id=diary_repo.user_id_of(session=s, name=who), name=name, user=who
+            )
+            if add:
+                targets = [movie_to_write(s, m, picks) for m in movies]
+                lists_repo.add_to_list(
+                    session=s, movie_list=found, movies=targets, note=add["note"]
+                )
+            else:
+                targets = [movies_repo.resolve_movie(session=s, ref=m) for m in movies]
+                lists_repo.remove_from_list(session=s, movie_list=found, movies=targets)
+            return lists_repo.list_detail(session=s, movie_list=found, user=who)
+
+    return choosing(run)
 
 
 @lists_app.command("add")
@@ -532,21 +547,23 @@ def tag(
 ) -> None:
     """Tag a film (a tag keeps the spelling you first gave it)."""
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
     from moviecli.store.repo import tags as tags_repo
 
     names = [_tag(t) for t in tags]
     who = user_name(user)
-    with session(ctx, write=True) as s:
-        target = movies_repo.resolve_movie(session=s, ref=movie)
-        assert target.id is not None
-        account = ratings_repo.get_or_create_user(session=s, name=who)
-        assert account.id is not None
-        tags_repo.tag_movie(session=s, movie_id=target.id, user_id=account.id, tags=names)
-        now = tags_repo.tags_by_movie(session=s, user_id=account.id, movie_ids=[target.id])[
-            target.id
-        ]
+
+    def run(picks: Picks) -> Any:
+        with session(ctx, write=True, world=True, picks=picks) as s:
+            target = movie_to_write(s, movie, picks)
+            assert target.id is not None
+            account = ratings_repo.get_or_create_user(session=s, name=who)
+            assert account.id is not None
+            tags_repo.tag_movie(session=s, movie_id=target.id, user_id=account.id, tags=names)
+            now = tags_repo.tags_by_movie(session=s, user_id=account.id, movie_ids=[target.id])
+            return target, now[target.id]
+
+    target, now = choosing(run)
     render_diary.movie_tags(target.id, target.title, target.year, now, fmt)
 
 
@@ -597,12 +614,19 @@ def tags(
 def person(
     ctx: typer.Context,
     name: Annotated[
-        str, typer.Argument(metavar="NAME", help="A person's name (any case).", show_default=False)
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="A person's name (any case), or an IMDb id (nm...).",
+            show_default=False,
+        ),
     ],
     user: UserOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Everyone of that name: their films and roles, your ratings, how many you have seen."""
+    """Everyone of that name: their films and roles, your ratings, how many you have seen.
+    With IMDb's films (after 'imdb sync'): each person's whole filmography by role,
+    namesakes apart with what tells them apart; an nm id names one."""
     from moviecli.render import diary as render_diary
     from moviecli.rules import PERSON_NAME_MAX, check_name
     from moviecli.store.repo import diary as diary_repo
@@ -610,10 +634,18 @@ def person(
 
     wanted = _checked(check_name, name, what="person's name", limit=PERSON_NAME_MAX)
     who = user_name(user)
-    with session(ctx, write=False) as s:
-        found = people_repo.find_people(
-            session=s, name=wanted, user_id=diary_repo.user_id_of(session=s, name=who)
-        )
+    with session(ctx, write=False, world=True) as s:
+        user_id = diary_repo.user_id_of(session=s, name=who)
+        if s.info["world"]:
+            from moviecli.store.world import reading
+
+            known = reading.world_people(session=s, name=wanted, user_id=user_id)
+            if known:
+                from moviecli.render import world as render_world
+
+                render_world.people(known, fmt)
+                return
+        found = people_repo.find_people(session=s, name=wanted, user_id=user_id)
     render_diary.people(found, fmt)
 
 

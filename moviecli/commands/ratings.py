@@ -7,7 +7,14 @@ from typing import Annotated
 
 import typer
 
-from moviecli.commands._shared import parse_score, session, user_name
+from moviecli.commands._shared import (
+    Picks,
+    choosing,
+    movie_to_write,
+    parse_score,
+    session,
+    user_name,
+)
 from moviecli.options import (
     DescOption,
     FormatOption,
@@ -21,6 +28,7 @@ from moviecli.options import (
     RatingSortKey,
     RatingUserOption,
     ToYearOption,
+    UserOption,
     within_count_max,
 )
 
@@ -46,17 +54,19 @@ def rate(
     """Record or replace your score for a movie."""
     from moviecli import render
     from moviecli.commands._shared import validated
-    from moviecli.models import RatingCreate
-    from moviecli.store.repo import movies as movies_repo
+    from moviecli.models import RatingChange, RatingCreate
     from moviecli.store.repo import ratings as ratings_repo
 
     data = validated(RatingCreate, score=parse_score(score), user=user_name(user), review=review)
-    with session(ctx, write=True) as s:
-        target = movies_repo.resolve_movie(session=s, ref=movie)
-        change = ratings_repo.rate_movie(
-            session=s, movie=target, user_name=data.user, score=data.score, review=data.review
-        )
-    render.rating_change(change, fmt)
+
+    def run(picks: Picks) -> RatingChange:
+        with session(ctx, write=True, world=True, picks=picks) as s:
+            target = movie_to_write(s, movie, picks)
+            return ratings_repo.rate_movie(
+                session=s, movie=target, user_name=data.user, score=data.score, review=data.review
+            )
+
+    render.rating_change(choosing(run), fmt)
 
 
 def unrate(
@@ -152,7 +162,8 @@ def top(
             min=1,
             callback=within_count_max,
             help="Rank only movies with this many ratings; also the weight m of the catalog's "
-            "mean (default: the mean number of ratings of a rated film).",
+            "mean (default: the mean number of ratings of a rated film; with --imdb, IMDb "
+            "votes, default 25000).",
             show_default=False,
         ),
     ] = None,
@@ -166,6 +177,14 @@ def top(
         bool,
         typer.Option("--explain", help="Show R, v, m, C and the weighted score of each row."),
     ] = False,
+    imdb: Annotated[
+        bool,
+        typer.Option(
+            "--imdb",
+            help="Rank IMDb's films (after 'imdb sync') by IMDb's ratings, yours marked.",
+        ),
+    ] = False,
+    user: UserOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """The best rated movies."""
@@ -173,6 +192,19 @@ def top(
     from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import stats as stats_repo
 
+    if imdb:
+        _top_imdb(
+            ctx,
+            limit=limit,
+            genre=genre,
+            from_year=from_year,
+            to_year=to_year,
+            min_votes=min_ratings if min_ratings is not None else IMDB_MIN_VOTES,
+            weighted=by is RankMethod.weighted,
+            user=user,
+            fmt=fmt,
+        )
+        return
     asked = [
         text
         for given, text in (
@@ -209,6 +241,44 @@ def top(
             filters=asked,
             empty=empty,
         )
+
+
+IMDB_MIN_VOTES = 25_000
+
+
+def _top_imdb(
+    ctx: typer.Context,
+    *,
+    limit: int,
+    genre: str | None,
+    from_year: int | None,
+    to_year: int | None,
+    min_votes: int,
+    weighted: bool,
+    user: str | None,
+    fmt: OutputFormat,
+) -> None:
+    """`top --imdb`: IMDb's films by IMDb's weighted rating, the user's marked."""
+    from moviecli.errors import MoviecliError
+    from moviecli.render import world as render_world
+    from moviecli.store.repo import diary as diary_repo
+    from moviecli.store.world import reading
+
+    who = user_name(user)
+    with session(ctx, write=False, world=True) as s:
+        if not s.info["world"]:
+            raise MoviecliError("no IMDb films here yet: run 'moviecli imdb sync' first")
+        rows, mean = reading.world_top(
+            session=s,
+            user_id=diary_repo.user_id_of(session=s, name=who),
+            min_votes=min_votes,
+            limit=limit,
+            genre=genre,
+            from_year=from_year,
+            to_year=to_year,
+            weighted=weighted,
+        )
+    render_world.top(rows, fmt, weighted=weighted, min_votes=min_votes, mean=mean)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,5 +1,6 @@
 """The models, by job: `types` (column and value types, the naming convention),
-`tables`, `inputs` (what is validated before a write), `views` (what is printed).
+`tables`, `inputs` (what is validated before a write), `views` (what is printed),
+`world` (what the IMDb world's lookups give back and find/show/person/top --imdb print).
 
 Every name is re-exported here, so `from moviecli.models import Movie` keeps working.
 `types` sets the metadata's naming convention, and `tables` imports it before it
@@ -74,6 +75,18 @@ from moviecli.models.views import (
     WatchlistEntry,
     YearReview,
 )
+from moviecli.models.world import (
+    FindRow,
+    MovieDetailWithImdb,
+    WorldAka,
+    WorldCredit,
+    WorldFilm,
+    WorldFilmDetail,
+    WorldPerson,
+    WorldPersonFilm,
+    WorldShow,
+    WorldTopRow,
+)
 
 __all__ = [
     "GENRE_SEPARATORS",
@@ -83,6 +96,7 @@ __all__ = [
     "Credit",
     "EpochMillis",
     "ExternalId",
+    "FindRow",
     "Genre",
     "GenreList",
     "ImportSummary",
@@ -95,6 +109,7 @@ __all__ = [
     "MovieBase",
     "MovieCreate",
     "MovieDetail",
+    "MovieDetailWithImdb",
     "MovieGenre",
     "MovieImdbField",
     "MovieList",
@@ -128,6 +143,14 @@ __all__ = [
     "ViewingPublic",
     "WatchlistEntry",
     "WatchlistItem",
+    "WorldAka",
+    "WorldCredit",
+    "WorldFilm",
+    "WorldFilmDetail",
+    "WorldPerson",
+    "WorldPersonFilm",
+    "WorldShow",
+    "WorldTopRow",
     "YearReview",
     "fk_column",
     "long_text_type",

@@ -1,7 +1,8 @@
 """Everything moviecli prints about records, by job: `emit` (consoles, JSON, the one CSV
 writer CsvOut), `widgets` (stars, bars, histograms, titles), `text` (the sanitiser:
 control characters, formula cells, numbers; standard library only), and one module
-per area: `catalog`, `diary`, `recommend`, `db`, `io`.
+per area: `catalog`, `diary`, `recommend`, `db`, `io`, `imdb` (sync and status),
+`world` (reading IMDb's films: find, the choice, show, person, top --imdb).
 
 `from moviecli import render; render.movies(...)` keeps working: the names below are
 loaded from their module when first used, so importing `moviecli.render.text` (as the

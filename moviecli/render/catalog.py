@@ -113,7 +113,8 @@ def movie(movie: MoviePublic, fmt: OutputFormat, *, action: str | None = None) -
     console.print(line)
 
 
-def movie_detail(detail: MovieDetail, fmt: OutputFormat) -> None:
+def movie_detail(detail: MovieDetail, fmt: OutputFormat, *, imdb: Text | None = None) -> None:
+    """`imdb`: IMDb's rating line, shown beside the catalog's own."""
     if for_programs(detail, fmt, MOVIE_FIELDS):
         return
     console = stdout_console()
@@ -128,6 +129,7 @@ def movie_detail(detail: MovieDetail, fmt: OutputFormat) -> None:
         ("runtime", f"{detail.runtime_minutes} min" if detail.runtime_minutes else None),
         ("director", detail.director),
         ("rating", average_text(detail.average_rating, detail.rating_count)),
+        ("IMDb", imdb),
         *[(source, value) for source, value in detail.external_ids.items()],
         ("added", local_time(detail.created_at)),
     ]

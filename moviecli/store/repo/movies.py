@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import ColumnElement, and_, case, delete, exists, func, literal, or_
 from sqlmodel import Session, col, select
 
-from moviecli.errors import AmbiguousError, DuplicateError, NotFoundError
+from moviecli.errors import AmbiguousError, ChoiceNeeded, DuplicateError, NotFoundError
 from moviecli.models import (
     ExternalId,
     Genre,
@@ -23,6 +23,7 @@ from moviecli.models import (
     Rating,
     utcnow,
 )
+from moviecli.models.world import WorldFilm
 from moviecli.ranking import average
 from moviecli.rules import HISTOGRAM_KEYS, genre_name, loose_title_key, title_key
 from moviecli.store.repo.ratings import list_ratings
@@ -43,12 +44,38 @@ STREAM_CHUNK = 1000
 
 
 def resolve_movie(*, session: Session, ref: str) -> Movie:
-    """A movie named by id (`42`), exact title (`the matrix`) or title and year (`Heat (1995)`).
+    """A catalog movie named by id (`42`), IMDb id (`tt0113277`), exact title (`the
+    matrix`) or title and year (`Heat (1995)`); with a world attached, also by one of
+    IMDb's titles of a film the catalog has. See resolve_reference."""
+    found = resolve_reference(session=session, ref=ref)
+    if isinstance(found, Movie):
+        return found
+    raise NotFoundError(
+        f"'{ref}' is {found.title} ({found.year or '?'}, {found.imdb_id}) among IMDb's films, "
+        "not in the catalog"
+    )
 
-    Every reading is tried: a reference that names two movies in any way (an id that is
-    also a title, a title "Heat (1995)" beside Heat of 1995, remakes) is ambiguous and
-    lists them; no match suggests the closest titles."""
+
+def resolve_reference(*, session: Session, ref: str) -> Movie | WorldFilm:
+    """What a MOVIE reference names: a catalog movie, else (world attached) one of IMDb's.
+
+    Every catalog reading is tried: a reference that names two movies in any way (an id
+    that is also a title, a title "Heat (1995)" beside Heat of 1995, remakes) is ambiguous
+    and lists them. A reference no catalog film matches is looked up among IMDb's films
+    (titles and alternative titles, case and accents ignored; a film linked to a catalog
+    film gives that film): several raise ChoiceNeeded, most voted first. No match
+    suggests the closest catalog titles. `session.info["chosen"]` maps a reference to the
+    world film the person picked for it."""
+    from moviecli.rules import parse_imdb_id
+
     text = ref.strip()
+    world = bool(session.info.get("world"))
+    chosen: dict[str, int] = session.info.get("chosen") or {}
+    parsed = ("tt", chosen[text]) if text in chosen else parse_imdb_id(text)
+    if parsed is not None and parsed[0] == "tt":
+        named = _by_imdb_id(session, parsed[1], world=world)
+        if named is not None:
+            return named
     found: dict[int, Movie] = {}
     # ASCII digits only ("²".isdigit() is true, int("²") fails) and within SQLite's INTEGER.
     if text.isascii() and text.isdigit() and int(text) <= _MAX_ID:
@@ -71,10 +98,108 @@ def resolve_movie(*, session: Session, ref: str) -> Movie:
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
+        if world:
+            named = _in_world(session, ref, text)
+            if named is not None:
+                return named
         raise NotFoundError(f"no movie matches '{ref}'{_did_you_mean(session, text)}")
     listing = "; ".join(f"{m.id}  {m.title} ({m.year or '?'})" for m in candidates[:10])
     more = f" and {len(candidates) - 10} more" if len(candidates) > 10 else ""
     raise AmbiguousError(f"'{ref}' matches {len(candidates)} movies: {listing}{more}; use an id")
+
+
+def _by_imdb_id(session: Session, title_id: int, *, world: bool) -> Movie | WorldFilm | None:
+    """The catalog film linked to tt<title_id>, else (world attached) the world's film."""
+    from moviecli.rules import id_text
+
+    movie = session.exec(
+        select(Movie)
+        .join(ExternalId, col(ExternalId.movie_id) == Movie.id)
+        .where(ExternalId.source == "imdb", ExternalId.value == id_text("tt", title_id))
+        .order_by(col(Movie.id))
+        .limit(1)
+    ).first()
+    if movie is not None or not world:
+        return movie
+    from moviecli.store.world import lookup
+
+    return lookup.film(session=session, title_id=title_id)
+
+
+def _in_world(session: Session, ref: str, text: str) -> Movie | WorldFilm | None:
+    """IMDb's film of that title (or the catalog film linked to it); None if none."""
+    film = world_film(session=session, ref=ref)
+    if film is None:
+        return None
+    title_id = int(film.imdb_id[2:])
+    from moviecli.store.world import lookup
+
+    linked = lookup.catalog_ids(session=session, title_ids=[title_id])
+    if title_id in linked:
+        return session.get(Movie, linked[title_id])
+    return film
+
+
+def world_film(*, session: Session, ref: str) -> WorldFilm | None:
+    """The one film of IMDb's a title names: its title or an alternative title (case and
+    accents ignored), with its year when given as "Title (Year)", or a tt id, or the
+    film picked for `ref` (session.info["chosen"]). Several raise ChoiceNeeded, most
+    voted first; none gives None."""
+    from moviecli.models.world import film_line
+    from moviecli.rules import parse_imdb_id
+    from moviecli.store.world import lookup
+
+    text = ref.strip()
+    chosen: dict[str, int] = session.info.get("chosen") or {}
+    parsed = ("tt", chosen[text]) if text in chosen else parse_imdb_id(text)
+    if parsed is not None and parsed[0] == "tt":
+        return lookup.film(session=session, title_id=parsed[1])
+    films: list[WorldFilm] = []
+    match = _TITLE_WITH_YEAR.match(text)
+    if match:
+        films = lookup.candidates(session=session, title=match["title"], year=int(match["year"]))
+    if not films:
+        films = lookup.candidates(session=session, title=text)
+    if len(films) > 1:
+        listing = "; ".join(film_line(f) for f in films[:10])
+        more = f" and {len(films) - 10} more" if len(films) > 10 else ""
+        raise ChoiceNeeded(
+            f"'{ref}' matches {len(films)} of IMDb's films: {listing}{more}; use a tt id or a year",
+            ref=ref,
+            candidates=list(films),
+        )
+    return films[0] if films else None
+
+
+def add_world_film(*, session: Session, film: WorldFilm) -> Movie:
+    """`add` of one of IMDb's films: refused when the catalog has it already."""
+    from moviecli.store.world import lookup
+
+    title_id = int(film.imdb_id[2:])
+    linked = lookup.catalog_ids(session=session, title_ids=[title_id])
+    if title_id in linked:
+        raise DuplicateError(
+            f"{film.title} ({film.year or '?'}, {film.imdb_id}) is already in the catalog "
+            f"as id {linked[title_id]}"
+        )
+    return bring(session=session, film=film)
+
+
+def resolve_or_bring(*, session: Session, ref: str) -> tuple[Movie, WorldFilm | None]:
+    """The catalog movie a writing command works on: a world film named by `ref` is
+    first brought into the catalog with its metadata and credits (returned second)."""
+    found = resolve_reference(session=session, ref=ref)
+    if isinstance(found, Movie):
+        return found, None
+    return bring(session=session, film=found), found
+
+
+def bring(*, session: Session, film: WorldFilm) -> Movie:
+    from moviecli.store.world.fill import bring_into_catalog
+
+    movie = session.get(Movie, bring_into_catalog(session, int(film.imdb_id[2:])))
+    assert movie is not None
+    return movie
 
 
 def _did_you_mean(session: Session, text: str, limit: int = 5) -> str:

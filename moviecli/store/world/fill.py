@@ -1,7 +1,7 @@
 """Linking the catalog's films to the world, and filling in what they lack.
 
 A film is linked by its IMDb id (external_ids source 'imdb') when the world has that
-title; a film with none, by its title or an alternative title (rules.text_key) and
+title; a film with none, by its title or an alternative title (rules.search_key) and
 its year ±1 when exactly one world film fits: never a guess. A linked film gets what
 it lacks (year, runtime, original title, genres, directors, writers, cast), and each
 value so filled is marked in movie_imdb_fields: a later sync updates marked values
@@ -39,6 +39,7 @@ from moviecli.rules import (
     YEAR_MIN,
     id_text,
     parse_imdb_id,
+    search_key,
     text_key,
     title_key,
 )
@@ -118,8 +119,8 @@ def linked_titles(session: Session) -> dict[int, int]:
 def _match_by_title(
     session: Session, films: list[tuple[int, str, int]], taken: set[int]
 ) -> dict[int, int]:
-    """Films without an IMDb id (id, title_key, year) -> the one world film of that title
-    or alternative title within a year; none when several or none fit."""
+    """Films without an IMDb id (id, title's search key, year) -> the one world film of
+    that title or alternative title within a year; none when several or none fit."""
     by_key: dict[str, list[tuple[int, int]]] = {}
     for movie_id, key, year in films:
         by_key.setdefault(key, []).append((movie_id, year))
@@ -171,10 +172,11 @@ def link_catalog(session: Session) -> LinkReport:
             select(col(ExternalId.movie_id)).where(col(ExternalId.source) == "imdb")
         )
     }
+    # The world's keys are rules.search_key (accents left out), not the catalog's own.
     candidates = [
-        (movie_id, key, year)
-        for movie_id, key, year in session.execute(
-            select(col(Movie.id), col(Movie.title_key), col(Movie.year)).where(
+        (movie_id, search_key(title), year)
+        for movie_id, title, year in session.execute(
+            select(col(Movie.id), col(Movie.title), col(Movie.year)).where(
                 col(Movie.year).is_not(None)
             )
         )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from moviecli.errors import MoviecliError
 from moviecli.models.views import MAX_REJECTS_SHOWN, Reject
-from moviecli.rules import genre_name, text_key
+from moviecli.rules import genre_name, search_key
 from moviecli.store.world.files import Lines, WorldFile
 
 BATCH = 20_000
@@ -303,7 +303,7 @@ class WorldLoader:
                             genres,
                             (packed % 128) / 10 if packed is not None else None,
                             packed // 128 if packed is not None else None,
-                            text_key(title),
+                            search_key(title),
                         )
                     )
                     if len(rows) >= BATCH:
@@ -385,7 +385,7 @@ class WorldLoader:
                         title,
                         None if region == NULL else region,
                         None if language == NULL else language,
-                        text_key(title),
+                        search_key(title),
                     )
                 )
             if len(rows) >= BATCH:
@@ -542,7 +542,7 @@ class WorldLoader:
                         (
                             nid,
                             name,
-                            text_key(name),
+                            search_key(name),
                             born_year,
                             died_year,
                             None if professions == NULL else professions,

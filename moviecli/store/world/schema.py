@@ -24,7 +24,7 @@ COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
         ("genres", _TEXT, False),  # catalog genre names (rules.genre_name) joined with '|'
         ("imdb_rating", _REAL, False),
         ("imdb_votes", _INT, False),
-        ("title_key", _TEXT, True),  # rules.text_key(primary_title)
+        ("title_key", _TEXT, True),  # rules.search_key(primary_title)
     ],
     "akas": [
         ("title_id", _INT, True),

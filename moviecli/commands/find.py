@@ -1,0 +1,93 @@
+"""find: search the catalog and IMDb's films by title, alternative title or words."""
+
+# No `from __future__ import annotations`: Typer reads these signatures on every run.
+
+from typing import Annotated
+
+import typer
+
+from moviecli.commands._shared import session, user_name
+from moviecli.options import (
+    YEAR_FILTER_MAX,
+    YEAR_FILTER_MIN,
+    FormatOption,
+    FromYearOption,
+    LimitOption,
+    OutputFormat,
+    ToYearOption,
+    UserOption,
+)
+
+
+def find(
+    ctx: typer.Context,
+    text: Annotated[
+        str,
+        typer.Argument(
+            metavar="TEXT",
+            help="A title, an alternative title, some words of one, or a tt id.",
+            show_default=False,
+        ),
+    ],
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            "-y",
+            metavar="YEAR",
+            min=YEAR_FILTER_MIN,
+            max=YEAR_FILTER_MAX,
+            help="Only this year.",
+            show_default=False,
+        ),
+    ] = None,
+    from_year: FromYearOption = None,
+    to_year: ToYearOption = None,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person",
+            "-p",
+            metavar="NAME",
+            help="Only films crediting this person (a name or an nm id).",
+            show_default=False,
+        ),
+    ] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--type",
+            metavar="TYPE",
+            help="Only IMDb titles of this type (movie, tvMovie, video, short, ...).",
+            show_default=False,
+        ),
+    ] = None,
+    limit: LimitOption = 20,
+    user: UserOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Search the catalog and IMDb's films (after 'imdb sync') by title or alternative
+    title, case and accents ignored, then by words; best match first, ties by votes."""
+    from moviecli.render import world as render_world
+    from moviecli.store.repo import diary as diary_repo
+    from moviecli.store.world import reading
+
+    who = user_name(user)
+    with session(ctx, write=False, world=True) as s:
+        rows = reading.find_films(
+            session=s,
+            text=text,
+            user_id=diary_repo.user_id_of(session=s, name=who),
+            world=bool(s.info.get("world")),
+            year=year,
+            from_year=from_year,
+            to_year=to_year,
+            person=person,
+            kind=kind,
+            limit=limit,
+        )
+    render_world.find(rows, fmt)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(find)
