@@ -348,9 +348,9 @@ def _ask(needed: Any) -> int:
 
 def movie_to_write(s: Session, ref: str, picks: Picks) -> Movie:
     """The catalog movie a writing command names; an IMDb film is brought in first."""
-    from moviecli.store.repo import movies as movies_repo
+    from moviecli.store.world import bring
 
-    movie, brought = movies_repo.resolve_or_bring(session=s, ref=ref)
+    movie, brought = bring.resolve_or_bring(session=s, ref=ref)
     if brought is not None:
         picks.brought.append(brought_line(movie.id, brought))
     return movie

@@ -152,6 +152,7 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
     from moviecli.models import MoviePublic
     from moviecli.rules import parse_imdb_id
     from moviecli.store.repo import movies as movies_repo
+    from moviecli.store.world import bring
 
     if imdb:
         parsed = parse_imdb_id(title)
@@ -174,7 +175,7 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
                 raise MoviecliError(
                     f"'{title}' is not among IMDb's films: give --year to add it by hand"
                 )
-            movie = movies_repo.add_world_film(session=s, film=film)
+            movie = bring.add_world_film(session=s, film=film)
             return movies_repo.movie_public(session=s, movie=movie), brought_line(movie.id, film)
 
     added, line = choosing(run)

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -152,6 +153,10 @@ def open_inputs(inputs: dict[str, CsvInput], description: str) -> ImportSource:
     return ImportSource(format="movielens", description=description, items=items, total_bytes=total)
 
 
+def _shifted_rows(rows: Callable[[], Iterator[Item]], done: int, total: int) -> Iterator[Item]:
+    return _shifted(rows(), done, total)
+
+
 def _shifted(items: Iterator[Item], done: int, total: int) -> Iterator[Item]:
     """One file's items, its progress counted from the bytes of the files before it."""
     for item in items:
@@ -159,10 +164,7 @@ def _shifted(items: Iterator[Item], done: int, total: int) -> Iterator[Item]:
             yield Progress(done + item.done, total)
         elif isinstance(item, RatingsFile):
             yield replace(
-                item,
-                rows=lambda rows=item.rows: _shifted(rows(), done, total),
-                done=done,
-                total=total,
+                item, rows=partial(_shifted_rows, item.rows, done, total), done=done, total=total
             )
         else:
             yield item

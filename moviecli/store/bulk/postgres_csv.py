@@ -17,14 +17,20 @@ passes in; no rule is written here."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from moviecli.store.bulk import CopyRefused
 
-if TYPE_CHECKING:
-    from moviecli.store.bulk.postgres import PostgresBulk
+
+class _Bulk(Protocol):
+    """What this module needs of PostgresBulk (named, not imported: postgres.py imports us)."""
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any: ...
+    def copy(self, statement: str) -> Any: ...
+    def rows(self, text: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
 
 TABLE = "import_ratings_csv"
 _MOVIES = "import_movie_keys"
@@ -32,7 +38,7 @@ _USERS = "import_user_keys"
 
 
 class CsvRatings:
-    def __init__(self, bulk: PostgresBulk) -> None:
+    def __init__(self, bulk: _Bulk) -> None:
         self.bulk = bulk
         self.ok_rows: dict[int, int] = {}  # userId -> rows that passed every check
         self.scores: list[str] = []

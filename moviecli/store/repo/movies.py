@@ -171,37 +171,6 @@ def world_film(*, session: Session, ref: str) -> WorldFilm | None:
     return films[0] if films else None
 
 
-def add_world_film(*, session: Session, film: WorldFilm) -> Movie:
-    """`add` of one of IMDb's films: refused when the catalog has it already."""
-    from moviecli.store.world import lookup
-
-    title_id = int(film.imdb_id[2:])
-    linked = lookup.catalog_ids(session=session, title_ids=[title_id])
-    if title_id in linked:
-        raise DuplicateError(
-            f"{film.title} ({film.year or '?'}, {film.imdb_id}) is already in the catalog "
-            f"as id {linked[title_id]}"
-        )
-    return bring(session=session, film=film)
-
-
-def resolve_or_bring(*, session: Session, ref: str) -> tuple[Movie, WorldFilm | None]:
-    """The catalog movie a writing command works on: a world film named by `ref` is
-    first brought into the catalog with its metadata and credits (returned second)."""
-    found = resolve_reference(session=session, ref=ref)
-    if isinstance(found, Movie):
-        return found, None
-    return bring(session=session, film=found), found
-
-
-def bring(*, session: Session, film: WorldFilm) -> Movie:
-    from moviecli.store.world.fill import bring_into_catalog
-
-    movie = session.get(Movie, bring_into_catalog(session, int(film.imdb_id[2:])))
-    assert movie is not None
-    return movie
-
-
 def _did_you_mean(session: Session, text: str, limit: int = 5) -> str:
     """'; did you mean: 12  Amélie (2001)?' from the titles closest to `text`, case,
     accents and a leading article ignored (difflib on loose keys; one SELECT)."""
@@ -266,7 +235,7 @@ def _set_people(*, session: Session, movie_id: int, values: dict[str, object]) -
 
 
 def update_movie(*, session: Session, movie: Movie, changes: MovieUpdate) -> MoviePublic:
-    from moviecli.store.world.fill import drop_marks
+    from moviecli.store.repo.imdb_fields import drop_marks
 
     values = changes.model_dump(exclude_unset=True)
     genres = values.pop("genres", None)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlmodel import Session, col
 
 from moviecli.errors import InvalidValueError, NotFoundError
@@ -53,16 +53,6 @@ ROLE_CATEGORIES = {
     "cast": ("actor", "actress"),
 }
 PEOPLE_FIELDS = {"director": "directors", "writer": "writers", "cast": "cast"}
-FIELDS = (
-    "title",
-    "year",
-    "runtime_minutes",
-    "original_title",
-    "genres",
-    "directors",
-    "writers",
-    "cast",
-)
 
 
 @dataclass
@@ -425,20 +415,6 @@ def _fill(
     for name in changed:
         counts[name] = counts.get(name, 0) + 1
     return bool(changed)
-
-
-def drop_marks(*, session: Session, movie_id: int, fields: Iterable[str]) -> None:
-    """The user set these fields (`edit`): they are the user's now, never the world's."""
-    wanted = [f for f in fields if f in FIELDS]
-    if wanted:
-        session.execute(
-            delete(MovieImdbField).where(
-                and_(
-                    col(MovieImdbField.movie_id) == movie_id,
-                    col(MovieImdbField.field).in_(wanted),
-                )
-            )
-        )
 
 
 def bring_into_catalog(session: Session, title_id: int) -> int:

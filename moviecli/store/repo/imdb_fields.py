@@ -1,0 +1,36 @@
+"""Which of a catalog film's fields came from IMDb's world (a later sync may update
+them) and which the user set (never overwritten)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import and_, delete
+from sqlmodel import Session, col
+
+from moviecli.models import MovieImdbField
+
+FIELDS = (
+    "title",
+    "year",
+    "runtime_minutes",
+    "original_title",
+    "genres",
+    "directors",
+    "writers",
+    "cast",
+)
+
+
+def drop_marks(*, session: Session, movie_id: int, fields: Iterable[str]) -> None:
+    """The user set these fields (`edit`): they are the user's now, never the world's."""
+    wanted = [f for f in fields if f in FIELDS]
+    if wanted:
+        session.execute(
+            delete(MovieImdbField).where(
+                and_(
+                    col(MovieImdbField.movie_id) == movie_id,
+                    col(MovieImdbField.field).in_(wanted),
+                )
+            )
+        )
