@@ -87,9 +87,7 @@ def check_text(value: str, *, what: str, multiline: bool = False) -> str:
         raise ValueError(f"{what} contains a control character (U+{code:04X}); remove it")
     hidden = _invisible(value, multiline=multiline)
     if hidden is not None:
-        raise ValueError(
-            f"{what} contains an invisible character (U+{ord(hidden):04X}); remove it"
-        )
+        raise ValueError(f"{what} contains an invisible character (U+{ord(hidden):04X}); remove it")
     return value
 
 
@@ -382,8 +380,8 @@ ZIP_RATIO_FROM = 1 << 20
 # lists; the largest real ones are a few MB) is refused past this size: its records are
 # held until the end of the import.
 PERSONAL_FILE_MAX = 64 << 20
-# JSON nested deeper than this is refused (Trakt and moviecli exports nest 4 deep).
-JSON_DEPTH_MAX = 64
+# One entry of a JSON list read as a stream (a Trakt play, rating, list entry).
+JSON_ENTRY_MAX = 1 << 20
 
 
 def size_text(size: int) -> str:

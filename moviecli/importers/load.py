@@ -13,6 +13,7 @@ from itertools import chain
 from typing import Any, cast
 
 from moviecli.errors import MoviecliError
+from moviecli.importers import validate
 from moviecli.importers.csvfiles import is_blank
 from moviecli.importers.records import (
     GenreRecord,
@@ -36,14 +37,9 @@ from moviecli.importers.records import (
 from moviecli.models import ImportSummary, utcnow
 from moviecli.rules import (
     PERSON_NAME_MAX,
-    RUNTIME_MAX,
-    RUNTIME_MIN,
-    TITLE_MAX,
-    USER_NAME_MAX,
-    YEAR_MAX,
-    YEAR_MIN,
     check_name,
-    check_text,
+    check_user_name,
+    latest_unix_seconds,
     parse_score,
     text_key,
     title_key,
@@ -52,8 +48,6 @@ from moviecli.store.bulk import MergeCounts
 
 FLUSH_ROWS = 50_000
 SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 for n in range(1, 11)}
-# Unix seconds accepted for a rating: 1970 up to the end of 2099.
-TIMESTAMP_MAX = 4_102_444_799
 DUPLICATE_REASON = "duplicate ratings of one movie by one user in this import (kept the latest)"
 OLDER_REASON = "ratings older than the one already in the catalog (kept the catalog's)"
 WATCHED_REASON = "watchlist entries of films the user has watched"
@@ -114,6 +108,10 @@ class Loader:
         self._titles: dict[str, list[int]] | None = None
         self._unmatched: set[Hashable] = set()
         self._person_ids: dict[int, int] = {}
+        self.moments = validate.Moments()
+        # Unix seconds accepted for a MovieLens rating: 1970 up to now (rules.check_moment).
+        self.latest_seconds = latest_unix_seconds()
+        self._tag_texts: dict[str, str] = {}
 
     # ------------------------------------------------------------ setup
 
@@ -183,7 +181,10 @@ class Loader:
         elif isinstance(item, PersonRecord):
             self._person(item)
         elif isinstance(item, GenreRecord):
-            self.genre_id(item.name, item.id)
+            try:
+                self.genre_id(validate.genre_name(item.name), item.id)
+            except ValueError as error:
+                self._reject(Reject(item.line, str(error)))
         elif isinstance(item, UserRecord):
             try:
                 self.user_id(item.name, item.id)
@@ -215,17 +216,19 @@ class Loader:
         user_id = self.users.get(name)
         if user_id is not None:
             return user_id
-        if not name.strip() or len(name) > USER_NAME_MAX:
-            raise ValueError(f"user name must be 1 to {USER_NAME_MAX} characters")
-        user_id = self.bulk.insert("users", {"name": name}, preferred_id)
+        clean = check_user_name(name)  # the rule `--user` follows
+        user_id = self.users.get(clean)
+        if user_id is None:
+            user_id = self.bulk.insert("users", {"name": clean}, preferred_id)
+            self.users[clean] = user_id
+            self.summary.users_added += 1
         self.users[name] = user_id
-        self.summary.users_added += 1
         return user_id
 
     # ------------------------------------------------------------ movies
 
     def _movie(self, record: MovieRecord) -> None:
-        _check_movie(record)
+        validate.movie(record, self.moments)
         movie_id = self._match(record)
         if movie_id is None:
             movie_id = self._add_movie(record)
@@ -371,7 +374,7 @@ class Loader:
         if not "".join(stamps).isdigit():
             raise ValueError("a timestamp that is not digits")
         seconds = list(map(int, stamps))
-        if max(seconds) > TIMESTAMP_MAX:
+        if max(seconds) > self.latest_seconds:
             raise ValueError("timestamp out of range")
         flat[3::4] = seconds
         flat[0::4] = map(users.__getitem__, flat[0::4])
@@ -393,8 +396,10 @@ class Loader:
                 if movie_id is None:
                     raise ValueError(f"movieId {movie!r} is not in movies.csv")
                 value = parse_score(score, what="rating")
-                if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
+                if not stamp.isdigit():
                     raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
+                if int(stamp) > self.latest_seconds:
+                    raise ValueError(f"timestamp {stamp} is in the future")
                 yield users[user], movie_id, value, int(stamp)
             except ValueError as error:
                 self._reject(Reject(line, str(error), "ratings.csv"))
@@ -406,6 +411,7 @@ class Loader:
             self.summary.skip("ratings of movies that were not imported")
             return
         try:
+            validate.rating(record, self.moments)
             user_id = self.user_id(record.user, record.user_id)
         except ValueError as error:
             self._reject(Reject(record.line, str(error)))
@@ -439,6 +445,7 @@ class Loader:
             )
             return
         try:
+            validate.tag(record, self.moments, self._tag_texts)
             user_id = self.user_id(record.user)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), "tags"))
@@ -473,15 +480,14 @@ class Loader:
             return None
 
     def _viewing(self, record: ViewingRecord) -> None:
+        try:
+            validate.viewing(record, self.moments)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), record.file))
+            return
         known = self._known(record.movie_key, record.user, record.line, record.file)
         if known is None:
             return
-        if record.review is not None:
-            try:
-                check_text(record.review, what="review", multiline=True)
-            except ValueError as error:
-                self._reject(Reject(record.line, str(error), record.file))
-                return
         self._viewings.append(
             _Viewing(
                 movie_id=known[0],
@@ -495,6 +501,11 @@ class Loader:
         )
 
     def _watchlist_entry(self, record: WatchlistRecord) -> None:
+        try:
+            validate.watchlist_entry(record, self.moments)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), record.file))
+            return
         known = self._known(record.movie_key, record.user, record.line, record.file)
         if known is not None:
             self._watchlist.append((known[1], known[0], record.added_at, record.note or None))
@@ -502,6 +513,7 @@ class Loader:
     def _list(self, record: ListRecord) -> None:
         self.summary.rows += 1
         try:
+            validate.list_record(record, self.moments)
             user_id = self.user_id(record.user)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), record.file))
@@ -533,6 +545,11 @@ class Loader:
             self.summary.skip("list entries of lists that were not imported")
             return
         self.summary.rows += 1
+        try:
+            validate.list_item(record, self.moments)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), record.file))
+            return
         movie_id = self._movie_ids.get(record.movie_key)
         if movie_id is None:
             if record.movie_key not in self._unmatched:
@@ -676,21 +693,3 @@ class _Viewing:
                 strict=True,
             )
         )
-
-
-def _check_movie(record: MovieRecord) -> None:
-    title = record.title
-    if not title.strip():
-        raise ValueError("title is blank")
-    if len(title) > TITLE_MAX:
-        raise ValueError(f"title is longer than {TITLE_MAX} characters")
-    if "\x00" in title:
-        raise ValueError("title contains a NUL byte")
-    if record.year is not None and not (YEAR_MIN <= record.year <= YEAR_MAX):
-        raise ValueError(f"year must be {YEAR_MIN} to {YEAR_MAX} (got {record.year})")
-    runtime = record.runtime_minutes
-    if runtime is not None and not (RUNTIME_MIN <= runtime <= RUNTIME_MAX):
-        raise ValueError(f"runtime must be {RUNTIME_MIN} to {RUNTIME_MAX} minutes (got {runtime})")
-    for text in (record.original_title, record.director):
-        if text is not None and len(text) > TITLE_MAX:
-            raise ValueError(f"'{text[:40]}...' is longer than {TITLE_MAX} characters")
