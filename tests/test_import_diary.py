@@ -213,7 +213,7 @@ def test_bad_rows_are_rejected_with_line_and_reason(
     assert counts(result, "viewings") == {"added": 1, "unchanged": 0}
     out = result.stdout
     assert "diary.csv, line 3: Name contains a control character (U+001B)" in out
-    assert "diary.csv, line 4: Watched Date must look like 2024-03-31 (got '31/01/2023')" in out
+    assert "diary.csv, line 4: Watched Date must be a date as YYYY-MM-DD (got '31/01/2023')" in out
     assert "diary.csv, line 5: Rating must be 0.5 to 5 in half stars (got '7')" in out
     before = dump_tables(catalog)
     message = refused(cli("import", str(diary), "--user", "bo", "--strict"))

@@ -207,8 +207,9 @@ class Loader:
     def _reject(self, reject: Reject) -> None:
         self.summary.reject(reject)
         if self.strict:
-            where = f"{reject.file}, line {reject.line}" if reject.file else f"line {reject.line}"
-            raise RejectedRowError(f"{where}: {reject.reason} (--strict: nothing was imported)")
+            raise RejectedRowError(
+                f"{reject.where()}: {reject.reason} (--strict: nothing was imported)"
+            )
 
     # ------------------------------------------------------------ users
 
@@ -497,6 +498,7 @@ class Loader:
                 review=record.review or None,
                 created_at=record.created_at or self.now,
                 id=record.id,
+                timed=record.timed,
             )
         )
 
@@ -605,23 +607,40 @@ class Loader:
         existing = bulk.viewings_of(users) if users else []
         held: dict[tuple[int, int, str | None], int] = {}
         dates: dict[tuple[int, int], list[str]] = {}
-        for _id, user_id, movie_id, watched_on in existing:
+        # A timed viewing (a Trakt play) is its moment: (user, film, created_at).
+        moments: dict[tuple[int, int, str], list[str | None]] = {}
+        for _id, user_id, movie_id, watched_on, created_at in existing:
             day = None if watched_on is None else str(watched_on)[:10]
             held[(user_id, movie_id, day)] = held.get((user_id, movie_id, day), 0) + 1
             dates.setdefault((user_id, movie_id), [])
             if day is not None:
                 dates[(user_id, movie_id)].append(day)
+            moment = _moment_text(created_at)
+            moments.setdefault((user_id, movie_id, moment), []).append(day)
+        # First the timed viewings the catalog holds at their very moment, whatever day
+        # this computer's time zone puts them on: unchanged, and their catalog rows are
+        # not matched again by day below.
+        rest: list[_Viewing] = []
+        for viewing in self._viewings:
+            same = moments.get((viewing.user_id, viewing.movie_id, viewing.created_at))
+            if viewing.timed and same:
+                day = same.pop()
+                held[(viewing.user_id, viewing.movie_id, day)] -= 1
+                summary.viewings_unchanged += 1
+            else:
+                rest.append(viewing)
         # A viewing is (user, film, day); the k-th viewing of one film on one day in the
         # file is new when the catalog holds fewer than k of them. Undated ones last:
-        # they only count for films with no viewing at all.
-        ordered = sorted(self._viewings, key=lambda v: (v.watched_on is None, v.watched_on or ""))
+        # from most formats they only count for films with no viewing at all.
+        ordered = sorted(rest, key=lambda v: (v.watched_on is None, v.watched_on or ""))
+        only_unseen = self.source.undated_only_when_unseen
         counted: dict[tuple[int, int, str | None], int] = {}
         new: list[_Viewing] = []
         for viewing in ordered:
             film = (viewing.user_id, viewing.movie_id)
             key = (*film, viewing.watched_on)
             counted[key] = counted.get(key, 0) + 1
-            if viewing.watched_on is None:
+            if viewing.watched_on is None and only_unseen:
                 if film in dates:
                     summary.viewings_unchanged += 1
                     continue
@@ -629,6 +648,8 @@ class Loader:
             elif counted[key] <= held.get(key, 0):
                 summary.viewings_unchanged += 1
                 continue
+            elif viewing.watched_on is None:
+                dates.setdefault(film, [])
             else:
                 earlier = dates.setdefault(film, [])
                 if viewing.rewatch is None:
@@ -653,8 +674,25 @@ class Loader:
         self._watchlist.clear()
 
 
+def _moment_text(stored: object) -> str:
+    """A created_at as the driver gives it (text on SQLite, a datetime on PostgreSQL),
+    as canonical_time() writes it."""
+    if isinstance(stored, datetime):
+        return canonical_time(stored)
+    return str(stored)[:26]
+
+
 class _Viewing:
-    __slots__ = ("created_at", "id", "movie_id", "review", "rewatch", "user_id", "watched_on")
+    __slots__ = (
+        "created_at",
+        "id",
+        "movie_id",
+        "review",
+        "rewatch",
+        "timed",
+        "user_id",
+        "watched_on",
+    )
 
     def __init__(
         self,
@@ -666,7 +704,9 @@ class _Viewing:
         review: str | None,
         created_at: str,
         id: int | None,
+        timed: bool = False,
     ) -> None:
+        self.timed = timed
         self.movie_id = movie_id
         self.user_id = user_id
         self.watched_on = watched_on

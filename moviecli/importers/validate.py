@@ -154,3 +154,22 @@ def list_item(record: ListItemRecord, moments: Moments) -> None:
     if record.position is not None and record.position < 1:
         raise ValueError(f"position must be 1 or more (got {record.position})")
     moments.check(record.added_at, what="added_at")
+
+
+def record(item: object, moments: Moments) -> None:
+    """Any record, by its kind (a JSON export checks its records where it can still say
+    which record of the document is wrong)."""
+    if isinstance(item, MovieRecord):
+        movie(item, moments)
+    elif isinstance(item, RatingRecord):
+        rating(item, moments)
+    elif isinstance(item, TagRecord):
+        tag(item, moments, {})
+    elif isinstance(item, ViewingRecord):
+        viewing(item, moments)
+    elif isinstance(item, WatchlistRecord):
+        watchlist_entry(item, moments)
+    elif isinstance(item, ListRecord):
+        list_record(item, moments)
+    elif isinstance(item, ListItemRecord):
+        list_item(item, moments)
