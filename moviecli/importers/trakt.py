@@ -299,13 +299,13 @@ def _reason(error: Exception) -> str:
 
 def _moment(text: Any, *, what: str) -> datetime:
     if not isinstance(text, str):
-        raise ValueError(f"{what}: a time is missing (got {text!r})")
+        raise ValueError(f"a time is missing (got {text!r})")
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"{what}: not a time: {text!r}") from None
+        raise ValueError(f"not a time: {text!r}") from None
     if moment.tzinfo is None:
-        raise ValueError(f"{what}: a time without its zone: {text!r}")
+        raise ValueError(f"a time without its zone: {text!r}")
     return check_moment(moment, what=what)
 
 
