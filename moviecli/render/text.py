@@ -58,16 +58,18 @@ def number(value: float | int) -> str:
     return repr(float(value))
 
 
-def csv_cell(value: Any) -> str:
+def csv_cell(value: Any, *, guard: bool = True) -> str:
     """One CSV cell: None as empty, lists joined with |, numbers by `number`, text
-    neutralised. Datetimes must be turned into text by the caller."""
+    neutralised (unless `guard` is off: a file for another program's importer, not for
+    a spreadsheet). Datetimes must be turned into text by the caller."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return neutralise("|".join(str(v) for v in value))
+        text = "|".join(str(v) for v in value)
+        return neutralise(text) if guard else text
     if isinstance(value, int | float):
         return number(value)
-    return neutralise(str(value))
+    return neutralise(str(value)) if guard else str(value)
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:
