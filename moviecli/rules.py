@@ -57,19 +57,47 @@ def normalise_text(value: str, *, multiline: bool = False) -> str:
     return value
 
 
+_JOINERS = ("\u200c", "\u200d")
+
+
+def _joiner_allowed(value: str, index: int) -> bool:
+    """A zero-width joiner or non-joiner doing its job: inside an emoji sequence
+    (👨‍👩‍👧) or between two letters of a script that joins them (Persian, the Indic
+    scripts). Next to Latin letters or ASCII it only hides itself: refused."""
+    import unicodedata
+
+    if index == 0 or index == len(value) - 1:
+        return False
+    before, after = value[index - 1], value[index + 1]
+    if before.isascii() or after.isascii():
+        return False
+    kind_before, kind_after = unicodedata.category(before), unicodedata.category(after)
+    if kind_after == "So" and kind_before in ("So", "Sk", "Mn"):
+        return True
+    return (
+        kind_before[0] in "LM"
+        and kind_after[0] == "L"
+        and not unicodedata.name(before, "").startswith("LATIN")
+        and not unicodedata.name(after, "").startswith("LATIN")
+    )
+
+
 def _invisible(value: str, *, multiline: bool) -> str | None:
     """The first invisible or reordering character of `value`, or None."""
     if value.isascii():
         return None
-    found = (_REORDERING if multiline else _INVISIBLE).search(value)
-    if found is not None:
-        return found.group()
-    if not multiline:
-        import unicodedata
+    if multiline:
+        found = _REORDERING.search(value)
+        return None if found is None else found.group()
+    import unicodedata
 
-        for char in value:
-            if unicodedata.category(char) == "Cf":
-                return char
+    for index, char in enumerate(value):
+        if char.isascii():
+            continue
+        if _INVISIBLE.match(char) or unicodedata.category(char) == "Cf":
+            if char in _JOINERS and _joiner_allowed(value, index):
+                continue
+            return char
     return None
 
 
