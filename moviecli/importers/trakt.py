@@ -17,6 +17,7 @@ in their file ("line 3" is the third entry)."""
 from __future__ import annotations
 
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -112,23 +113,25 @@ def find_files(path: Path) -> dict[str, _File]:
             name = item.name
             if name in found:
                 continue
-            info = item.stat()
-            check_file_size(item, info.st_size, limit=PERSONAL_FILE_MAX, what=WHAT)
-            found[name] = _File(
-                str(item), lambda item=item, info=info: open_file(item, info), info.st_size
-            )
+            found[name] = _on_disk(item)
         return found
-    for info in sorted(zip_members(path), key=lambda i: i.filename):
-        parts = PurePosixPath(info.filename.strip("/")).parts
-        if info.is_dir() or not _ours(parts) or parts[-1] in found:
+    for member in sorted(zip_members(path), key=lambda i: i.filename):
+        parts = PurePosixPath(member.filename.strip("/")).parts
+        if member.is_dir() or not _ours(parts) or parts[-1] in found:
             continue
-        check_member(path, info, limit=PERSONAL_FILE_MAX, what=WHAT)
-        found[parts[-1]] = _File(
-            f"{path}:{info.filename}",
-            lambda info=info: open_member(path, info),
-            info.file_size,
-        )
+        check_member(path, member, limit=PERSONAL_FILE_MAX, what=WHAT)
+        found[parts[-1]] = _in_zip(path, member)
     return found
+
+
+def _on_disk(item: Path) -> _File:
+    info = item.stat()
+    check_file_size(item, info.st_size, limit=PERSONAL_FILE_MAX, what=WHAT)
+    return _File(str(item), lambda: open_file(item, info), info.st_size)
+
+
+def _in_zip(path: Path, member: zipfile.ZipInfo) -> _File:
+    return _File(f"{path}:{member.filename}", lambda: open_member(path, member), member.file_size)
 
 
 def open_path(path: Path, user: str) -> ImportSource:
