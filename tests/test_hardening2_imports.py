@@ -296,7 +296,7 @@ def test_json_rows_failing_a_check_are_rejected_not_the_file(
     cli: Invoke, catalog: Target, tmp_path: Path
 ) -> None:
     """Before: a `producer` credit or a 5,000-character note failed the whole import on
-    the database's CHECK."""
+    the database's CHECK, and an id of 2**70 with an OverflowError."""
     export = own_export(
         {
             "users": [{"id": 1, "name": "ana"}],
@@ -310,6 +310,7 @@ def test_json_rows_failing_a_check_are_rejected_not_the_file(
                     "year": 1981,
                     "people": [{"role": "producer", "person_id": 1, "position": 1}],
                 },
+                {**MOVIE, "id": 2**70, "title": "Ronin", "year": 1998},
             ],
             "watchlist": [{"user_id": 1, "movie_id": 1, "added_at": STAMP, "note": "n" * 5000}],
             "lists": [{"id": 1, "user_id": 1, "name": "Mann", "ranked": True, "created_at": STAMP}],
@@ -325,6 +326,7 @@ def test_json_rows_failing_a_check_are_rejected_not_the_file(
     assert any("role must be one of director, writer, cast (got 'producer')" in r for r in reasons)
     assert sum("at most 2000 characters" in r for r in reasons) == 2
     assert any("position must be 1 or more" in r for r in reasons)
+    assert any(f"an id or position must be 0 to {2**63 - 1} (got {2**70})" in r for r in reasons)
     assert query(catalog, "SELECT title FROM movies") == [("Heat",)]
     assert query(catalog, "SELECT name FROM lists") == [("Mann",)]
     assert query(catalog, "SELECT count(*) FROM watchlist") == [(0,)]

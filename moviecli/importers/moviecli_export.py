@@ -204,6 +204,17 @@ def _records(lines: Iterator[Entry], size: int) -> Iterator[Item]:
     yield Progress(size, size)
 
 
+ID_MAX = 2**63 - 1  # the largest id either engine stores
+
+
+def _id(value: Any) -> int:
+    """An id or a position: a whole number either engine can store."""
+    number = int(value)
+    if not 0 <= number <= ID_MAX:
+        raise ValueError(f"an id or position must be 0 to {ID_MAX} (got {number})")
+    return number
+
+
 def _text(value: dict[str, Any], key: str) -> str | None:
     """An optional text field: a string or null, nothing else."""
     found = value.get(key)
@@ -214,17 +225,17 @@ def _text(value: dict[str, Any], key: str) -> str | None:
 
 def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str]) -> Item | None:
     if section == "genres":
-        return GenreRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+        return GenreRecord(name=str(value["name"]), id=_id(value["id"]), line=line)
     if section == "users":
-        users[int(value["id"])] = str(value["name"])
-        return UserRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+        users[_id(value["id"])] = str(value["name"])
+        return UserRecord(name=str(value["name"]), id=_id(value["id"]), line=line)
     if section == "movies":
         year = value.get("year")
         runtime = value.get("runtime_minutes")
         return MovieRecord(
-            key=int(value["id"]),
+            key=_id(value["id"]),
             line=line,
-            id=int(value["id"]),
+            id=_id(value["id"]),
             title=str(value["title"]),
             year=None if year is None else int(year),
             genres=[str(g) for g in value.get("genres") or []],
@@ -236,18 +247,18 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
             credits=None
             if "people" not in value
             else [
-                (str(c["role"]), int(c["person_id"]), int(c["position"])) for c in value["people"]
+                (str(c["role"]), _id(c["person_id"]), _id(c["position"])) for c in value["people"]
             ],
             created_at=stored(value["created_at"]) if value.get("created_at") else None,
             updated_at=stored(value["updated_at"]) if value.get("updated_at") else None,
         )
     if section == "ratings":
-        user_id = int(value["user_id"])
+        user_id = _id(value["user_id"])
         score = float(value["score"])
         if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
             raise ValueError(f"score must be 0.5 to 5 in half stars (got {score})")
         return RatingRecord(
-            movie_key=int(value["movie_id"]),
+            movie_key=_id(value["movie_id"]),
             user=users[user_id],
             user_id=user_id,
             score=score,
@@ -256,12 +267,12 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
             line=line,
         )
     if section == "people":
-        return PersonRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+        return PersonRecord(name=str(value["name"]), id=_id(value["id"]), line=line)
     if section == "viewings":
         watched_on = value.get("watched_on")
-        user_id = int(value["user_id"])
+        user_id = _id(value["user_id"])
         return ViewingRecord(
-            movie_key=int(value["movie_id"]),
+            movie_key=_id(value["movie_id"]),
             user=users[user_id],
             watched_on=None
             if watched_on is None
@@ -269,22 +280,22 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
             rewatch=check_flag(value["rewatch"], what="rewatch"),
             review=_text(value, "review"),
             created_at=stored(value["created_at"]),
-            id=int(value["id"]),
+            id=_id(value["id"]),
             line=line,
         )
     if section == "watchlist":
         return WatchlistRecord(
-            movie_key=int(value["movie_id"]),
-            user=users[int(value["user_id"])],
+            movie_key=_id(value["movie_id"]),
+            user=users[_id(value["user_id"])],
             added_at=stored(value["added_at"]),
             note=_text(value, "note"),
             line=line,
         )
     if section == "lists":
         return ListRecord(
-            key=int(value["id"]),
-            id=int(value["id"]),
-            user=users[int(value["user_id"])],
+            key=_id(value["id"]),
+            id=_id(value["id"]),
+            user=users[_id(value["user_id"])],
             name=str(value["name"]),
             description=_text(value, "description"),
             ranked=check_flag(value["ranked"], what="ranked"),
@@ -293,17 +304,17 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
         )
     if section == "list_items":
         return ListItemRecord(
-            list_key=int(value["list_id"]),
-            movie_key=int(value["movie_id"]),
-            position=int(value["position"]),
+            list_key=_id(value["list_id"]),
+            movie_key=_id(value["movie_id"]),
+            position=_id(value["position"]),
             note=_text(value, "note"),
             added_at=stored(value["added_at"]),
             line=line,
         )
     if section == "tags":
         return TagRecord(
-            movie_key=int(value["movie_id"]),
-            user=users[int(value["user_id"])],
+            movie_key=_id(value["movie_id"]),
+            user=users[_id(value["user_id"])],
             tag=str(value["tag"]),
             tagged_at=stored(value["tagged_at"]),
             line=line,
@@ -325,7 +336,7 @@ def _csv_items(source: CsvInput) -> Iterator[Item]:
         line = row.line
         try:
             cells = {name: unneutralise(row.cells[row.index[name]]) for name in CSV_FIELDS}
-            movie_id = int(cells["movie_id"])
+            movie_id = _id(cells["movie_id"])
             title = cells["title"].strip()
             year = int(cells["year"]) if cells["year"].strip() else None
             score = float(cells["score"])
