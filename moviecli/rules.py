@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 TITLE_MAX = 300
 YEAR_MIN, YEAR_MAX = 1888, 2100
@@ -28,22 +29,104 @@ GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 # Reviews may hold tabs and line breaks; nothing else from the control ranges.
 _CONTROL_IN_LONG_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Characters that show nothing or reorder what follows them: zero-width spaces and
+# joiners, direction marks, embeddings, overrides and isolates, the word joiner and
+# invisible operators, a byte order mark, the soft hyphen, the Mongolian vowel
+# separator and the other format characters (Unicode category Cf, checked below).
+# "Heat\u200b" would otherwise be a second "Heat (1995)" that looks like the first.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufeff\uffa0\ufff9-\ufffb]"
+)
+# In multi-line text (reviews, notes) only what reorders the text around it is refused:
+# direction marks have their use in right-to-left writing.
+_REORDERING = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def normalise_text(value: str, *, multiline: bool = False) -> str:
+    """Text as moviecli keeps it: Unicode NFC (a composed "é" and "e" + U+0301 are one
+    text), and in multi-line text CRLF and CR as LF. Every input goes through this
+    (via check_text), typed or imported, and so does every key built for matching."""
+    if multiline and "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if not value.isascii():
+        import unicodedata
+
+        value = unicodedata.normalize("NFC", value)
+    return value
+
+
+_JOINERS = ("\u200c", "\u200d")
+
+
+def _joiner_allowed(value: str, index: int) -> bool:
+    """A zero-width joiner or non-joiner doing its job: inside an emoji sequence
+    (👨‍👩‍👧) or between two letters of a script that joins them (Persian, the Indic
+    scripts). Next to Latin letters or ASCII it only hides itself: refused."""
+    import unicodedata
+
+    if index == 0 or index == len(value) - 1:
+        return False
+    before, after = value[index - 1], value[index + 1]
+    if before.isascii() or after.isascii():
+        return False
+    kind_before, kind_after = unicodedata.category(before), unicodedata.category(after)
+    if kind_after == "So" and kind_before in ("So", "Sk", "Mn"):
+        return True
+    return (
+        kind_before[0] in "LM"
+        and kind_after[0] == "L"
+        and not unicodedata.name(before, "").startswith("LATIN")
+        and not unicodedata.name(after, "").startswith("LATIN")
+    )
+
+
+def _invisible(value: str, *, multiline: bool) -> str | None:
+    """The first invisible or reordering character of `value`, or None."""
+    if value.isascii():
+        return None
+    if multiline:
+        found = _REORDERING.search(value)
+        return None if found is None else found.group()
+    import unicodedata
+
+    for index, char in enumerate(value):
+        if char.isascii():
+            continue
+        if _INVISIBLE.match(char) or unicodedata.category(char) == "Cf":
+            if char in _JOINERS and _joiner_allowed(value, index):
+                continue
+            return char
+    return None
 
 
 def check_text(value: str, *, what: str, multiline: bool = False) -> str:
-    """Refuse control characters (ESC, BEL, CSI, ...) in user text; tab and newline
-    (and CR) are allowed where `multiline` (reviews, notes)."""
+    """User text as kept: normalised (normalise_text), with no control character (ESC,
+    BEL, CSI, ...; tab and newline are allowed where `multiline`: reviews, notes) and
+    no invisible character (zero-width, direction controls, ...: none in one-line text,
+    no embedding, override or isolate in multi-line text). Returns the normalised text:
+    callers keep what it returns."""
+    value = normalise_text(value, multiline=multiline)
     pattern = _CONTROL_IN_LONG_TEXT if multiline else _CONTROL
     found = pattern.search(value)
     if found is not None:
         code = ord(found.group())
         raise ValueError(f"{what} contains a control character (U+{code:04X}); remove it")
+    hidden = _invisible(value, multiline=multiline)
+    if hidden is not None:
+        raise ValueError(f"{what} contains an invisible character (U+{ord(hidden):04X}); remove it")
     return value
 
 
 def title_key(title: str) -> str:
-    """The case-insensitive form of a title used for matching (full Unicode case folding)."""
-    return " ".join(title.split()).casefold()
+    """The case-insensitive form of a title used for matching (full Unicode case folding,
+    NFC: a decomposed "Amélie" finds the composed one)."""
+    key = " ".join(title.split()).casefold()
+    if key.isascii():
+        return key
+    import unicodedata
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", key).casefold())
 
 
 # Leading articles left out when suggesting titles: "matrix" finds "The Matrix".
@@ -114,19 +197,20 @@ def check_name(value: str, *, what: str, limit: int) -> str:
     value = " ".join(value.split()) if value.strip() else ""
     if not value:
         raise ValueError(f"{what} must not be blank")
+    value = check_text(value, what=what)
     if len(value) > limit:
         raise ValueError(f"{what} must be at most {limit} characters (got {len(value)})")
-    return check_text(value, what=what)
+    return value
 
 
 def check_note(value: str | None, *, what: str = "note") -> str | None:
     """A note, description or review: may hold newlines and tabs; blank means none."""
     if value is None or not value.strip():
         return None
-    value = value.strip()
+    value = check_text(value.strip(), what=what, multiline=True)
     if len(value) > NOTE_MAX:
         raise ValueError(f"{what} must be at most {NOTE_MAX} characters (got {len(value)})")
-    return check_text(value, what=what, multiline=True)
+    return value
 
 
 def split_names(text: str) -> list[str]:
@@ -145,18 +229,20 @@ def check_title(value: str, *, what: str = "title") -> str:
     value = value.strip()
     if not value:
         raise ValueError(f"{what} must not be blank")
+    value = check_text(value, what=what)
     if len(value) > TITLE_MAX:
         raise ValueError(f"{what} must be at most {TITLE_MAX} characters (got {len(value)})")
-    return check_text(value, what=what)
+    return value
 
 
 def check_user_name(name: str) -> str:
     name = name.strip()
     if not name:
         raise ValueError("user name must not be blank")
+    name = check_text(name, what="user name")
     if len(name) > USER_NAME_MAX:
         raise ValueError(f"user name must be at most {USER_NAME_MAX} characters")
-    return check_text(name, what="user name")
+    return name
 
 
 def is_half_star(value: float) -> bool:
@@ -184,7 +270,7 @@ def parse_score(text: str, *, what: str = "score") -> float:
 
 def genre_name(raw: str) -> str:
     """Title Case a genre: 'sci-fi' -> 'Sci-Fi', 'film-noir' -> 'Film-Noir', 'imax' -> 'IMAX'."""
-    words = " ".join(raw.split()).split(" ")
+    words = normalise_text(" ".join(raw.split())).split(" ")
 
     def word_case(word: str) -> str:
         parts = word.split("-")
@@ -204,6 +290,136 @@ def genre_names(raws: Iterable[str]) -> list[str]:
             seen.add(name.casefold())
             names.append(name)
     return names
+
+
+# ---------------------------------------------------------------- dates and times
+# One rule for a day typed (`watch --on`) and a day imported (Letterboxd, Trakt,
+# Netflix, IMDb, moviecli's own export): from YEAR_MIN, never after today.
+
+# A moment (a rating's or a tag's time) may run this far ahead of this computer's
+# clock: the file may come from a time zone ahead of ours.
+MOMENT_SLACK_SECONDS = 86_400
+
+
+def check_day(day: date, *, what: str) -> date:
+    """A calendar day of a viewing or an entry: not before films, not in the future."""
+    if day.year < YEAR_MIN:
+        raise ValueError(f"{what} must be in {YEAR_MIN} or later (got {day.isoformat()})")
+    if day > date.today():
+        raise ValueError(f"{what} {day.isoformat()} is in the future")
+    return day
+
+
+def parse_day(text: str, *, what: str) -> date:
+    """A day written YYYY-MM-DD, checked by check_day."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{what} must be a date as YYYY-MM-DD (got {text.strip()!r})") from None
+    return check_day(day, what=what)
+
+
+def latest_unix_seconds() -> int:
+    """The latest moment an imported time may have (Unix seconds): now, plus a day."""
+    import time
+
+    return int(time.time()) + MOMENT_SLACK_SECONDS
+
+
+def check_moment(moment: datetime, *, what: str) -> datetime:
+    """A moment (timezone-aware, or naive UTC): from YEAR_MIN, at most a day ahead of now."""
+    utc = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    if utc.year < YEAR_MIN:
+        raise ValueError(f"{what} must be in {YEAR_MIN} or later (got {utc.date().isoformat()})")
+    if (utc - datetime(1970, 1, 1)).total_seconds() > latest_unix_seconds():
+        raise ValueError(f"{what} {utc.date().isoformat()} is in the future")
+    return moment
+
+
+def parse_yes_no(text: str, *, what: str) -> bool:
+    """A yes/no cell (Letterboxd's Rewatch: Yes or blank; true/false as moviecli and
+    Letterboxd's importer write it)."""
+    value = text.strip().casefold()
+    if value in ("yes", "true"):
+        return True
+    if value in ("", "no", "false"):
+        return False
+    raise ValueError(f"{what} must be Yes or No (got {text.strip()!r})")
+
+
+def check_flag(value: object, *, what: str) -> bool:
+    """A JSON true/false: nothing else ("yes", 1) is taken for one."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{what} must be true or false (got {value!r})")
+    return value
+
+
+# The strptime directives a date format may use (a day, a month, a year; no time).
+DATE_DIRECTIVES = {
+    "d": "day",
+    "j": "day",
+    "m": "month",
+    "b": "month",
+    "B": "month",
+    "y": "year",
+    "Y": "year",
+    "a": "weekday",
+    "A": "weekday",
+    "%": "literal",
+}
+
+
+def check_date_format(text: str, *, what: str = "--date-format") -> str:
+    """A date format such as %m/%d/%y: known directives only, naming a day, a month
+    (or %j, a day of the year) and a year."""
+    parts: set[str] = set()
+    index = 0
+    while index < len(text):
+        if text[index] == "%":
+            directive = text[index + 1 : index + 2]
+            if directive not in DATE_DIRECTIVES:
+                shown = f"%{directive}" if directive else "a lone %"
+                raise ValueError(
+                    f"{what} {text!r}: {shown} is not a date directive; use "
+                    "%d (day), %m, %b or %B (month), %y or %Y (year)"
+                )
+            parts.add(DATE_DIRECTIVES[directive])
+            if directive == "j":
+                parts.add("month")
+            index += 2
+        else:
+            index += 1
+    missing = [p for p in ("day", "month", "year") if p not in parts]
+    if missing:
+        raise ValueError(
+            f"{what} {text!r} names no {' and no '.join(missing)}; for example %m/%d/%y"
+        )
+    return text
+
+
+# ---------------------------------------------------------------- files read by imports
+
+# A zip member that unpacks to more than ZIP_RATIO_MAX times its packed size is refused
+# (CSV and JSON text pack 3 to 20 times; a "zip bomb" of repeated rows 1,000 times),
+# when it unpacks to more than ZIP_RATIO_FROM bytes (small files may pack well).
+ZIP_RATIO_MAX = 100
+ZIP_RATIO_FROM = 1 << 20
+# A personal export's file (Letterboxd, Trakt, Netflix: one person's diary, ratings and
+# lists; the largest real ones are a few MB) is refused past this size: its records are
+# held until the end of the import.
+PERSONAL_FILE_MAX = 64 << 20
+# One entry of a JSON list read as a stream (a Trakt play, rating, list entry).
+JSON_ENTRY_MAX = 1 << 20
+
+
+def size_text(size: int) -> str:
+    """1536 -> '1.5 KB', 67108864 -> '64 MB' (binary multiples, as file managers show)."""
+    value = float(size)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.3g} {unit}"
+        value /= 1024
+    return f"{size} bytes"
 
 
 # CHECK constraints, built from the limits above (migrations spell theirs out).

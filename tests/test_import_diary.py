@@ -213,7 +213,7 @@ def test_bad_rows_are_rejected_with_line_and_reason(
     assert counts(result, "viewings") == {"added": 1, "unchanged": 0}
     out = result.stdout
     assert "diary.csv, line 3: Name contains a control character (U+001B)" in out
-    assert "diary.csv, line 4: Watched Date must look like 2024-03-31 (got '31/01/2023')" in out
+    assert "diary.csv, line 4: Watched Date must be a date as YYYY-MM-DD (got '31/01/2023')" in out
     assert "diary.csv, line 5: Rating must be 0.5 to 5 in half stars (got '7')" in out
     before = dump_tables(catalog)
     message = refused(cli("import", str(diary), "--user", "bo", "--strict"))
@@ -283,8 +283,9 @@ def test_letterboxd_export_carries_every_viewing(
         ["Tampopo", "1985", "", "2023-02-28", "", "false", "", ""],
         ["Tampopo", "1985", "", "2023-02-28", "8", "true", "", ""],
         ["Paterson", "2016", "", "2023-03-05", "", "false", "", ""],
-        # rated, never logged; a review that looks like a formula is neutralised
-        ["Rififi", "1955", "", "", "7", "false", "", "'=tense"],
+        # rated, never logged; the file is for Letterboxd, not a spreadsheet: a
+        # review that looks like a formula is written as it is (issue 17, point 6)
+        ["Rififi", "1955", "", "", "7", "false", "", "=tense"],
     ]  # fmt: skip
     viewings_held = query(catalog, "SELECT count(*) FROM viewings")[0][0]
     assert sum(1 for row in rows[1:] if row[0] != "Rififi") == viewings_held

@@ -136,7 +136,7 @@ def test_bad_rows(cli: Invoke, catalog: Path, tmp_path: Path) -> None:
     assert "rejected 3 rows" in out
     assert "ratings.csv, line 8: Rating must be 0.5 to 5 in half stars (got '6')" in out
     assert "ratings.csv, line 9: expected 5 fields, found 2" in out
-    assert "ratings.csv, line 10: Date must look like 2024-03-31 (got 'someday')" in out
+    assert "ratings.csv, line 10: Date must be a date as YYYY-MM-DD (got 'someday')" in out
 
 
 def test_a_zip_without_letterboxd_files_is_refused(

@@ -86,20 +86,14 @@ def _review(text: str | None) -> str | None:
 
 
 def parse_date(text: str, *, option: str = "--on") -> date:
-    """A calendar date as YYYY-MM-DD, not in the future and not before films."""
-    from moviecli.rules import YEAR_MIN
+    """A calendar date as YYYY-MM-DD, not in the future and not before films: the
+    rule every importer uses too (rules.parse_day)."""
+    from moviecli.rules import parse_day
 
     try:
-        value = date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidValueError(f"{option} must be a date as YYYY-MM-DD (got '{text}')") from None
-    if value > date.today():
-        raise InvalidValueError(f"{option} {value.isoformat()} is in the future")
-    if value.year < YEAR_MIN:
-        raise InvalidValueError(
-            f"{option} must be in {YEAR_MIN} or later (got {value.isoformat()})"
-        )
-    return value
+        return parse_day(text, what=option)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
 
 
 def _month(text: str) -> tuple[date, date]:

@@ -23,6 +23,12 @@ class ImportFrom(StrEnum):
     moviecli = "moviecli"
 
 
+class ImportAs(StrEnum):
+    watched = "watched"
+    watchlist = "watchlist"
+    likes = "likes"
+
+
 class ExportFormat(StrEnum):
     json = "json"
     csv = "csv"
@@ -66,6 +72,16 @@ def import_(
             show_default=False,
         ),
     ] = None,
+    as_: Annotated[
+        ImportAs | None,
+        typer.Option(
+            "--as",
+            help="What a Letterboxd CSV not named watched.csv or watchlist.csv is (they "
+            "share one header): films seen, films to see, or liked films.",
+            case_sensitive=False,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import movies, ratings and diaries from MovieLens, Letterboxd, IMDb, Trakt, Netflix
     or a moviecli export."""
@@ -79,6 +95,7 @@ def import_(
             fmt=from_.value if from_ else None,
             user=user_name(user),
             date_format=date_format,
+            as_=as_.value if as_ else None,
         )
         with (
             render.import_progress() as progress,

@@ -37,7 +37,7 @@ def write_letterboxd(session: Session, out: IO[str], *, user: str) -> int:
     latest = {row[0]: index for index, row in enumerate(viewings)}
     from moviecli.render import CsvOut
 
-    writer = CsvOut(out, LETTERBOXD_FIELDS)
+    writer = CsvOut(out, LETTERBOXD_FIELDS, guard=False)  # for Letterboxd, not a spreadsheet
     count = 0
     rated = stream(session=session, name="letterboxd_rated", user_id=owner)
     for index, row in enumerate(chain(viewings, rated)):

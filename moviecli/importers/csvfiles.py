@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import functools
 import io
 import itertools
 import sys
@@ -17,6 +16,13 @@ from pathlib import Path
 from typing import IO
 
 from moviecli.errors import ImportFormatError
+from moviecli.importers.guard import (
+    check_file_size,
+    check_member,
+    open_file,
+    open_member,
+    zip_members,
+)
 from moviecli.importers.records import Progress, Reject
 
 # Titles, reviews and tag lists can be long; the default limit (128 KiB) is the only cap.
@@ -35,8 +41,25 @@ class CsvInput:
     encoding: str = "utf-8-sig"
 
     @classmethod
-    def from_path(cls, path: Path) -> CsvInput:
-        return cls(name=str(path), open_binary=lambda: path.open("rb"), size=path.stat().st_size)
+    def from_path(cls, path: Path, *, limit: int | None = None, what: str = "") -> CsvInput:
+        """A file on disk, read as it is now (guard.open_file: a change while it is
+        read fails the import); `limit`: the most bytes such a file may have."""
+        info = path.stat()
+        check_file_size(path, info.st_size, limit=limit, what=what)
+        return cls(name=str(path), open_binary=lambda: open_file(path, info), size=info.st_size)
+
+    @classmethod
+    def from_member(
+        cls, path: Path, info: zipfile.ZipInfo, *, limit: int | None = None, what: str = ""
+    ) -> CsvInput:
+        """A member of a zip file, streamed (guard.open_member), refused first when it is
+        encrypted, a zip bomb or past `limit`."""
+        check_member(path, info, limit=limit, what=what)
+        return cls(
+            name=f"{path}:{info.filename}",
+            open_binary=lambda: open_member(path, info),
+            size=info.file_size,
+        )
 
     def head(self) -> bytes:
         with self.open_binary() as f:
@@ -95,15 +118,8 @@ def zip_inputs(
     """The CSV files called `names` in a .zip, at its top or in a folder inside it (the
     MovieLens zips hold one folder), read as streams (ratings.csv can be 700 MB).
     Members in the folders `leave_out` are not read."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as error:
-        raise ImportFormatError(
-            f"{path} is not a readable .zip file ({error}); download or copy it again"
-        ) from None
     found: dict[str, CsvInput] = {}
-    for info in members:
+    for info in zip_members(path):
         parts = info.filename.strip("/").split("/")
         if info.is_dir() or len(parts) > 2 or parts[-1] not in names:
             continue
@@ -114,18 +130,8 @@ def zip_inputs(
                 f"{path} holds {parts[-1]} twice ({found[parts[-1]].name} and "
                 f"{info.filename}); unzip it and import one folder"
             )
-        found[parts[-1]] = CsvInput(
-            name=f"{path}:{info.filename}",
-            open_binary=functools.partial(_zip_member, path, info.filename),
-            size=info.file_size,
-        )
+        found[parts[-1]] = CsvInput.from_member(path, info)
     return found
-
-
-def _zip_member(path: Path, member: str) -> IO[bytes]:
-    # The member stays readable after the archive is closed; the file closes with it.
-    with zipfile.ZipFile(path) as archive:
-        return archive.open(member)
 
 
 class CsvReader:

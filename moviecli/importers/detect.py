@@ -153,11 +153,28 @@ def detect(path: Path) -> str:
 
 
 def open_source(
-    path: Path, *, fmt: str | None, user: str, date_format: str | None = None
+    path: Path,
+    *,
+    fmt: str | None,
+    user: str,
+    date_format: str | None = None,
+    as_: str | None = None,
 ) -> ImportSource:
-    """Detect (unless told) and open an import. `date_format`: Netflix's dates."""
+    """Detect (unless told) and open an import. `date_format`: Netflix's dates; `as_`:
+    which of Letterboxd's files sharing one header a lone CSV is. Each option is
+    refused for a format it does not apply to."""
     check_readable(path)
     fmt = fmt or detect(path)
+    if date_format is not None and fmt != "netflix":
+        raise ImportFormatError(
+            f"--date-format is for Netflix viewing histories; {path} is a {fmt} import "
+            "(its dates are read as the format writes them): leave out --date-format"
+        )
+    if as_ is not None and fmt != "letterboxd":
+        raise ImportFormatError(
+            f"--as is for Letterboxd's watched.csv and watchlist.csv; {path} is a {fmt} "
+            "import: leave out --as"
+        )
     if fmt == "movielens":
         if path.is_dir():
             folder = _movielens_folder(path)
@@ -172,7 +189,7 @@ def open_source(
             f"{path}: a MovieLens import takes the folder (or the .zip), not one file"
         )
     if fmt == "letterboxd":
-        return letterboxd.open_path(path, user)
+        return letterboxd.open_path(path, user, as_)
     if fmt == "trakt":
         return trakt.open_path(path, user)
     if path.is_dir():

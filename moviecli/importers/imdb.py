@@ -41,6 +41,7 @@ from moviecli.rules import (
     TITLE_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    check_moment,
     check_name,
     check_note,
     check_text,
@@ -63,7 +64,9 @@ OPTIONAL = {
     "genres": ["Genres"],
     "directors": ["Directors"],
 }
-MOVIE_TYPES = {"movie", "tvmovie"}
+# Title types, lowercased without spaces: today's (movie, tvMovie) and the older
+# exports' ("Feature Film", "TV Movie", "Documentary").
+MOVIE_TYPES = {"movie", "tvmovie", "featurefilm", "documentary"}
 _CONST = re.compile(r"^tt\d{7,10}$")
 
 
@@ -77,9 +80,25 @@ def looks_like(header: list[str]) -> bool:
 
 
 def looks_like_list(header: list[str]) -> bool:
-    """A watchlist or list export (newer ones add Your Rating: this is checked first)."""
+    """A watchlist or list export (newer ones add Your Rating: this is checked first).
+    Older ratings exports share this layout (position,const,created,...,You rated)."""
     names = {cell.strip().casefold() for cell in header}
     return {"position", "const", "created"} <= names
+
+
+def _old_ratings(source: CsvInput, header: list[str]) -> bool:
+    """An older export in the list layout with a "You rated" column: a ratings export
+    when any row has a rating (an old watchlist or list leaves the column empty)."""
+    names = [cell.strip().casefold() for cell in header]
+    if "you rated" not in names:
+        return False
+    column = names.index("you rated")
+    with source.reader() as reader:
+        reader.read_header()
+        for _line, row in reader.rows():
+            if column < len(row) and row[column].strip():
+                return True
+    return False
 
 
 def open_path(path: Path, user: str) -> ImportSource:
@@ -89,7 +108,7 @@ def open_path(path: Path, user: str) -> ImportSource:
     source.choose_encoding(("cp1252",))
     with source.reader() as reader:
         header = reader.read_header()
-    if not looks_like_list(header):
+    if not looks_like_list(header) or _old_ratings(source, header):
         return open_file(path, user)
     if "watchlist" in path.stem.casefold():
         return ImportSource(
@@ -260,7 +279,8 @@ def _date(text: str, what: str = "Date Rated") -> str:
         raise ValueError("the date rated is blank" if what == "Date Rated" else f"{what} is blank")
     for pattern in DATE_FORMATS:
         try:
-            return canonical_time(datetime.strptime(text, pattern))
+            moment = datetime.strptime(text, pattern)
         except ValueError:
             continue
+        return canonical_time(check_moment(moment, what=what))
     raise ValueError(f"{what} must look like 2024-03-31 (got {text!r})")

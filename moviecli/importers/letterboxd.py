@@ -27,15 +27,13 @@ date: the loader keeps such a mark only for a film with no viewing at all."""
 
 from __future__ import annotations
 
-import functools
-import io
 import zipfile
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path, PurePosixPath
 
 from moviecli.errors import ImportFormatError
 from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows, column_index
+from moviecli.importers.guard import zip_members
 from moviecli.importers.records import (
     ImportSource,
     Item,
@@ -51,6 +49,7 @@ from moviecli.importers.records import (
 )
 from moviecli.rules import (
     LIST_NAME_MAX,
+    PERSONAL_FILE_MAX,
     TAG_MAX,
     YEAR_MAX,
     YEAR_MIN,
@@ -58,7 +57,9 @@ from moviecli.rules import (
     check_note,
     check_text,
     check_title,
+    parse_day,
     parse_score,
+    parse_yes_no,
     title_key,
 )
 
@@ -113,23 +114,20 @@ def _kind_in_export(parts: tuple[str, ...]) -> str | None:
     return None
 
 
+# Letterboxd's and the single files' kinds that `--as` may name.
+AS_KINDS = {"watched": "watched.csv", "watchlist": "watchlist.csv", "likes": LIKES}
+WHAT = "Letterboxd export"
+
+
 def _zip_inputs(path: Path) -> dict[str, CsvInput]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise ImportFormatError(f"{path} is not a readable .zip file") from None
+    """The export's members, each streamed when read (none is read here); an encrypted,
+    over-large or bomb-like member is refused before a byte is read."""
     found: dict[str, CsvInput] = {}
-    with archive:
-        for info in archive.infolist():
-            kind = _kind_in_export(tuple(PurePosixPath(info.filename.strip("/")).parts))
-            if info.is_dir() or kind is None:
-                continue
-            data = archive.read(info)
-            found[kind] = CsvInput(
-                name=f"{path}:{info.filename}",
-                open_binary=functools.partial(io.BytesIO, data),
-                size=len(data),
-            )
+    for info in zip_members(path):
+        kind = _kind_in_export(tuple(PurePosixPath(info.filename.strip("/")).parts))
+        if info.is_dir() or kind is None:
+            continue
+        found[kind] = CsvInput.from_member(path, info, limit=PERSONAL_FILE_MAX, what=WHAT)
     return found
 
 
@@ -137,15 +135,53 @@ def _folder_inputs(path: Path) -> dict[str, CsvInput]:
     found: dict[str, CsvInput] = {}
     for name in (*FILES, LIKES):
         if (path / name).is_file():
-            found[name] = CsvInput.from_path(path / name)
+            found[name] = CsvInput.from_path(path / name, limit=PERSONAL_FILE_MAX, what=WHAT)
     if (path / "lists").is_dir():
         for item in sorted((path / "lists").glob("*.csv")):
             if item.is_file():
-                found[f"lists/{item.name}"] = CsvInput.from_path(item)
+                found[f"lists/{item.name}"] = CsvInput.from_path(
+                    item, limit=PERSONAL_FILE_MAX, what=WHAT
+                )
     return found
 
 
-def open_path(path: Path, user: str) -> ImportSource:
+def _single_kind(path: Path, kind: str, as_: str | None) -> str:
+    """Which file a lone CSV is. watched.csv, watchlist.csv and likes/films.csv share one
+    header: only their exact names tell them apart, so any other name ("watchlist
+    (1).csv", a browser's second download) needs --as; unseen films are never logged
+    as seen on a guess."""
+    if kind == "lists/":
+        if as_ is not None:
+            raise ImportFormatError(f"{path} is a Letterboxd list export; leave out --as")
+        return f"lists/{path.name}"
+    if kind != "watched.csv":
+        if as_ is not None:
+            raise ImportFormatError(
+                f"{path} is Letterboxd's {kind} (its header says so); leave out --as"
+            )
+        return kind
+    if as_ is not None:
+        return AS_KINDS[as_]
+    name = path.name.casefold()
+    if name in ("watched.csv", "watchlist.csv"):
+        return name
+    if name == "films.csv" and path.parent.name.casefold() == "likes":
+        return LIKES
+    raise ImportFormatError(
+        f"{path} has the header of Letterboxd's watched.csv, watchlist.csv and "
+        "likes/films.csv, and its name is none of them; say which it is with "
+        "--as watched, --as watchlist or --as likes"
+    )
+
+
+def open_path(path: Path, user: str, as_: str | None = None) -> ImportSource:
+    if as_ is not None and as_ not in AS_KINDS:
+        raise ImportFormatError(f"--as must be one of {', '.join(AS_KINDS)} (got {as_!r})")
+    if (path.is_dir() or zipfile.is_zipfile(path)) and as_ is not None:
+        raise ImportFormatError(
+            "--as names what a single Letterboxd CSV file is; a folder or .zip says "
+            "it by its files' names: leave out --as"
+        )
     if path.is_dir():
         inputs = _folder_inputs(path)
         where = f"Letterboxd export folder {path}"
@@ -153,28 +189,28 @@ def open_path(path: Path, user: str) -> ImportSource:
         inputs = _zip_inputs(path)
         where = f"Letterboxd export {path}"
     else:
-        single = CsvInput.from_path(path)
+        single = CsvInput.from_path(path, limit=PERSONAL_FILE_MAX, what=WHAT)
         single.check_not_empty_or_binary()
         single.choose_encoding(("cp1252",))
         with single.reader() as reader:
             kind = kind_of(reader.read_header())
         if kind is None:
             raise ImportFormatError(f"{path} is not a Letterboxd export file")
-        if kind == "lists/":
-            kind = f"lists/{path.name}"
-        elif kind == "watched.csv" and path.name.casefold() == "watchlist.csv":
-            kind = "watchlist.csv"
-        elif kind == "watched.csv" and path.parent.name == "likes":
-            kind = LIKES
+        kind = _single_kind(path, kind, as_)
         inputs = {kind: single}
         where = f"Letterboxd {kind} {path}"
     if not inputs:
         raise ImportFormatError(
             f"{path} holds none of the Letterboxd files ({', '.join(FILES)}, {LIKES}, lists/)"
         )
+    zipped = not path.is_dir() and zipfile.is_zipfile(path)
     for source in inputs.values():
         source.check_not_empty_or_binary()
-        source.choose_encoding(("cp1252",))
+        if not zipped:
+            # Letterboxd writes its zips in UTF-8: a member is not unpacked a second
+            # time to look for another encoding (a CSV saved again on Windows may be
+            # cp1252, and is looked at whole first).
+            source.choose_encoding(("cp1252",))
     total = sum(source.size for source in inputs.values())
     return ImportSource(
         format="letterboxd",
@@ -416,7 +452,7 @@ def _list_rows(
                 if "description" in index and index["description"] < len(cells)
                 else None
             )
-            created = date.fromisoformat(cells[index["date"]].strip()).isoformat()
+            created = parse_day(cells[index["date"]], what="Date").isoformat()
         except (ValueError, IndexError) as error:
             raise ImportFormatError(f"{source.name}, line {line}: {error}") from None
         yield ListRecord(
@@ -481,10 +517,8 @@ def _title_and_year(name: str, year_text: str) -> tuple[str, int | None]:
 
 
 def _day(text: str, column: str) -> str:
-    try:
-        return date.fromisoformat(text.strip()).isoformat()
-    except ValueError:
-        raise ValueError(f"{column} must look like 2024-03-31 (got {text.strip()!r})") from None
+    """A day of the export (Date, Watched Date): the rule typed dates follow too."""
+    return parse_day(text, what=column).isoformat()
 
 
 def _parse(row: list[str], index: dict[str, int], line: int, kind: str) -> _Row:
@@ -496,16 +530,18 @@ def _parse(row: list[str], index: dict[str, int], line: int, kind: str) -> _Row:
     rating: float | None = None
     if "rating" in index and (text := row[index["rating"]].strip()):
         rating = parse_score(text, what="Rating")
-    rewatch = "rewatch" in index and row[index["rewatch"]].strip().casefold() == "yes"
+    rewatch = "rewatch" in index and parse_yes_no(row[index["rewatch"]], what="Rewatch")
     review = row[index["review"]].strip() if "review" in index else ""
     if review:
-        check_text(review, what="Review", multiline=True)
+        review = check_text(review, what="Review", multiline=True)
     tags: list[str] = []
     if "tags" in index:
         for raw in row[index["tags"]].split(","):
-            tag = " ".join(raw.split())
-            if tag and len(tag) <= TAG_MAX and tag not in tags:
-                tags.append(check_text(tag, what="tag"))
+            if not raw.strip():
+                continue
+            tag = check_text(" ".join(raw.split()), what="tag")
+            if len(tag) <= TAG_MAX and tag not in tags:
+                tags.append(tag)
     film_id = ""
     if kind in ("watched.csv", "ratings.csv"):
         uri = row[index["uri"]].strip().rstrip("/")

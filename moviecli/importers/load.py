@@ -13,6 +13,7 @@ from itertools import chain
 from typing import Any, cast
 
 from moviecli.errors import MoviecliError
+from moviecli.importers import validate
 from moviecli.importers.csvfiles import is_blank
 from moviecli.importers.records import (
     GenreRecord,
@@ -37,14 +38,9 @@ from moviecli.importers.records import (
 from moviecli.models import ImportSummary, utcnow
 from moviecli.rules import (
     PERSON_NAME_MAX,
-    RUNTIME_MAX,
-    RUNTIME_MIN,
-    TITLE_MAX,
-    YEAR_MAX,
-    YEAR_MIN,
     check_name,
-    check_text,
     check_user_name,
+    latest_unix_seconds,
     parse_score,
     text_key,
     title_key,
@@ -53,8 +49,6 @@ from moviecli.store.bulk import CopyRefused, MergeCounts
 
 FLUSH_ROWS = 50_000
 SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 for n in range(1, 11)}
-# Unix seconds accepted for a rating: 1970 up to the end of 2099.
-TIMESTAMP_MAX = 4_102_444_799
 DUPLICATE_REASON = "duplicate ratings of one movie by one user in this import (kept the latest)"
 OLDER_REASON = "ratings older than the one already in the catalog (kept the catalog's)"
 WATCHED_REASON = "watchlist entries of films the user has watched"
@@ -124,6 +118,10 @@ class Loader:
         self._titles: dict[str, list[int]] | None = None
         self._unmatched: set[Hashable] = set()
         self._person_ids: dict[int, int] = {}
+        self.moments = validate.Moments()
+        # Unix seconds accepted for a MovieLens rating: 1970 up to now (rules.check_moment).
+        self.latest_seconds = latest_unix_seconds()
+        self._tag_texts: dict[str, str] = {}
 
     # ------------------------------------------------------------ setup
 
@@ -200,7 +198,10 @@ class Loader:
         elif isinstance(item, PersonRecord):
             self._person(item)
         elif isinstance(item, GenreRecord):
-            self.genre_id(item.name, item.id)
+            try:
+                self.genre_id(validate.genre_name(item.name), item.id)
+            except ValueError as error:
+                self._reject(Reject(item.line, str(error)))
         elif isinstance(item, UserRecord):
             try:
                 self.user_id(item.name, item.id)
@@ -223,8 +224,9 @@ class Loader:
     def _reject(self, reject: Reject) -> None:
         self.summary.reject(reject)
         if self.strict:
-            where = f"{reject.file}, line {reject.line}" if reject.file else f"line {reject.line}"
-            raise RejectedRowError(f"{where}: {reject.reason} (--strict: nothing was imported)")
+            raise RejectedRowError(
+                f"{reject.where()}: {reject.reason} (--strict: nothing was imported)"
+            )
 
     # ------------------------------------------------------------ users
 
@@ -232,21 +234,19 @@ class Loader:
         user_id = self.users.get(name)
         if user_id is not None:
             return user_id
-        # The one rule for user names, as for typed ones (blank, too long, control
-        # characters): a row naming such a user is rejected.
-        checked = check_user_name(name)
-        user_id = self.users.get(checked)
-        if user_id is not None:
-            return user_id
-        user_id = self.bulk.insert("users", {"name": checked}, preferred_id)
-        self.users[checked] = user_id
-        self.summary.users_added += 1
+        clean = check_user_name(name)  # the rule `--user` follows
+        user_id = self.users.get(clean)
+        if user_id is None:
+            user_id = self.bulk.insert("users", {"name": clean}, preferred_id)
+            self.users[clean] = user_id
+            self.summary.users_added += 1
+        self.users[name] = user_id
         return user_id
 
     # ------------------------------------------------------------ movies
 
     def _movie(self, record: MovieRecord) -> None:
-        _check_movie(record)
+        validate.movie(record, self.moments)
         movie_id = self._match(record)
         if movie_id is None:
             movie_id = self._add_movie(record)
@@ -392,7 +392,7 @@ class Loader:
         if not "".join(stamps).isdigit():
             raise ValueError("a timestamp that is not digits")
         seconds = list(map(int, stamps))
-        if max(seconds) > TIMESTAMP_MAX:
+        if max(seconds) > self.latest_seconds:
             raise ValueError("timestamp out of range")
         flat[3::4] = seconds
         flat[0::4] = map(users.__getitem__, cast("list[str]", flat[0::4]))
@@ -422,8 +422,10 @@ class Loader:
         if movie_id is None:
             raise ValueError(f"movieId {movie!r} is not in movies.csv")
         value = parse_score(score, what="rating")
-        if not stamp.isdigit() or int(stamp) > TIMESTAMP_MAX:
+        if not stamp.isdigit():
             raise ValueError(f"timestamp must be Unix seconds (got {stamp!r})")
+        if int(stamp) > self.latest_seconds:
+            raise ValueError(f"timestamp {stamp} is in the future")
         return user, movie_id, value, int(stamp)
 
     def _ratings_file(self, item: RatingsFile) -> bool:
@@ -456,7 +458,7 @@ class Loader:
                 if isinstance(key, str) and is_integer(key)
             },
             list(SCORES),
-            TIMESTAMP_MAX,
+            self.latest_seconds,
         )
         self.summary.rows += sum(rows for _key, _first, _ok, rows in keys)
         # The server's userIds are integers (plain rows have no leading zeros), so
@@ -510,6 +512,7 @@ class Loader:
             self.summary.skip("ratings of movies that were not imported")
             return
         try:
+            validate.rating(record, self.moments)
             user_id = self.user_id(record.user, record.user_id)
         except ValueError as error:
             self._reject(Reject(record.line, str(error)))
@@ -543,6 +546,7 @@ class Loader:
             )
             return
         try:
+            validate.tag(record, self.moments, self._tag_texts)
             user_id = self.user_id(record.user)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), "tags"))
@@ -577,15 +581,14 @@ class Loader:
             return None
 
     def _viewing(self, record: ViewingRecord) -> None:
+        try:
+            validate.viewing(record, self.moments)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), record.file))
+            return
         known = self._known(record.movie_key, record.user, record.line, record.file)
         if known is None:
             return
-        if record.review is not None:
-            try:
-                check_text(record.review, what="review", multiline=True)
-            except ValueError as error:
-                self._reject(Reject(record.line, str(error), record.file))
-                return
         self._viewings.append(
             _Viewing(
                 movie_id=known[0],
@@ -595,10 +598,16 @@ class Loader:
                 review=record.review or None,
                 created_at=record.created_at or self.now,
                 id=record.id,
+                timed=record.timed,
             )
         )
 
     def _watchlist_entry(self, record: WatchlistRecord) -> None:
+        try:
+            validate.watchlist_entry(record, self.moments)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), record.file))
+            return
         known = self._known(record.movie_key, record.user, record.line, record.file)
         if known is not None:
             self._watchlist.append((known[1], known[0], record.added_at, record.note or None))
@@ -606,6 +615,7 @@ class Loader:
     def _list(self, record: ListRecord) -> None:
         self.summary.rows += 1
         try:
+            validate.list_record(record, self.moments)
             user_id = self.user_id(record.user)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), record.file))
@@ -637,6 +647,11 @@ class Loader:
             self.summary.skip("list entries of lists that were not imported")
             return
         self.summary.rows += 1
+        try:
+            validate.list_item(record, self.moments)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error), record.file))
+            return
         movie_id = self._movie_ids.get(record.movie_key)
         if movie_id is None:
             if record.movie_key not in self._unmatched:
@@ -692,23 +707,40 @@ class Loader:
         existing = bulk.viewings_of(users) if users else []
         held: dict[tuple[int, int, str | None], int] = {}
         dates: dict[tuple[int, int], list[str]] = {}
-        for _id, user_id, movie_id, watched_on in existing:
+        # A timed viewing (a Trakt play) is its moment: (user, film, created_at).
+        moments: dict[tuple[int, int, str], list[str | None]] = {}
+        for _id, user_id, movie_id, watched_on, created_at in existing:
             day = None if watched_on is None else str(watched_on)[:10]
             held[(user_id, movie_id, day)] = held.get((user_id, movie_id, day), 0) + 1
             dates.setdefault((user_id, movie_id), [])
             if day is not None:
                 dates[(user_id, movie_id)].append(day)
+            moment = _moment_text(created_at)
+            moments.setdefault((user_id, movie_id, moment), []).append(day)
+        # First the timed viewings the catalog holds at their very moment, whatever day
+        # this computer's time zone puts them on: unchanged, and their catalog rows are
+        # not matched again by day below.
+        rest: list[_Viewing] = []
+        for viewing in self._viewings:
+            same = moments.get((viewing.user_id, viewing.movie_id, viewing.created_at))
+            if viewing.timed and same:
+                day = same.pop()
+                held[(viewing.user_id, viewing.movie_id, day)] -= 1
+                summary.viewings_unchanged += 1
+            else:
+                rest.append(viewing)
         # A viewing is (user, film, day); the k-th viewing of one film on one day in the
         # file is new when the catalog holds fewer than k of them. Undated ones last:
-        # they only count for films with no viewing at all.
-        ordered = sorted(self._viewings, key=lambda v: (v.watched_on is None, v.watched_on or ""))
+        # from most formats they only count for films with no viewing at all.
+        ordered = sorted(rest, key=lambda v: (v.watched_on is None, v.watched_on or ""))
+        only_unseen = self.source.undated_only_when_unseen
         counted: dict[tuple[int, int, str | None], int] = {}
         new: list[_Viewing] = []
         for viewing in ordered:
             film = (viewing.user_id, viewing.movie_id)
             key = (*film, viewing.watched_on)
             counted[key] = counted.get(key, 0) + 1
-            if viewing.watched_on is None:
+            if viewing.watched_on is None and only_unseen:
                 if film in dates:
                     summary.viewings_unchanged += 1
                     continue
@@ -716,6 +748,8 @@ class Loader:
             elif counted[key] <= held.get(key, 0):
                 summary.viewings_unchanged += 1
                 continue
+            elif viewing.watched_on is None:
+                dates.setdefault(film, [])
             else:
                 earlier = dates.setdefault(film, [])
                 if viewing.rewatch is None:
@@ -741,8 +775,25 @@ class Loader:
         self._watchlist.clear()
 
 
+def _moment_text(stored: object) -> str:
+    """A created_at as the driver gives it (text on SQLite, a datetime on PostgreSQL),
+    as canonical_time() writes it."""
+    if isinstance(stored, datetime):
+        return canonical_time(stored)
+    return str(stored)[:26]
+
+
 class _Viewing:
-    __slots__ = ("created_at", "id", "movie_id", "review", "rewatch", "user_id", "watched_on")
+    __slots__ = (
+        "created_at",
+        "id",
+        "movie_id",
+        "review",
+        "rewatch",
+        "timed",
+        "user_id",
+        "watched_on",
+    )
 
     def __init__(
         self,
@@ -754,7 +805,9 @@ class _Viewing:
         review: str | None,
         created_at: str,
         id: int | None,
+        timed: bool = False,
     ) -> None:
+        self.timed = timed
         self.movie_id = movie_id
         self.user_id = user_id
         self.watched_on = watched_on
@@ -781,21 +834,3 @@ class _Viewing:
                 strict=True,
             )
         )
-
-
-def _check_movie(record: MovieRecord) -> None:
-    title = record.title
-    if not title.strip():
-        raise ValueError("title is blank")
-    if len(title) > TITLE_MAX:
-        raise ValueError(f"title is longer than {TITLE_MAX} characters")
-    if "\x00" in title:
-        raise ValueError("title contains a NUL byte")
-    if record.year is not None and not (YEAR_MIN <= record.year <= YEAR_MAX):
-        raise ValueError(f"year must be {YEAR_MIN} to {YEAR_MAX} (got {record.year})")
-    runtime = record.runtime_minutes
-    if runtime is not None and not (RUNTIME_MIN <= runtime <= RUNTIME_MAX):
-        raise ValueError(f"runtime must be {RUNTIME_MIN} to {RUNTIME_MAX} minutes (got {runtime})")
-    for text in (record.original_title, record.director):
-        if text is not None and len(text) > TITLE_MAX:
-            raise ValueError(f"'{text[:40]}...' is longer than {TITLE_MAX} characters")

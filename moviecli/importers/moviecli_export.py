@@ -12,14 +12,17 @@ export put before cells starting with = + - @ is taken off again."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from moviecli.errors import ImportFormatError
 from moviecli.exporters.moviecli_format import CSV_FIELDS, FORMAT_NAME, SECTIONS
+from moviecli.importers import validate
 from moviecli.importers.csvfiles import CsvInput, CsvRow, checked_rows
+from moviecli.importers.guard import open_file
 from moviecli.importers.records import (
     GenreRecord,
     ImportSource,
@@ -38,6 +41,7 @@ from moviecli.importers.records import (
     canonical_time,
 )
 from moviecli.render.text import unneutralise
+from moviecli.rules import check_flag, parse_day
 
 # ---------------------------------------------------------------- timestamps
 
@@ -69,6 +73,7 @@ def open_path(path: Path) -> ImportSource:
             total_bytes=source.size,
             merge_same_title=False,
             watchlist_skips_watched=False,
+            undated_only_when_unseen=False,
         )
     return ImportSource(
         format="moviecli",
@@ -85,25 +90,34 @@ class _NotLineLayout(Exception):
 
 def _json_items(path: Path) -> Iterator[Item]:
     """Line by line when the file has our layout, else the whole document at once."""
-    size = path.stat().st_size
+    info = path.stat()
+    size = info.st_size
     try:
-        yield from _records(_lines(path), size)
+        yield from _records(_lines(path, info), size)
     except _NotLineLayout:
         try:
-            with path.open(encoding="utf-8-sig") as f:
+            with open_file(path, info) as f:
                 document = json.load(f)
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ImportFormatError(f"{path} is not valid JSON ({error})") from None
+        except RecursionError:
+            raise ImportFormatError(f"{path}: JSON nested too deeply to be an export") from None
         if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
             raise ImportFormatError(f"{path} is not a moviecli export") from None
         yield from _records(_whole(document), size)
 
 
-def _lines(path: Path) -> Iterator[tuple[int, int, str | None, Any]]:
-    """(line, bytes read, section, value): a section's records, or (None, {key: value})."""
+# (line, where, bytes read, section, value): `where` names a record whose line number
+# says nothing (a reformatted document is read whole).
+Entry = tuple[int, str, int, str | None, Any]
+
+
+def _lines(path: Path, info: os.stat_result) -> Iterator[Entry]:
+    """A section's records, or (None, {key: value}) for the lines around them."""
     section: str | None = None
     done = 0
-    with path.open("rb") as f:
+    records = 0
+    with open_file(path, info) as f:
         for number, raw in enumerate(f, start=1):
             done += len(raw)
             try:
@@ -116,7 +130,7 @@ def _lines(path: Path) -> Iterator[tuple[int, int, str | None, Any]]:
                 continue
             if section is None:
                 if line == "}":
-                    return
+                    continue  # read on to the end: the file must still be whole there
                 if line.endswith("["):
                     name = line[:-1].rstrip().rstrip(":").strip().strip('"')
                     if name not in SECTIONS:
@@ -125,9 +139,9 @@ def _lines(path: Path) -> Iterator[tuple[int, int, str | None, Any]]:
                     continue
                 try:
                     value = json.loads("{" + line.rstrip(",") + "}")
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     raise _NotLineLayout from None
-                yield number, done, None, value
+                yield number, "", done, None, value
                 continue
             if line in ("]", "],"):
                 section = None
@@ -135,34 +149,53 @@ def _lines(path: Path) -> Iterator[tuple[int, int, str | None, Any]]:
             try:
                 value = json.loads(line.rstrip(","))
             except json.JSONDecodeError as error:
+                if not records:
+                    raise _NotLineLayout from None  # laid out otherwise (indented)
                 raise ImportFormatError(
                     f"{path}, line {number}: not valid JSON ({error})"
                 ) from None
-            yield number, done, section, value
+            except RecursionError:
+                raise ImportFormatError(
+                    f"{path}, line {number}: JSON nested too deeply to be an export"
+                ) from None
+            records += 1
+            yield number, "", done, section, value
 
 
-def _whole(document: dict[str, Any]) -> Iterator[tuple[int, int, str | None, Any]]:
-    yield 0, 0, None, {k: v for k, v in document.items() if k not in SECTIONS}
+def _whole(document: dict[str, Any]) -> Iterator[Entry]:
+    yield 0, "", 0, None, {k: v for k, v in document.items() if k not in SECTIONS}
+    count = 0
     for section in SECTIONS:
-        for record in document.get(section) or []:
-            yield 0, 0, section, record
+        records = document.get(section) or []
+        if not isinstance(records, list):
+            raise ImportFormatError(f"the export's {section!r} is not a list")
+        for index, record in enumerate(records, start=1):
+            count += 1  # each record a row of its own in the summary
+            yield count, f"{section} record {index}", 0, section, record
 
 
-def _records(lines: Iterator[tuple[int, int, str | None, Any]], size: int) -> Iterator[Item]:
+def _records(lines: Iterator[Entry], size: int) -> Iterator[Item]:
     users: dict[int, str] = {}
+    moments = validate.Moments()
     checked = False
-    for count, (line, done, section, value) in enumerate(lines):
+    for count, (line, where, done, section, value) in enumerate(lines):
         if section is None:
-            if value.get("format", FORMAT_NAME) != FORMAT_NAME:
+            if not isinstance(value, dict) or value.get("format", FORMAT_NAME) != FORMAT_NAME:
                 raise ImportFormatError("not a moviecli export (its 'format' says otherwise)")
             checked = checked or "format" in value
             continue
         if not checked:
             raise ImportFormatError("not a moviecli export (no 'format' line at the top)")
         try:
+            if not isinstance(value, dict):
+                raise TypeError(f"a record must be a JSON object (got {type(value).__name__})")
             item = _record(section, value, line, users)
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            yield Reject(line, f"bad {section} record ({type(error).__name__}: {error})")
+            validate.record(item, moments)
+        except (KeyError, TypeError, AttributeError) as error:
+            yield Reject(line, f"bad {section} record ({type(error).__name__}: {error})", "", where)
+            continue
+        except ValueError as error:
+            yield Reject(line, f"bad {section} record: {error}", "", where)
             continue
         if item is not None:
             yield item
@@ -171,96 +204,117 @@ def _records(lines: Iterator[tuple[int, int, str | None, Any]], size: int) -> It
     yield Progress(size, size)
 
 
+ID_MAX = 2**63 - 1  # the largest id either engine stores
+
+
+def _id(value: Any) -> int:
+    """An id or a position: a whole number either engine can store."""
+    number = int(value)
+    if not 0 <= number <= ID_MAX:
+        raise ValueError(f"an id or position must be 0 to {ID_MAX} (got {number})")
+    return number
+
+
+def _text(value: dict[str, Any], key: str) -> str | None:
+    """An optional text field: a string or null, nothing else."""
+    found = value.get(key)
+    if found is None or isinstance(found, str):
+        return found
+    raise TypeError(f"{key} must be text or null (got {type(found).__name__})")
+
+
 def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str]) -> Item | None:
     if section == "genres":
-        return GenreRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+        return GenreRecord(name=str(value["name"]), id=_id(value["id"]), line=line)
     if section == "users":
-        users[int(value["id"])] = str(value["name"])
-        return UserRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+        users[_id(value["id"])] = str(value["name"])
+        return UserRecord(name=str(value["name"]), id=_id(value["id"]), line=line)
     if section == "movies":
         year = value.get("year")
         runtime = value.get("runtime_minutes")
         return MovieRecord(
-            key=int(value["id"]),
+            key=_id(value["id"]),
             line=line,
-            id=int(value["id"]),
+            id=_id(value["id"]),
             title=str(value["title"]),
             year=None if year is None else int(year),
             genres=[str(g) for g in value.get("genres") or []],
-            original_title=value.get("original_title"),
+            original_title=_text(value, "original_title"),
             runtime_minutes=None if runtime is None else int(runtime),
-            director=value.get("director"),
+            director=_text(value, "director"),
             external_ids={str(k): str(v) for k, v in (value.get("external_ids") or {}).items()},
             more_external_ids=[(str(s), str(v)) for s, v in value.get("more_external_ids") or []],
             credits=None
             if "people" not in value
             else [
-                (str(c["role"]), int(c["person_id"]), int(c["position"])) for c in value["people"]
+                (str(c["role"]), _id(c["person_id"]), _id(c["position"])) for c in value["people"]
             ],
             created_at=stored(value["created_at"]) if value.get("created_at") else None,
             updated_at=stored(value["updated_at"]) if value.get("updated_at") else None,
         )
     if section == "ratings":
-        user_id = int(value["user_id"])
+        user_id = _id(value["user_id"])
         score = float(value["score"])
         if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
             raise ValueError(f"score must be 0.5 to 5 in half stars (got {score})")
         return RatingRecord(
-            movie_key=int(value["movie_id"]),
+            movie_key=_id(value["movie_id"]),
             user=users[user_id],
             user_id=user_id,
             score=score,
             rated_at=stored(value["rated_at"]),
-            review=value.get("review"),
+            review=_text(value, "review"),
             line=line,
         )
     if section == "people":
-        return PersonRecord(name=str(value["name"]), id=int(value["id"]), line=line)
+        return PersonRecord(name=str(value["name"]), id=_id(value["id"]), line=line)
     if section == "viewings":
         watched_on = value.get("watched_on")
-        user_id = int(value["user_id"])
+        user_id = _id(value["user_id"])
         return ViewingRecord(
-            movie_key=int(value["movie_id"]),
+            movie_key=_id(value["movie_id"]),
             user=users[user_id],
-            watched_on=None if watched_on is None else date.fromisoformat(watched_on).isoformat(),
-            rewatch=bool(value["rewatch"]),
-            review=value.get("review"),
+            watched_on=None
+            if watched_on is None
+            else parse_day(watched_on, what="watched_on").isoformat(),
+            rewatch=check_flag(value["rewatch"], what="rewatch"),
+            review=_text(value, "review"),
             created_at=stored(value["created_at"]),
-            id=int(value["id"]),
+            id=_id(value["id"]),
             line=line,
         )
     if section == "watchlist":
         return WatchlistRecord(
-            movie_key=int(value["movie_id"]),
-            user=users[int(value["user_id"])],
+            movie_key=_id(value["movie_id"]),
+            user=users[_id(value["user_id"])],
             added_at=stored(value["added_at"]),
-            note=value.get("note"),
+            note=_text(value, "note"),
             line=line,
         )
     if section == "lists":
         return ListRecord(
-            key=int(value["id"]),
-            id=int(value["id"]),
-            user=users[int(value["user_id"])],
+            key=_id(value["id"]),
+            id=_id(value["id"]),
+            user=users[_id(value["user_id"])],
             name=str(value["name"]),
-            description=value.get("description"),
-            ranked=bool(value["ranked"]),
+            description=_text(value, "description"),
+            ranked=check_flag(value["ranked"], what="ranked"),
             created_at=stored(value["created_at"]),
             line=line,
         )
     if section == "list_items":
         return ListItemRecord(
-            list_key=int(value["list_id"]),
-            movie_key=int(value["movie_id"]),
-            position=int(value["position"]),
-            note=value.get("note"),
+            list_key=_id(value["list_id"]),
+            movie_key=_id(value["movie_id"]),
+            position=_id(value["position"]),
+            note=_text(value, "note"),
             added_at=stored(value["added_at"]),
             line=line,
         )
     if section == "tags":
         return TagRecord(
-            movie_key=int(value["movie_id"]),
-            user=users[int(value["user_id"])],
+            movie_key=_id(value["movie_id"]),
+            user=users[_id(value["user_id"])],
             tag=str(value["tag"]),
             tagged_at=stored(value["tagged_at"]),
             line=line,
@@ -282,7 +336,7 @@ def _csv_items(source: CsvInput) -> Iterator[Item]:
         line = row.line
         try:
             cells = {name: unneutralise(row.cells[row.index[name]]) for name in CSV_FIELDS}
-            movie_id = int(cells["movie_id"])
+            movie_id = _id(cells["movie_id"])
             title = cells["title"].strip()
             year = int(cells["year"]) if cells["year"].strip() else None
             score = float(cells["score"])

@@ -106,6 +106,9 @@ class ViewingRecord:
     created_at: str | None = None
     file: str = ""
     id: int | None = None  # moviecli's own export: the id to keep when free
+    # `created_at` is the moment the film was watched (a Trakt play): the viewing is
+    # that moment, whatever day it falls on in this computer's time zone.
+    timed: bool = False
 
 
 @dataclass(slots=True)
@@ -236,3 +239,6 @@ class ImportSource:
     # Letterboxd and Trakt watchlists hold films not yet seen; moviecli's own may hold
     # a film to see again.
     watchlist_skips_watched: bool = True
+    # Letterboxd's watched.csv marks a film seen, with no date: kept only for a film with
+    # no viewing. moviecli's own export lists every viewing, undated ones too: each is kept.
+    undated_only_when_unseen: bool = True

@@ -16,9 +16,6 @@ in their file ("line 3" is the third entry)."""
 
 from __future__ import annotations
 
-import functools
-import io
-import json
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -27,6 +24,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from moviecli.errors import ImportFormatError
+from moviecli.importers.guard import (
+    check_file_size,
+    check_member,
+    json_entries,
+    open_file,
+    open_member,
+    zip_members,
+)
 from moviecli.importers.records import (
     ImportSource,
     Item,
@@ -43,9 +48,12 @@ from moviecli.importers.records import (
 )
 from moviecli.rules import (
     LIST_NAME_MAX,
+    PERSONAL_FILE_MAX,
     TITLE_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    check_day,
+    check_moment,
     check_name,
     check_note,
     check_title,
@@ -60,6 +68,7 @@ LIST = re.compile(r"^lists-(.+)\.json$")
 NOT_LISTS = {WATCHLIST, LIST_NAMES, "lists-likes.json", "lists-collaborations.json"}
 _IMDB = re.compile(r"^tt\d{7,10}$")
 NOT_MOVIES = "shows, seasons and episodes"
+WHAT = "Trakt export"
 
 
 class _File:
@@ -68,19 +77,10 @@ class _File:
         self.open_binary = open_binary
         self.size = size
 
-    @classmethod
-    def on_disk(cls, path: Path) -> _File:
-        return cls(str(path), lambda: path.open("rb"), path.stat().st_size)
-
-    def entries(self) -> list[Any]:
-        try:
-            with self.open_binary() as f:
-                data = json.load(f)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ImportFormatError(f"{self.name} is not valid JSON ({error})") from None
-        if not isinstance(data, list):
-            raise ImportFormatError(f"{self.name} is not a Trakt export file (not a JSON list)")
-        return data
+    def entries(self) -> Iterator[Any]:
+        """The file's entries one at a time: a history of any length is never held."""
+        with self.open_binary() as f:
+            yield from json_entries(f, self.name)
 
 
 def is_trakt_name(name: str) -> bool:
@@ -92,32 +92,46 @@ def _ours(parts: tuple[str, ...]) -> bool:
     return 1 <= len(parts) <= 2 and parts[-1].endswith(".json")
 
 
+def _folder_files(path: Path) -> Iterator[Path]:
+    """The .json files at the top of the folder and one folder down, and no deeper (a
+    folder nested a thousand deep is not walked)."""
+    for child in sorted(path.iterdir()):
+        if child.is_dir():
+            for item in sorted(child.iterdir()):
+                if item.suffix == ".json" and item.is_file():
+                    yield item
+        elif child.suffix == ".json" and child.is_file():
+            yield child
+
+
 def find_files(path: Path) -> dict[str, _File]:
+    """The export's JSON files by name, none of them read yet; a file past
+    rules.PERSONAL_FILE_MAX (or an encrypted or bomb-like zip member) is refused."""
     found: dict[str, _File] = {}
     if path.is_dir():
-        for item in sorted(path.rglob("*.json")):
-            parts = item.relative_to(path).parts
-            if item.is_file() and _ours(parts):
-                found.setdefault(
-                    parts[-1],
-                    _File.on_disk(item),
-                )
-        return found
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise ImportFormatError(f"{path} is not a readable .zip file") from None
-    with archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            parts = PurePosixPath(info.filename.strip("/")).parts
-            if info.is_dir() or not _ours(parts):
+        for item in _folder_files(path):
+            name = item.name
+            if name in found:
                 continue
-            data = archive.read(info)
-            found.setdefault(
-                parts[-1],
-                _File(f"{path}:{info.filename}", functools.partial(io.BytesIO, data), len(data)),
-            )
+            found[name] = _on_disk(item)
+        return found
+    for member in sorted(zip_members(path), key=lambda i: i.filename):
+        parts = PurePosixPath(member.filename.strip("/")).parts
+        if member.is_dir() or not _ours(parts) or parts[-1] in found:
+            continue
+        check_member(path, member, limit=PERSONAL_FILE_MAX, what=WHAT)
+        found[parts[-1]] = _in_zip(path, member)
     return found
+
+
+def _on_disk(item: Path) -> _File:
+    info = item.stat()
+    check_file_size(item, info.st_size, limit=PERSONAL_FILE_MAX, what=WHAT)
+    return _File(str(item), lambda: open_file(item, info), info.st_size)
+
+
+def _in_zip(path: Path, member: zipfile.ZipInfo) -> _File:
+    return _File(f"{path}:{member.filename}", lambda: open_member(path, member), member.file_size)
 
 
 def open_path(path: Path, user: str) -> ImportSource:
@@ -165,12 +179,17 @@ def _items(files: dict[str, _File], user: str, total: int) -> Iterator[Item]:
                         else Reject(line, "not a movie entry", name)
                     )
                     continue
+                watched_at = _moment(entry.get("watched_at"), what="watched_at")
+                # The day is this computer's (as `watch` takes today); the moment, in
+                # UTC, is what identifies the play (see ViewingRecord.timed).
+                day = check_day(watched_at.astimezone().date(), what="watched_at")
                 yield from movie(entry, line)
                 yield ViewingRecord(
                     movie_key=_movie_key(entry),
                     user=user,
-                    watched_on=_moment(entry.get("watched_at")).astimezone().date().isoformat(),
-                    created_at=canonical_time(_moment(entry.get("watched_at"))),
+                    watched_on=day.isoformat(),
+                    created_at=canonical_time(watched_at),
+                    timed=True,
                     line=line,
                     file=name,
                 )
@@ -191,7 +210,7 @@ def _items(files: dict[str, _File], user: str, total: int) -> Iterator[Item]:
                     movie_key=_movie_key(entry),
                     user=user,
                     score=rating / 2,
-                    rated_at=canonical_time(_moment(entry.get("rated_at"))),
+                    rated_at=canonical_time(_moment(entry.get("rated_at"), what="rated_at")),
                     line=line,
                 )
             except (ValueError, TypeError, KeyError) as error:
@@ -253,7 +272,7 @@ def _listed(
             return
         notes = entry.get("notes")
         note = check_note(notes if isinstance(notes, str) else None, what="notes")
-        added_at = canonical_time(_moment(entry.get("listed_at")))
+        added_at = canonical_time(_moment(entry.get("listed_at"), what="listed_at"))
         yield from movie(entry, line)
     except (ValueError, TypeError, KeyError) as error:
         yield Reject(line, _reason(error), name)
@@ -282,7 +301,7 @@ def _reason(error: Exception) -> str:
     return str(error) if isinstance(error, ValueError) else f"unexpected entry ({error!r})"
 
 
-def _moment(text: Any) -> datetime:
+def _moment(text: Any, *, what: str) -> datetime:
     if not isinstance(text, str):
         raise ValueError(f"a time is missing (got {text!r})")
     try:
@@ -291,7 +310,7 @@ def _moment(text: Any) -> datetime:
         raise ValueError(f"not a time: {text!r}") from None
     if moment.tzinfo is None:
         raise ValueError(f"a time without its zone: {text!r}")
-    return moment
+    return check_moment(moment, what=what)
 
 
 def _movie_key(entry: dict[str, Any]) -> object:

@@ -202,6 +202,12 @@ class Reject:
     line: int
     reason: str
     file: str = ""
+    place: str = ""  # where, when a line number would not say it ("movies record 3")
+
+    def where(self) -> str:
+        if self.place:
+            return self.place
+        return f"{self.file}, line {self.line}" if self.file else f"line {self.line}"
 
 
 @dataclass

@@ -64,16 +64,22 @@ def write_json(data: Any) -> None:
 
 
 class CsvOut:
-    """The one CSV writer (every `-f csv` and `export -f csv`): formula cells
-    neutralised, numbers written one way (text.number), times ISO 8601 UTC."""
+    """The one CSV writer (every `-f csv` and `export`): formula cells neutralised,
+    numbers written one way (text.number), times ISO 8601 UTC. `guard=False` for a
+    file read by another program's importer (Letterboxd's), where a leading ' would
+    become part of a title or review."""
 
-    def __init__(self, stream: IO[str], fields: Sequence[str]) -> None:
+    def __init__(self, stream: IO[str], fields: Sequence[str], *, guard: bool = True) -> None:
         self._writer = csv.writer(stream, lineterminator="\n")
         self._writer.writerow(fields)
+        self._guard = guard
 
     def row(self, values: Iterable[Any]) -> None:
         self._writer.writerow(
-            [iso_utc(v) if isinstance(v, datetime) else csv_cell(v) for v in values]
+            [
+                iso_utc(v) if isinstance(v, datetime) else csv_cell(v, guard=self._guard)
+                for v in values
+            ]
         )
 
 

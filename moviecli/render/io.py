@@ -111,8 +111,7 @@ def import_summary(summary: ImportSummary) -> None:
             Text(f"  {'rejected':<9}{plural(summary.rejected_count, 'row')}", style="red")
         )
         for reject in summary.rejected:
-            where = f"{reject.file}, line {reject.line}" if reject.file else f"line {reject.line}"
-            console.print(user_text(f"    {where}: {reject.reason}"))
+            console.print(user_text(f"    {reject.where()}: {reject.reason}"))
         rest = summary.rejected_count - len(summary.rejected)
         if rest > 0:
             console.print(Text(f"    ... and {rest:,} more"))

@@ -58,17 +58,21 @@ def number(value: float | int) -> str:
     return repr(float(value))
 
 
-def csv_cell(value: Any) -> str:
+def csv_cell(value: Any, *, guard: bool = True) -> str:
     """One CSV cell: None as empty, lists joined with |, numbers by `number`, text made
     visible (no raw control character reaches a terminal: tabs and line breaks stay,
-    CSV quotes them) and neutralised. Datetimes must be turned into text by the caller."""
+    CSV quotes them) and neutralised, unless `guard` is off (a file for another
+    program's importer, not for a spreadsheet). Datetimes must be turned into text by
+    the caller."""
     if value is None:
         return ""
     if isinstance(value, list | tuple):
-        return neutralise(visible("|".join(str(v) for v in value), multiline=True))
-    if isinstance(value, int | float):
+        text = visible("|".join(str(v) for v in value), multiline=True)
+    elif isinstance(value, int | float):
         return number(value)
-    return neutralise(visible(str(value), multiline=True))
+    else:
+        text = visible(str(value), multiline=True)
+    return neutralise(text) if guard else text
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

@@ -310,13 +310,15 @@ class BulkWriter:
 
     # ------------------------------------------------------------ diary, watchlist, lists
 
-    def viewings_of(self, user_ids: Sequence[int]) -> list[tuple[int, int, int, Any]]:
-        """(id, user_id, movie_id, watched_on) of every viewing of these users; watched_on
-        as the driver gives it (text on SQLite, a date on PostgreSQL) or None."""
-        found: list[tuple[int, int, int, Any]] = []
+    def viewings_of(self, user_ids: Sequence[int]) -> list[tuple[int, int, int, Any, Any]]:
+        """(id, user_id, movie_id, watched_on, created_at) of every viewing of these users;
+        watched_on and created_at as the driver gives them (text on SQLite, a date and a
+        datetime on PostgreSQL), watched_on None when undated."""
+        found: list[tuple[int, int, int, Any, Any]] = []
         for user_id in user_ids:
             found += self.rows(
-                "SELECT id, user_id, movie_id, watched_on FROM viewings WHERE user_id = ?",
+                "SELECT id, user_id, movie_id, watched_on, created_at FROM viewings "
+                "WHERE user_id = ?",
                 (user_id,),
             )
         return found
