@@ -201,7 +201,9 @@ def test_movies_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     parsed = list(csv.reader(io.StringIO(out(capsys))))
     assert parsed[0] == MOVIE_KEYS
     assert parsed[1] == ["1", "Heat", "1995", "Crime|Drama", "", "170", "Michael Mann", "4.67", "3"]
-    assert parsed[2] == ["2", "'=cmd\x1b[2J", "", "", "", "", "", "", "0"]
+    # CSV cells go through the one sanitiser: the control character shown as text, and
+    # the formula start neutralised.
+    assert parsed[2] == ["2", "'=cmd\\x1b[2J", "", "", "", "", "", "", "0"]
 
 
 def test_movies_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -272,10 +274,15 @@ def test_top_json_table_and_empty(capsys: pytest.CaptureFixture[str]) -> None:
     assert out(capsys) == (
         "no movie has 1 rating or more; rate one with 'moviecli rate MOVIE SCORE'\n"
     )
+    # --min-ratings 1 is only suggested when it would lower the bar.
     catalog.top([], OutputFormat.table, by="weighted", min_ratings=1, filters=["--genre drama"])
+    assert out(capsys) == "no movie (--genre drama) has 1 rating or more; try other filters\n"
+    catalog.top([], OutputFormat.table, by="weighted", min_ratings=3, filters=["--genre drama"])
     assert out(capsys) == (
-        "no movie (--genre drama) has 1 rating or more; try other filters, or --min-ratings 1\n"
+        "no movie (--genre drama) has 3 ratings or more; try other filters, or --min-ratings 1\n"
     )
+    catalog.top([], OutputFormat.table, by="weighted", min_ratings=3)
+    assert out(capsys) == "no movie has 3 ratings or more; try --min-ratings 1\n"
 
 
 def test_stats(capsys: pytest.CaptureFixture[str]) -> None:
