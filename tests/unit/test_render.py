@@ -201,7 +201,8 @@ def test_movies_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     parsed = list(csv.reader(io.StringIO(out(capsys))))
     assert parsed[0] == MOVIE_KEYS
     assert parsed[1] == ["1", "Heat", "1995", "Crime|Drama", "", "170", "Michael Mann", "4.67", "3"]
-    assert parsed[2] == ["2", "'=cmd\x1b[2J", "", "", "", "", "", "", "0"]
+    # Issue 17 (2): CSV cells go through the one sanitiser too (and stay formula-safe).
+    assert parsed[2] == ["2", "'=cmd\\x1b[2J", "", "", "", "", "", "", "0"]
 
 
 def test_movies_table(capsys: pytest.CaptureFixture[str]) -> None:
@@ -274,7 +275,7 @@ def test_top_json_table_and_empty(capsys: pytest.CaptureFixture[str]) -> None:
     )
     catalog.top([], OutputFormat.table, by="weighted", min_ratings=1, filters=["--genre drama"])
     assert out(capsys) == (
-        "no movie (--genre drama) has 1 rating or more; try other filters, or --min-ratings 1\n"
+        "no movie (--genre drama) has 1 rating or more; try other filters\n"  # issue 17 (24)
     )
 
 

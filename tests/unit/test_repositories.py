@@ -167,12 +167,12 @@ def test_top_and_stats_from_the_aggregates(scope: Scope) -> None:
     with scope(write=False) as session:
         c = stats.catalog_mean(session=session)
         assert c == pytest.approx(17 / 5)
-        weighted = stats.top_rated(session=session, min_ratings=1)
+        weighted = list(stats.top_rated(session=session, min_ratings=1))  # streamed: an iterator
         # With m = 1, Alien's single 5 (4.2) beats Heat's 5 and 4 (4.13).
         assert [(r.rank, r.title) for r in weighted] == [(1, "Alien"), (2, "Heat"), (3, "Zed")]
         assert weighted[0].score == round((5 + c) / 2, 4)
         assert weighted[1].score == round((9 + c) / 3, 4)
-        mean = stats.top_rated(session=session, by="mean", min_ratings=2)
+        mean = list(stats.top_rated(session=session, by="mean", min_ratings=2))
         assert [(r.title, r.score, r.average_rating) for r in mean] == [
             ("Heat", 4.5, 4.5),
             ("Zed", 1.5, 1.5),
