@@ -19,7 +19,7 @@ from moviecli.cli import app
 from tests.checks import add, rate, refused
 from tests.conftest import Invoke, Target, dump_tables, is_url, json_out, server_of, sql_rows
 from tests.import_files import write
-from tests.reliability_support import close_pipes, subprocess_env
+from tests.reliability_support import subprocess_env
 
 pytestmark = pytest.mark.both_engines
 
@@ -215,18 +215,20 @@ def _ratings_catalog(tmp_path: Path, cli: Invoke, movies: int, users: int) -> No
 
 def _peak_rss_mb(target: Target, *args: str) -> float:
     """The child's own peak resident set (ru_maxrss of that child alone, via wait4)."""
-    with open(os.devnull, "w") as sink:
-        child = subprocess.Popen(
+    with (
+        open(os.devnull, "w") as sink,
+        subprocess.Popen(
             [sys.executable, "-m", "moviecli", "--db", str(target), *args],
             stdout=sink,
             stderr=subprocess.PIPE,
             env=subprocess_env(),
-        )
+        ) as child,
+    ):
+        assert child.stderr is not None
+        errors = child.stderr.read()  # before waiting: a full pipe must not stall the child
         _pid, status, usage = os.wait4(child.pid, 0)
         child.returncode = os.waitstatus_to_exitcode(status)
-    stderr = child.stderr.read() if child.stderr else b""
-    close_pipes(child)
-    assert child.returncode == 0, stderr
+    assert child.returncode == 0, errors
     return usage.ru_maxrss / 1024
 
 

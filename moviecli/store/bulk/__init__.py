@@ -337,9 +337,9 @@ class BulkWriter:
     def mark_rewatches(self, user_ids: Sequence[int]) -> None:
         """After viewings were added: a viewing with an earlier one of the same film is a
         rewatch, by date and not by the order of logging (a back-filled older viewing
-        makes the newer one the rewatch). Undated ones count as the earliest (a film
-        "watched, date unknown"); on one day, the order of logging decides. Only ever
-        sets the mark: the first viewing keeps its own (`watch --rewatch`)."""
+        makes the newer one the rewatch). An undated viewing ("watched, date unknown")
+        and one on the same day keep their place in the order of logging. Only ever sets
+        the mark: the first viewing keeps its own (`watch --rewatch`)."""
         self.executemany(REWATCHES, [(user_id,) for user_id in sorted(set(user_ids))])
 
     def drop_from_watchlist(self, pairs: Sequence[tuple[int, int]]) -> None:
@@ -418,7 +418,7 @@ REWATCHES = (
     "UPDATE viewings SET rewatch = TRUE WHERE user_id = ? AND rewatch = FALSE AND EXISTS ("
     "SELECT 1 FROM viewings AS e WHERE e.user_id = viewings.user_id "
     "AND e.movie_id = viewings.movie_id AND e.id <> viewings.id AND ("
-    "(e.watched_on IS NULL AND (viewings.watched_on IS NOT NULL OR e.id < viewings.id)) "
+    "((e.watched_on IS NULL OR viewings.watched_on IS NULL) AND e.id < viewings.id) "
     "OR (e.watched_on IS NOT NULL AND viewings.watched_on IS NOT NULL "
     "AND (e.watched_on < viewings.watched_on "
     "OR (e.watched_on = viewings.watched_on AND e.id < viewings.id)))))"
