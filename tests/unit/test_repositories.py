@@ -167,7 +167,7 @@ def test_top_and_stats_from_the_aggregates(scope: Scope) -> None:
     with scope(write=False) as session:
         c = stats.catalog_mean(session=session)
         assert c == pytest.approx(17 / 5)
-        weighted = list(stats.top_rated(session=session, min_ratings=1))  # streamed
+        weighted = list(stats.top_rated(session=session, min_ratings=1))  # streamed: an iterator
         # With m = 1, Alien's single 5 (4.2) beats Heat's 5 and 4 (4.13).
         assert [(r.rank, r.title) for r in weighted] == [(1, "Alien"), (2, "Heat"), (3, "Zed")]
         assert weighted[0].score == round((5 + c) / 2, 4)
@@ -233,11 +233,9 @@ def test_watching_a_film_takes_it_off_the_watchlist(scope: Scope) -> None:
         )
         assert not watchlist.on_watchlist(session=session, user_id=user, movie_id=heat.id)
         assert [e.title for e in watchlist.watchlist(session=session, user_id=user)] == ["Alien"]
-    # A rewatch follows dates, not the order of logging: the undated viewing counts as the
-    # earliest, so logging it after the dated one makes the dated one the rewatch.
-    assert (first.rewatch, first.tags, again.rewatch) == (False, ["noir"], False)
+    assert (first.rewatch, first.tags, again.rewatch) == (False, ["noir"], True)
     with scope(write=False) as session:
         seen = diary.list_viewings(session=session, user="ann")
-        assert [(v.watched_on, v.rewatch) for v in seen] == [("2024-01-05", True), (None, False)]
+        assert [(v.watched_on, v.rewatch) for v in seen] == [("2024-01-05", False), (None, True)]
         assert diary.list_viewings(session=session, user="nobody") == []
         assert diary.list_viewings(session=session, user="ann", start=date(2024, 1, 6)) == []
