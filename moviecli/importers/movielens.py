@@ -158,14 +158,18 @@ def _shifted(items: Iterator[Item], done: int, total: int) -> Iterator[Item]:
         if isinstance(item, Progress):
             yield Progress(done + item.done, total)
         elif isinstance(item, RatingsFile):
-            yield replace(
-                item,
-                rows=lambda rows=item.rows: _shifted(rows(), done, total),
-                done=done,
-                total=total,
-            )
+            yield _shifted_file(item, done, total)
         else:
             yield item
+
+
+def _shifted_file(item: RatingsFile, done: int, total: int) -> RatingsFile:
+    rows = item.rows
+
+    def shifted() -> Iterator[Item]:
+        return _shifted(rows(), done, total)
+
+    return replace(item, rows=shifted, done=done, total=total)
 
 
 def _read_links(source: CsvInput, links: dict[str, tuple[str, str]]) -> Iterator[Item]:
