@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -153,21 +152,24 @@ def open_inputs(inputs: dict[str, CsvInput], description: str) -> ImportSource:
     return ImportSource(format="movielens", description=description, items=items, total_bytes=total)
 
 
-def _shifted_rows(rows: Callable[[], Iterator[Item]], done: int, total: int) -> Iterator[Item]:
-    return _shifted(rows(), done, total)
-
-
 def _shifted(items: Iterator[Item], done: int, total: int) -> Iterator[Item]:
     """One file's items, its progress counted from the bytes of the files before it."""
     for item in items:
         if isinstance(item, Progress):
             yield Progress(done + item.done, total)
         elif isinstance(item, RatingsFile):
-            yield replace(
-                item, rows=partial(_shifted_rows, item.rows, done, total), done=done, total=total
-            )
+            yield _shifted_file(item, done, total)
         else:
             yield item
+
+
+def _shifted_file(item: RatingsFile, done: int, total: int) -> RatingsFile:
+    rows = item.rows
+
+    def shifted() -> Iterator[Item]:
+        return _shifted(rows(), done, total)
+
+    return replace(item, rows=shifted, done=done, total=total)
 
 
 def _read_links(source: CsvInput, links: dict[str, tuple[str, str]]) -> Iterator[Item]:
