@@ -37,22 +37,6 @@ def _sync(shared: Shared, role: str, folder: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def _bring_in(shared: Shared, role: str, title_id: int) -> int:
-    """A world film brought into the catalog by `role` (what `rate tt…`/`add tt…` do)."""
-    from moviecli.config import resolve_location
-    from moviecli.store.catalog import Catalog
-    from moviecli.store.world.fill import bring_into_catalog
-    from moviecli.store.world.location import attach_world
-
-    store = Catalog(resolve_location(shared.url(role)))
-    try:
-        assert attach_world(store.engine)
-        with store.session(write=True) as session:
-            return bring_into_catalog(session, title_id)
-    finally:
-        store.dispose()
-
-
 def test_members_and_guests_read_the_world_the_owner_synced(
     shared: Shared, world_tiny: Path
 ) -> None:
@@ -81,33 +65,48 @@ def test_members_and_guests_read_the_world_the_owner_synced(
         shared.rows(stranger, "SELECT count(*) FROM imdb.titles")
 
 
-def test_a_member_brings_a_world_film_in_and_rates_it(shared: Shared, tmp_path: Path) -> None:
+def test_a_member_finds_shows_and_rates_a_world_film(shared: Shared, tmp_path: Path) -> None:
     alice = shared.add_member("alice")
     dave = shared.add_member("dave", "--guest")
     _sync(shared, shared.owner, heat_world(tmp_path / "w"))
-    movie_id = _bring_in(shared, alice, 211915)
+    for who in (alice, dave):
+        found = json_out(shared.run(who, "find", "amelie", "-f", "json"))
+        assert [row["imdb_id"] for row in found][:1] == ["tt0211915"]
+        shown = json_out(shared.run(who, "show", "tt0211915", "-f", "json"))
+        assert (shown["imdb_id"], shown["title"]) == ("tt0211915", "Amélie")
+    # `rate tt…` brings the film into the catalog as the member: the film, its people,
+    # their nm ids and the fields the world filled, all written under alice's rights.
+    rated = shared.run(alice, "rate", "tt0211915", "4.5")
+    assert rated.exit_code == 0, rated.output
+    ((movie_id,),) = shared.rows(
+        shared.owner, "SELECT movie_id FROM external_ids WHERE value = 'tt0211915'"
+    )
     detail = json_out(shared.run(alice, "show", str(movie_id), "-f", "json"))
     assert (detail["title"], detail["year"], detail["director"]) == (
         "Amélie",
         2001,
         "Jean-Pierre Jeunet",
     )
-    assert detail["external_ids"] == {"imdb": "tt0211915"}
-    assert shared.run(alice, "rate", str(movie_id), "4.5").exit_code == 0
+    assert shared.rows(
+        shared.owner,
+        "SELECT u.name, r.score FROM ratings r JOIN users u ON u.id = r.user_id "
+        "WHERE r.movie_id = %s",
+        movie_id,
+    ) == [(alice, 4.5)]
     assert shared.rows(
         shared.owner, "SELECT count(*) FROM person_imdb_ids WHERE imdb_id = 466"
     ) == [(1,)]
-    assert (
-        shared.rows(alice, "SELECT count(*) FROM movie_imdb_fields WHERE movie_id = %s", movie_id)[
-            0
-        ][0]
-        >= 5
+    marks = shared.rows(
+        alice, "SELECT count(*) FROM movie_imdb_fields WHERE movie_id = %s", movie_id
     )
-    # The guest reads the links, writes none of them.
+    assert marks[0][0] >= 5
+    # The guest reads the links and writes none of them; a guest's `rate tt…` is refused.
     assert shared.rows(dave, "SELECT count(*) FROM person_imdb_ids")[0][0] > 0
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         shared.rows(dave, "DELETE FROM movie_imdb_fields")
-    # An edit by the member makes the field the user's (the world's mark goes).
+    refused(shared.run(dave, "rate", "tt0093164", "3"))
+    assert not shared.rows(shared.owner, "SELECT 1 FROM external_ids WHERE value = 'tt0093164'")
+    # The member's edit makes the field the user's: the world's mark goes.
     edited = shared.run(alice, "edit", str(movie_id), "--runtime", "121")
     assert edited.exit_code == 0, edited.output
     assert not shared.rows(
