@@ -24,6 +24,7 @@ from moviecli.errors import DatabaseError, MoviecliError
 from moviecli.store.catalog import Catalog
 from moviecli.store.engine import is_postgres
 from moviecli.store.world import schema
+from moviecli.store.world.access import WorldGroups, create_as, grant_reading, world_groups
 from moviecli.store.world.files import quiet_thread
 from moviecli.store.world.load import Writer
 from moviecli.store.world.location import (
@@ -183,15 +184,19 @@ class PostgresWorldWriter(Writer):
         self.raw: Any = None
         self.conn: Any = None
         self._had_world = False
+        self._groups: WorldGroups | None = None
+        self._locked = False
 
     def open(self) -> None:
         self.raw = self.engine.raw_connection()
         conn = self.raw.driver_connection
         self.conn = conn
         conn.autocommit = True
+        self._groups = world_groups(conn)  # refuses a member or guest of a shared catalog
         got = conn.execute("SELECT pg_try_advisory_lock(%s)", (SYNC_LOCK_KEY,)).fetchone()[0]
         if not got:
             raise SyncBusyError("another 'imdb sync' is loading this catalog's world; try later")
+        self._locked = True
         self._had_world = bool(
             conn.execute(
                 "SELECT to_regclass(%s) IS NOT NULL", (f"{WORLD_SCHEMA}.meta",)
@@ -199,9 +204,15 @@ class PostgresWorldWriter(Writer):
         )
         conn.autocommit = False
         conn.execute(f"DROP SCHEMA IF EXISTS {NEW_SCHEMA} CASCADE")
+        # On a shared catalog the admin group owns the world: any admin may replace it.
+        role = create_as(self._groups)
+        if role is not None:
+            conn.execute(role)
         conn.execute(f"CREATE SCHEMA {NEW_SCHEMA}")
         for table in schema.TABLE_NAMES:
             conn.execute(schema.create_table_sql("postgresql", table, schema=NEW_SCHEMA))
+        if role is not None:
+            conn.execute("RESET ROLE")
 
     def write(self, table: str, rows: list[tuple[object, ...]]) -> None:
         columns = ", ".join(name for name, _kind, _notnull in schema.COLUMNS[table])
@@ -232,9 +243,6 @@ class PostgresWorldWriter(Writer):
             cursor.executemany(
                 f"INSERT INTO {NEW_SCHEMA}.meta (key, value) VALUES (%s, %s)", sorted(meta.items())
             )
-        # The world is IMDb's public data: every role of the database may read it.
-        conn.execute(f"GRANT USAGE ON SCHEMA {NEW_SCHEMA} TO PUBLIC")
-        conn.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {NEW_SCHEMA} TO PUBLIC")
         for table in schema.TABLE_NAMES:
             conn.execute(f"ANALYZE {NEW_SCHEMA}.{table}")
         conn.commit()
@@ -243,11 +251,14 @@ class PostgresWorldWriter(Writer):
         conn = self.conn
         conn.execute(f"DROP SCHEMA IF EXISTS {WORLD_SCHEMA} CASCADE")
         conn.execute(f"ALTER SCHEMA {NEW_SCHEMA} RENAME TO {WORLD_SCHEMA}")
+        # In the same transaction: members and guests never meet a world they cannot read.
+        for statement in grant_reading(self._groups, WORLD_SCHEMA):
+            conn.execute(statement)
         conn.commit()
 
     def abort(self) -> None:
-        if self.conn is None:
-            return
+        if self.conn is None or not self._locked:
+            return  # refused before anything was made (or another sync holds the lock)
         with contextlib.suppress(Exception):
             self.conn.rollback()
         with contextlib.suppress(Exception):
@@ -257,9 +268,10 @@ class PostgresWorldWriter(Writer):
     def close(self) -> None:
         if self.raw is None:
             return
-        with contextlib.suppress(Exception):
-            self.conn.autocommit = True
-            self.conn.execute("SELECT pg_advisory_unlock(%s)", (SYNC_LOCK_KEY,))
+        if self._locked:
+            with contextlib.suppress(Exception):
+                self.conn.autocommit = True
+                self.conn.execute("SELECT pg_advisory_unlock(%s)", (SYNC_LOCK_KEY,))
         with contextlib.suppress(Exception):
             self.raw.invalidate()  # never hand a connection with our settings back to the pool
         self.raw = None
