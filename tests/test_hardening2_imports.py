@@ -194,6 +194,23 @@ def test_damaged_and_encrypted_zips_are_one_error_line(
     assert dump_tables(catalog) == before
 
 
+def _remove_folder_chain(top: Path) -> None:
+    """Remove top/d/d/.../d one level at a time, deepest first, without recursion."""
+    fds = [os.open(top, os.O_RDONLY)]
+    try:
+        while True:
+            try:
+                fds.append(os.open("d", os.O_RDONLY, dir_fd=fds[-1]))
+            except FileNotFoundError:
+                break
+        while len(fds) > 1:
+            os.close(fds.pop())
+            os.rmdir("d", dir_fd=fds[-1])
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def test_deeply_nested_folders_and_json_are_refused_or_read(
     cli: Invoke, catalog: Target, tmp_path: Path
 ) -> None:
@@ -208,7 +225,10 @@ def test_deeply_nested_folders_and_json_are_refused_or_read(
         os.close(folder)
         folder = inner
     os.close(folder)
-    result = cli("import", str(trakt), "--user", "ana")
+    try:
+        result = cli("import", str(trakt), "--user", "ana")
+    finally:
+        _remove_folder_chain(trakt)  # pytest's own clean-up of tmp_path recurses per level
     assert counts(result, "viewings")["added"] == 1
     # JSON nested 100,000 deep: a moviecli export (both layouts) and a Trakt history.
     nested = "[" * 100_000 + "]" * 100_000

@@ -387,6 +387,6 @@ def test_ctrl_c_at_the_question_deletes_nothing(seeded: Path) -> None:
     before = dump_tables(seeded)
     code, _, err = Prompted(seeded, "The Godfather").finish(sig=signal.SIGINT)
     assert "Traceback" not in err
-    assert err.endswith("[y/N]:\nError: interrupted; nothing was changed\n"), err
+    assert err.endswith("[y/N]: \nError: interrupted; nothing was changed\n"), err
     assert code == -signal.SIGINT  # ended by SIGINT, so a shell loop around it stops
     assert dump_tables(seeded) == before

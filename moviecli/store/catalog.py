@@ -6,7 +6,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine
@@ -74,6 +74,16 @@ class Catalog:
                     # went on: Ctrl-C still means nothing is committed.
                     raise KeyboardInterrupt
                 session.commit()
+            except KeyboardInterrupt:
+                # Ctrl-C may land inside a driver call (PostgreSQL: mid-COPY), leaving the
+                # connection busy: a rollback then fails. Closing the connection instead
+                # aborts the transaction all the same, and Ctrl-C stays the answer.
+                try:
+                    session.rollback()
+                except Exception:
+                    with suppress(Exception):
+                        session.invalidate()
+                raise
             except BaseException:
                 session.rollback()
                 raise
