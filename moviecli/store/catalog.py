@@ -74,19 +74,22 @@ class Catalog:
                     # went on: Ctrl-C still means nothing is committed.
                     raise KeyboardInterrupt
                 session.commit()
-            except KeyboardInterrupt:
-                # Ctrl-C may land inside a driver call (PostgreSQL: mid-COPY), leaving the
-                # connection busy: a rollback then fails. Closing the connection instead
-                # aborts the transaction all the same, and Ctrl-C stays the answer.
+            except BaseException as error:
+                if not caught and not isinstance(error, KeyboardInterrupt):
+                    session.rollback()
+                    raise
+                # Ctrl-C may land inside a driver call (psycopg cancels the query and
+                # raises its own error; mid-COPY the connection stays busy and a rollback
+                # fails). Closing the connection aborts the transaction all the same, and
+                # Ctrl-C stays the answer.
                 try:
                     session.rollback()
                 except Exception:
                     with suppress(Exception):
                         session.invalidate()
-                raise
-            except BaseException:
-                session.rollback()
-                raise
+                if isinstance(error, KeyboardInterrupt):
+                    raise
+                raise KeyboardInterrupt from error
 
     def dispose(self) -> None:
         if self._engine is not None:
