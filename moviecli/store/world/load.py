@@ -363,12 +363,7 @@ class WorldLoader:
                     current, seen = tid, set()
                 try:
                     fields = check(line, 8)
-                    text = fields[1]
-                    if not (text.isascii() and text.isdigit()):
-                        raise RowError(f"ordering must be a whole number (got {text!r})")
-                    ordering = int(text)
-                    if ordering in seen:
-                        raise RowError(f"{fields[0]} has ordering {ordering} twice")
+                    ordering = _ordering(fields, seen)
                     title = fields[2]
                     if title == NULL or not title.strip():
                         raise RowError("title is missing")
@@ -414,12 +409,7 @@ class WorldLoader:
                     current, seen = tid, set()
                 try:
                     fields = check(line, 6)
-                    text = fields[1]
-                    if not (text.isascii() and text.isdigit()):
-                        raise RowError(f"ordering must be a whole number (got {text!r})")
-                    ordering = int(text)
-                    if ordering in seen:
-                        raise RowError(f"{fields[0]} has ordering {ordering} twice")
+                    ordering = _ordering(fields, seen)
                     nconst = fields[2]
                     digits = nconst[2:]
                     if not (nconst[:2] == "nm" and digits.isascii() and digits.isdigit()):
@@ -554,3 +544,14 @@ class WorldLoader:
             self._flush("names", rows)
         report.kept = kept
         self.report.counts["people"] = kept
+
+
+def _ordering(fields: list[str], seen: set[int]) -> int:
+    """A row's `ordering` (title.akas, title.principals): a whole number, once per title."""
+    text = fields[1]
+    if not (text.isascii() and text.isdigit()):
+        raise RowError(f"ordering must be a whole number (got {text!r})")
+    ordering = int(text)
+    if ordering in seen:
+        raise RowError(f"{fields[0]} has ordering {ordering} twice")
+    return ordering
