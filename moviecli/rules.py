@@ -9,15 +9,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 TITLE_MAX = 300
 YEAR_MIN, YEAR_MAX = 1888, 2100
 RUNTIME_MIN, RUNTIME_MAX = 1, 1000
 USER_NAME_MAX = 64
 SCORE_MIN, SCORE_MAX = 0.5, 5.0
+HALF_STARS = tuple(n / 2 for n in range(1, 11))  # every score a rating may have: 0.5 to 5.0
+HISTOGRAM_KEYS = [f"{score:.1f}" for score in HALF_STARS]  # every half star, as text
 GENRE_MAX = 64
-HISTOGRAM_KEYS = [f"{n / 2:.1f}" for n in range(1, 11)]  # every half star, as text
 TAG_MAX = 255
 LIST_NAME_MAX = 100
 NOTE_MAX = 2000  # list descriptions, list-item and watchlist notes
@@ -246,7 +247,28 @@ def check_user_name(name: str) -> str:
 
 
 def is_half_star(value: float) -> bool:
+    """The half-star rule, the one place it is written (the schema's CHECK_HALF_STARS says
+    it again in SQL): 0.5 to 5 in steps of 0.5. NaN and infinities are not."""
     return SCORE_MIN <= value <= SCORE_MAX and value * 2 == int(value * 2)
+
+
+def score_from_ten(points: int) -> float:
+    """A whole-number rating out of ten (IMDb's, Trakt's: 1 to 10) as half stars."""
+    return points / 2
+
+
+def ten_from_score(score: float) -> int:
+    """Half stars as a whole-number rating out of ten (Letterboxd's Rating10)."""
+    return round(score * 2)
+
+
+def score_histogram(counts: Iterable[tuple[float, int]]) -> dict[str, int]:
+    """(score, how many) pairs as a histogram: every half star a key ("0.5" to "5.0"),
+    in that order, a score not given counting 0."""
+    histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
+    for score, count in counts:
+        histogram[f"{score:.1f}"] = count
+    return histogram
 
 
 def check_score(value: float) -> float:
@@ -300,6 +322,40 @@ def genre_names(raws: Iterable[str]) -> list[str]:
 # clock: the file may come from a time zone ahead of ours.
 MOMENT_SLACK_SECONDS = 86_400
 
+# A moment as moviecli keeps it is a naive UTC datetime (SQLite has no time zones);
+# ratings store it as whole milliseconds since EPOCH (models.types.EpochMillis). Every
+# conversion between those forms is written here, once.
+EPOCH = datetime(1970, 1, 1)
+_MILLISECOND = timedelta(milliseconds=1)
+
+
+def naive_utc(moment: datetime) -> datetime:
+    """A timezone-aware moment converted to naive UTC; a naive one is UTC already."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def utcnow() -> datetime:
+    """Now, naive UTC, the way SQLite stores it."""
+    return naive_utc(datetime.now(UTC))
+
+
+def to_millis(moment: datetime) -> int:
+    """A moment as whole milliseconds since 1970 (what is finer is dropped)."""
+    return (naive_utc(moment) - EPOCH) // _MILLISECOND
+
+
+def from_millis(millis: int) -> datetime:
+    """Milliseconds since 1970 as a naive UTC moment."""
+    return EPOCH + timedelta(milliseconds=millis)
+
+
+def iso_utc(moment: datetime, *, timespec: str = "auto") -> str:
+    """A moment as ISO 8601 UTC with a Z: '2024-03-31T20:15:00Z', with the microseconds
+    when it has some (or always, with timespec="microseconds")."""
+    return naive_utc(moment).isoformat(timespec=timespec) + "Z"
+
 
 def check_day(day: date, *, what: str) -> date:
     """A calendar day of a viewing or an entry: not before films, not in the future."""
@@ -328,10 +384,10 @@ def latest_unix_seconds() -> int:
 
 def check_moment(moment: datetime, *, what: str) -> datetime:
     """A moment (timezone-aware, or naive UTC): from YEAR_MIN, at most a day ahead of now."""
-    utc = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    utc = naive_utc(moment)
     if utc.year < YEAR_MIN:
         raise ValueError(f"{what} must be in {YEAR_MIN} or later (got {utc.date().isoformat()})")
-    if (utc - datetime(1970, 1, 1)).total_seconds() > latest_unix_seconds():
+    if (utc - EPOCH).total_seconds() > latest_unix_seconds():
         raise ValueError(f"{what} {utc.date().isoformat()} is in the future")
     return moment
 

@@ -7,6 +7,8 @@ from typing import IO
 
 from sqlmodel import Session
 
+from moviecli.rules import ten_from_score
+
 LETTERBOXD_FIELDS = [
     "Title",
     "Year",
@@ -49,7 +51,7 @@ def write_letterboxd(session: Session, out: IO[str], *, user: str) -> int:
                 year,
                 imdb_id,
                 None if watched_on is None else str(watched_on)[:10],
-                round(score * 2) if last and score is not None else None,  # Rating10: whole
+                ten_from_score(score) if last and score is not None else None,
                 "true" if rewatch else "false",
                 ", ".join(tags.get(movie_id, [])) if last else "",
                 review or (rating_review if last and watched_on is None else "") or "",

@@ -4,7 +4,9 @@ and timestamps as it writes them."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from moviecli.rules import from_millis, iso_utc
 
 FORMAT_NAME = "moviecli-export"
 VERSION = 1
@@ -29,9 +31,9 @@ def iso(stored: str | int | datetime | None) -> str | None:
     if stored is None:
         return None
     if isinstance(stored, datetime):
-        moment = stored.replace(tzinfo=None)
+        moment = stored
     elif isinstance(stored, int):
-        moment = datetime(1970, 1, 1) + timedelta(milliseconds=stored)
+        moment = from_millis(stored)
     else:
         moment = datetime.fromisoformat(stored)
-    return moment.isoformat(timespec="microseconds") + "Z"
+    return iso_utc(moment, timespec="microseconds")

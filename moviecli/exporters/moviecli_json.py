@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import IO, Any
 
 from sqlmodel import Session
 
 from moviecli.exporters.moviecli_format import FORMAT_NAME, SECTIONS, VERSION, iso
-from moviecli.importers.records import canonical_time
+from moviecli.rules import utcnow
 
 
 def _dumps(value: Any) -> str:
@@ -25,7 +24,7 @@ def write_json(session: Session, out: IO[str], *, revision: str | None) -> dict[
     counts = dict.fromkeys(SECTIONS, 0)
     head = {
         "version": VERSION,
-        "exported_at": iso(canonical_time(datetime.now(UTC))),
+        "exported_at": iso(utcnow()),
         "schema_revision": revision,
     }
     out.write("{\n" + f'"format": {_dumps(FORMAT_NAME)},\n"export": {_dumps(head)},\n')

@@ -46,6 +46,7 @@ from moviecli.rules import (
     check_note,
     check_text,
     genre_names,
+    score_from_ten,
 )
 
 # Every IMDb export has a date column; a file without one would lose every rating,
@@ -216,7 +217,7 @@ def _score(text: str) -> float:
     """IMDb ratings are whole numbers 1 to 10; 1 becomes half a star, 10 five stars."""
     if not (text.isascii() and text.isdigit() and 1 <= int(text) <= 10):
         raise ValueError(f"Your Rating must be a whole number from 1 to 10 (got {text!r})")
-    return max(0.5, int(text) / 2)
+    return score_from_ten(int(text))
 
 
 def _movie(row: list[str], index: dict[str, int], line: int) -> MovieRecord | None:

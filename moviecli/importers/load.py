@@ -37,6 +37,7 @@ from moviecli.importers.records import (
 )
 from moviecli.models import ImportSummary, utcnow
 from moviecli.rules import (
+    HALF_STARS,
     PERSON_NAME_MAX,
     check_name,
     check_user_name,
@@ -48,7 +49,8 @@ from moviecli.rules import (
 from moviecli.store.bulk import CopyRefused, MergeCounts
 
 FLUSH_ROWS = 50_000
-SCORES = {f"{n / 2:g}": n / 2 for n in range(1, 11)} | {f"{n / 2:.1f}": n / 2 for n in range(1, 11)}
+# A score as a rating file writes it ("4", "4.5", "4.0"), read once per distinct text.
+SCORES = {f"{s:g}": s for s in HALF_STARS} | {f"{s:.1f}": s for s in HALF_STARS}
 DUPLICATE_REASON = "duplicate ratings of one movie by one user in this import (kept the latest)"
 OLDER_REASON = "ratings older than the one already in the catalog (kept the catalog's)"
 WATCHED_REASON = "watchlist entries of films the user has watched"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +41,14 @@ from moviecli.importers.records import (
     canonical_time,
 )
 from moviecli.render.text import unneutralise
-from moviecli.rules import check_flag, parse_day
+from moviecli.rules import check_flag, is_half_star, parse_day
 
 # ---------------------------------------------------------------- timestamps
 
 
 def stored(text: str) -> str:
     """ISO 8601 (with Z or an offset, or naive UTC) back to the stored form."""
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return canonical_time(moment)
+    return canonical_time(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
 
 
 # ---------------------------------------------------------------- reading
@@ -255,7 +252,7 @@ def _record(section: str, value: dict[str, Any], line: int, users: dict[int, str
     if section == "ratings":
         user_id = _id(value["user_id"])
         score = float(value["score"])
-        if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
+        if not is_half_star(score):
             raise ValueError(f"score must be 0.5 to 5 in half stars (got {score})")
         return RatingRecord(
             movie_key=_id(value["movie_id"]),
@@ -340,7 +337,7 @@ def _csv_items(source: CsvInput) -> Iterator[Item]:
             title = cells["title"].strip()
             year = int(cells["year"]) if cells["year"].strip() else None
             score = float(cells["score"])
-            if not (0.5 <= score <= 5.0) or score * 2 != int(score * 2):
+            if not is_half_star(score):
                 raise ValueError(f"score must be 0.5 to 5 in half stars (got {cells['score']!r})")
             rated_at = stored(cells["rated_at"])
         except ValueError as error:

@@ -7,17 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO
 
 from moviecli.models.views import Reject as Reject  # re-exported: the importers yield it
+from moviecli.rules import naive_utc
 
 
 def canonical_time(moment: datetime) -> str:
     """A timestamp as SQLAlchemy stores a DateTime in SQLite (naive UTC, microseconds)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return naive_utc(moment).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @dataclass(slots=True)

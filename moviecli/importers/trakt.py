@@ -57,6 +57,7 @@ from moviecli.rules import (
     check_name,
     check_note,
     check_title,
+    score_from_ten,
 )
 
 HISTORY = re.compile(r"^watched-history(-\d+)?\.json$")
@@ -209,7 +210,7 @@ def _items(files: dict[str, _File], user: str, total: int) -> Iterator[Item]:
                 yield RatingRecord(
                     movie_key=_movie_key(entry),
                     user=user,
-                    score=rating / 2,
+                    score=score_from_ten(rating),
                     rated_at=canonical_time(_moment(entry.get("rated_at"), what="rated_at")),
                     line=line,
                 )

@@ -9,7 +9,7 @@ cannot be imported. Formats may check more (and earlier); none may check less.""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from moviecli.importers.records import (
     ListItemRecord,
@@ -38,6 +38,7 @@ from moviecli.rules import (
     check_text,
     check_title,
     is_half_star,
+    utcnow,
 )
 
 SOURCE_MAX = 16  # external_ids.source
@@ -49,7 +50,7 @@ class Moments:
     import: canonical times compare as text, so checking millions costs little."""
 
     def __init__(self) -> None:
-        latest = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=MOMENT_SLACK_SECONDS)
+        latest = utcnow() + timedelta(seconds=MOMENT_SLACK_SECONDS)
         self.earliest = f"{YEAR_MIN:04d}-01-01"
         self.latest = canonical_time(latest)
 

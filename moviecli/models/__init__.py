@@ -48,7 +48,6 @@ from moviecli.models.types import (
     long_text_type,
     metadata,
     text_type,
-    utcnow,
     utcnow_millis,
 )
 from moviecli.models.views import (
@@ -87,6 +86,7 @@ from moviecli.models.world import (
     WorldShow,
     WorldTopRow,
 )
+from moviecli.rules import utcnow
 
 __all__ = [
     "GENRE_SEPARATORS",

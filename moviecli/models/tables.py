@@ -25,7 +25,6 @@ from moviecli.models.types import (
     fk_column,
     long_text_type,
     text_type,
-    utcnow,
     utcnow_millis,
 )
 from moviecli.rules import (
@@ -51,6 +50,7 @@ from moviecli.rules import (
     USER_NAME_MAX,
     YEAR_MAX,
     YEAR_MIN,
+    utcnow,
 )
 
 

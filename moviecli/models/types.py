@@ -1,13 +1,14 @@
 """The kinds of value the tables and inputs are made of: column types (text that sorts the
 same on both engines, EpochMillis), the foreign-key column, the validated input types
-(Title, Score, UserName, ...) and the metadata's naming convention.
+(Title, Score, UserName, ...) and the metadata's naming convention. A moment is a naive
+UTC datetime everywhere (`utcnow`); its conversions are rules' (naive_utc, to_millis, ...).
 
 The naming convention is set here, before `tables` defines any table."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator
@@ -33,7 +34,10 @@ from moviecli.rules import (
     check_text,
     check_title,
     check_user_name,
+    from_millis,
     genre_names,
+    to_millis,
+    utcnow,
 )
 
 # Batch migrations on SQLite can only find and alter constraints that have names.
@@ -47,18 +51,9 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 
-def utcnow() -> datetime:
-    """Naive UTC, the way SQLite stores it."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def utcnow_millis() -> datetime:
     """Now, to the millisecond: the precision a rating's time is stored with."""
-    now = utcnow()
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-_EPOCH = datetime(1970, 1, 1)
+    return from_millis(to_millis(utcnow()))
 
 
 def text_type(length: int | None = None) -> TypeEngine[str]:
@@ -89,16 +84,10 @@ class EpochMillis(TypeDecorator[datetime]):
         return dialect.type_descriptor(BigInteger() if dialect.name == "postgresql" else Integer())
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> int | None:
-        if value is None:
-            return None
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return (value - _EPOCH) // timedelta(milliseconds=1)
+        return None if value is None else to_millis(value)
 
     def process_result_value(self, value: int | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        return _EPOCH + timedelta(milliseconds=value)
+        return None if value is None else from_millis(value)
 
 
 def fk_column(target: str, *, primary_key: bool = False) -> Column[int]:

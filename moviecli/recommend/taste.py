@@ -11,6 +11,7 @@ from moviecli.errors import NotFoundError
 from moviecli.recommend import training
 from moviecli.recommend.training import ProgressFactory, no_progress
 from moviecli.recommend.views import DifferenceRow, ScaleRow, TasteProfile, TwinRow
+from moviecli.rules import HALF_STARS
 from moviecli.store.repo import taste as repo
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ TWIN_SHRINK = 10
 # Twins are sought among the ratings of the user's least-rated films, up to this many
 # ratings read: a heavy rater of popular films would otherwise read most of 25M.
 TWIN_RATINGS_READ = 1_000_000
-HALF_STARS = [n / 2 for n in range(1, 11)]
 
 
 # ---------------------------------------------------------------- taste

@@ -9,7 +9,7 @@ import csv
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import IO, Any
 
 from pydantic import BaseModel
@@ -18,6 +18,7 @@ from rich.text import Text
 
 from moviecli.options import OutputFormat
 from moviecli.render.text import csv_cell, visible
+from moviecli.rules import iso_utc as iso_utc  # re-exported: render.iso_utc
 
 
 class _PipeConsole(Console):
@@ -35,16 +36,6 @@ def stdout_console() -> Console:
 
 def stderr_console() -> Console:
     return Console(stderr=True, highlight=False)
-
-
-def iso_utc(moment: datetime) -> str:
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return (
-        moment.isoformat(timespec="seconds") + "Z"
-        if not moment.microsecond
-        else (moment.isoformat() + "Z")
-    )
 
 
 def jsonable(value: Any) -> Any:

@@ -19,12 +19,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from moviecli.rules import to_millis
 from moviecli.store.bulk import BulkWriter, MergeCounts
 from moviecli.store.bulk.postgres_behind import FLUSH_ROWS, WriteBehind
 from moviecli.store.bulk.postgres_csv import CsvRatings, drop
 from moviecli.store.catalog import NEXT_IDS_AS_SQLITE
-
-_EPOCH = datetime(1970, 1, 1)
 
 _STAGED_COLUMNS = "user_id, movie_id, score, rated_at, review"
 # The floor the benchmark measures us against takes the same (tests/benchmarks/postgres.py).
@@ -34,10 +33,7 @@ WORK_MEM = "256MB"
 
 def _millis(canonical: str) -> int:
     """'2024-03-31 20:15:00.123456' (naive UTC) -> milliseconds since 1970."""
-    return (datetime.fromisoformat(canonical) - _EPOCH) // _MILLISECOND
-
-
-_MILLISECOND = datetime(1970, 1, 1, 0, 0, 0, 1000) - _EPOCH
+    return to_millis(datetime.fromisoformat(canonical))
 
 
 # Tables whose new rows may be kept and sent by COPY: none has row-level security

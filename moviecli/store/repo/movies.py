@@ -25,7 +25,7 @@ from moviecli.models import (
 )
 from moviecli.models.world import WorldFilm
 from moviecli.ranking import average
-from moviecli.rules import HISTOGRAM_KEYS, genre_name, loose_title_key, title_key
+from moviecli.rules import genre_name, loose_title_key, score_histogram, title_key
 from moviecli.store.repo.ratings import list_ratings
 
 if TYPE_CHECKING:
@@ -477,13 +477,13 @@ def movie_detail(*, session: Session, movie: Movie, user: str, latest: int = 10)
     public = movie_public(session=session, movie=movie)
     assert movie.id is not None
     user_id = user_id_of(session=session, name=user)
-    histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
-    for score, count in session.exec(
-        select(Rating.score, func.count())
-        .where(Rating.movie_id == movie.id)
-        .group_by(col(Rating.score))
-    ):
-        histogram[f"{score:.1f}"] = count
+    histogram = score_histogram(
+        session.exec(
+            select(Rating.score, func.count())
+            .where(Rating.movie_id == movie.id)
+            .group_by(col(Rating.score))
+        )
+    )
     latest_ratings = list_ratings(
         session=session, movie_id=movie.id, sort="date", descending=True, limit=latest
     )

@@ -20,7 +20,7 @@ from moviecli.models import (
     User,
     metadata,
 )
-from moviecli.rules import HISTOGRAM_KEYS
+from moviecli.rules import score_histogram
 from moviecli.store.repo._select import select_wide
 from moviecli.store.repo.movies import genre_filter, genres_by_movie
 
@@ -115,11 +115,9 @@ def catalog_stats(*, session: Session, top_genres: int = 10) -> CatalogStats:
     users = session.exec(select(func.count()).select_from(User)).one()
     genres = session.exec(select(func.count()).select_from(Genre)).one()
     ratings = session.exec(select(func.coalesce(func.sum(Movie.rating_count), 0))).one()
-    histogram = dict.fromkeys(HISTOGRAM_KEYS, 0)
-    for score, count in session.exec(
-        select(Rating.score, func.count()).group_by(col(Rating.score))
-    ):
-        histogram[f"{score:.1f}"] = count
+    histogram = score_histogram(
+        session.exec(select(Rating.score, func.count()).group_by(col(Rating.score)))
+    )
     genre_counts = [
         (name, count)
         for name, count in session.exec(
