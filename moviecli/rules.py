@@ -193,15 +193,23 @@ def search_key(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
-def check_name(value: str, *, what: str, limit: int) -> str:
-    """A one-line name (a person, a tag, a list): stripped, not blank, no control characters."""
-    value = " ".join(value.split()) if value.strip() else ""
+def check_line(value: str, *, what: str, limit: int, say_length: bool = True) -> str:
+    """One line of text as kept (a title, a name): stripped, not blank, checked by
+    check_text, at most `limit` characters (the refusal says how many were given,
+    unless not `say_length`)."""
+    value = value.strip()
     if not value:
         raise ValueError(f"{what} must not be blank")
     value = check_text(value, what=what)
     if len(value) > limit:
-        raise ValueError(f"{what} must be at most {limit} characters (got {len(value)})")
+        given = f" (got {len(value)})" if say_length else ""
+        raise ValueError(f"{what} must be at most {limit} characters{given}")
     return value
+
+
+def check_name(value: str, *, what: str, limit: int) -> str:
+    """A one-line name (a person, a tag, a list): its runs of blanks made one space."""
+    return check_line(" ".join(value.split()), what=what, limit=limit)
 
 
 def check_note(value: str | None, *, what: str = "note") -> str | None:
@@ -227,23 +235,11 @@ def split_names(text: str) -> list[str]:
 
 
 def check_title(value: str, *, what: str = "title") -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError(f"{what} must not be blank")
-    value = check_text(value, what=what)
-    if len(value) > TITLE_MAX:
-        raise ValueError(f"{what} must be at most {TITLE_MAX} characters (got {len(value)})")
-    return value
+    return check_line(value, what=what, limit=TITLE_MAX)
 
 
 def check_user_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise ValueError("user name must not be blank")
-    name = check_text(name, what="user name")
-    if len(name) > USER_NAME_MAX:
-        raise ValueError(f"user name must be at most {USER_NAME_MAX} characters")
-    return name
+    return check_line(name, what="user name", limit=USER_NAME_MAX, say_length=False)
 
 
 def is_half_star(value: float) -> bool:

@@ -6,7 +6,7 @@ the same ids and timestamps back."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 from sqlmodel import Session
@@ -42,79 +42,44 @@ def write_json(session: Session, out: IO[str], *, revision: str | None) -> dict[
     return counts
 
 
+def _day(value: Any) -> str | None:
+    return None if value is None else str(value)[:10]
+
+
+# Each section but movies: its stream's columns in order, as the record's keys, and how
+# a column's stored value is written (timestamps as ISO 8601 UTC, days, true/false).
+_COLUMNS: dict[str, tuple[str, ...]] = {
+    "genres": ("id", "name"),
+    "users": ("id", "name"),
+    "ratings": ("movie_id", "user_id", "score", "review", "rated_at"),
+    "tags": ("movie_id", "user_id", "tag", "tagged_at"),
+    "people": ("id", "name"),
+    "viewings": ("id", "movie_id", "user_id", "watched_on", "rewatch", "review", "created_at"),
+    "watchlist": ("user_id", "movie_id", "added_at", "note"),
+    "lists": ("id", "user_id", "name", "description", "ranked", "created_at"),
+    "list_items": ("list_id", "movie_id", "position", "note", "added_at"),
+}
+_WRITTEN: dict[str, Callable[[Any], Any]] = {
+    **dict.fromkeys(("rated_at", "tagged_at", "created_at", "added_at"), iso),
+    "watched_on": _day,
+    "rewatch": bool,
+    "ranked": bool,
+}
+
+
 def _section(session: Session, section: str) -> Iterator[dict[str, Any]]:
     from moviecli.store.repo.dump import stream
 
-    if section == "genres":
-        for genre_id, name in stream(session=session, name="genres"):
-            yield {"id": genre_id, "name": name}
-    elif section == "users":
-        for user_id, name in stream(session=session, name="users"):
-            yield {"id": user_id, "name": name}
-    elif section == "movies":
+    if section == "movies":
         yield from _movies(session)
-    elif section == "ratings":
-        for movie_id, user_id, score, review, rated_at in stream(session=session, name="ratings"):
-            yield {
-                "movie_id": movie_id,
-                "user_id": user_id,
-                "score": score,
-                "review": review,
-                "rated_at": iso(rated_at),
-            }
-    elif section == "tags":
-        for movie_id, user_id, tag, tagged_at in stream(session=session, name="tags"):
-            yield {
-                "movie_id": movie_id,
-                "user_id": user_id,
-                "tag": tag,
-                "tagged_at": iso(tagged_at),
-            }
-    elif section == "people":
-        for person_id, name in stream(session=session, name="people"):
-            yield {"id": person_id, "name": name}
-    elif section == "viewings":
-        for row in stream(session=session, name="viewings"):
-            yield {
-                "id": row[0],
-                "movie_id": row[1],
-                "user_id": row[2],
-                "watched_on": None if row[3] is None else str(row[3])[:10],
-                "rewatch": bool(row[4]),
-                "review": row[5],
-                "created_at": iso(row[6]),
-            }
-    elif section == "watchlist":
-        for user_id, movie_id, added_at, note in stream(session=session, name="watchlist"):
-            yield {
-                "user_id": user_id,
-                "movie_id": movie_id,
-                "added_at": iso(added_at),
-                "note": note,
-            }
-    elif section == "lists":
-        for list_id, user_id, name, description, ranked, created_at in stream(
-            session=session, name="lists"
-        ):
-            yield {
-                "id": list_id,
-                "user_id": user_id,
-                "name": name,
-                "description": description,
-                "ranked": bool(ranked),
-                "created_at": iso(created_at),
-            }
-    elif section == "list_items":
-        for list_id, movie_id, position, note, added_at in stream(
-            session=session, name="list_items"
-        ):
-            yield {
-                "list_id": list_id,
-                "movie_id": movie_id,
-                "position": position,
-                "note": note,
-                "added_at": iso(added_at),
-            }
+        return
+    names = _COLUMNS[section]
+    written = [(index, _WRITTEN[name]) for index, name in enumerate(names) if name in _WRITTEN]
+    for row in stream(session=session, name=section):
+        values = list(row)
+        for index, write in written:
+            values[index] = write(values[index])
+        yield dict(zip(names, values, strict=True))
 
 
 def _movies(session: Session) -> Iterator[dict[str, Any]]:

@@ -8,10 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from moviecli.models.views import Reject as Reject  # re-exported: the importers yield it
 from moviecli.rules import naive_utc
+
+if TYPE_CHECKING:
+    from moviecli.models.types import Score
 
 
 def canonical_time(moment: datetime) -> str:
@@ -47,7 +50,7 @@ class MovieRecord:
 class RatingRecord:
     movie_key: Hashable
     user: str
-    score: float
+    score: Score  # checked by validate.py, as rules.is_half_star
     rated_at: str  # canonical_time()
     line: int
     review: str | None = None

@@ -22,6 +22,7 @@ from sqlmodel import Field, SQLModel
 
 from moviecli.models.types import (
     EpochMillis,
+    Score,
     fk_column,
     long_text_type,
     text_type,
@@ -55,19 +56,22 @@ from moviecli.rules import (
 
 
 class MovieBase(SQLModel):
+    """A movie's own fields and their limits, shared by the table and the inputs
+    (models.inputs.MovieCreate, MovieUpdate)."""
+
     title: str = Field(max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX))
     year: int | None = Field(default=None, ge=YEAR_MIN, le=YEAR_MAX)
     original_title: str | None = Field(
         default=None, max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX)
     )
     runtime_minutes: int | None = Field(default=None, ge=RUNTIME_MIN, le=RUNTIME_MAX)
-    director: str | None = Field(default=None, max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX))
 
 
 class Movie(MovieBase, table=True):
     """`director` is the film's directors' names joined with ", ", kept exact from
     movie_people by the repository in the same transaction (as the rating aggregates are
-    from ratings), so listings and exports read one column."""
+    from ratings), so listings and exports read one column: derived, so not an input
+    (MovieBase), and first here so that the columns keep their order."""
 
     __tablename__ = "movies"
     __table_args__ = (
@@ -79,6 +83,7 @@ class Movie(MovieBase, table=True):
         Index("ix_movies_year", "year"),
     )
 
+    director: str | None = Field(default=None, max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX))
     id: int | None = Field(default=None, primary_key=True)
     title_key: str = Field(max_length=TITLE_MAX, sa_type=text_type(TITLE_MAX))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
@@ -162,7 +167,7 @@ class Rating(SQLModel, table=True):
 
     movie_id: int = Field(sa_column=fk_column("movies.id"))
     user_id: int = Field(sa_column=fk_column("users.id"))
-    score: float
+    score: Score  # validated by the inputs (a table does not validate) and CHECK_HALF_STARS
     review: str | None = Field(default=None, sa_type=text_type())
     rated_at: datetime = Field(
         default_factory=utcnow_millis, sa_column=Column(EpochMillis, nullable=False)

@@ -29,6 +29,7 @@ from sqlmodel import AutoString, SQLModel
 from moviecli.rules import (
     GENRE_MAX,
     PERSON_NAME_MAX,
+    TITLE_MAX,
     check_name,
     check_score,
     check_text,
@@ -99,11 +100,17 @@ def fk_column(target: str, *, primary_key: bool = False) -> Column[int]:
 
 
 def _clean_optional_text(value: str | None) -> str | None:
-    """Blank is none (so `edit --director ""` clears the field); no control characters."""
+    """Blank is none (so `edit --original-title ""` clears the field); no control characters."""
     if value is None:
         return None
     value = value.strip()
     return check_text(value, what="text") or None
+
+
+def _within_title_max(value: str | None) -> str | None:
+    if value is not None and len(value) > TITLE_MAX:
+        raise ValueError(f"must be at most {TITLE_MAX} characters")
+    return value
 
 
 def _clean_review(value: str | None) -> str | None:
@@ -149,7 +156,10 @@ def _clean_people(values: list[str]) -> list[str]:
 
 Title = Annotated[str, AfterValidator(check_title)]
 PeopleList = Annotated[list[str], AfterValidator(_clean_people)]
-OptionalText = Annotated[str | None, BeforeValidator(_clean_optional_text)]
+# An optional title (original_title): stripped, blank is none, at most TITLE_MAX.
+OptionalTitle = Annotated[
+    str | None, BeforeValidator(_clean_optional_text), AfterValidator(_within_title_max)
+]
 Review = Annotated[str | None, BeforeValidator(_clean_review)]
 GenreList = Annotated[list[str], AfterValidator(_clean_genres)]
 Score = Annotated[float, AfterValidator(check_score)]

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from sqlmodel import SQLModel
 
+from moviecli.models.types import Score
+
 
 class MoviePublic(SQLModel):
     id: int
@@ -41,7 +43,7 @@ class RatingPublic(SQLModel):
     title: str
     year: int | None
     user: str
-    score: float
+    score: Score
     review: str | None
     rated_at: datetime
 
@@ -50,7 +52,7 @@ class RatingChange(SQLModel):
     """What `rate` reports: the rating, whether it replaced one, and the movie's new aggregates."""
 
     rating: RatingPublic
-    replaced: float | None
+    replaced: Score | None
     average_rating: float | None
     rating_count: int
 
@@ -112,7 +114,7 @@ class ViewingPublic(SQLModel):
     user: str
     watched_on: str | None  # YYYY-MM-DD
     rewatch: bool
-    score: float | None
+    score: Score | None
     review: str | None
     tags: list[str]
 
@@ -157,7 +159,7 @@ class PersonFilm(SQLModel):
     title: str
     year: int | None
     role: str
-    score: float | None
+    score: Score | None
     seen: bool
 
 

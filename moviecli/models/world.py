@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from moviecli.models.types import Score
 from moviecli.models.views import MovieDetail
 
 # Principal categories shown as the cast; directors and writers have their own lines,
@@ -75,7 +76,7 @@ class FindRow(SQLModel):
     imdb_rating: float | None
     imdb_votes: int | None
     in_catalog: bool
-    your_score: float | None
+    your_score: Score | None
 
 
 class WorldPersonFilm(SQLModel):
@@ -86,7 +87,7 @@ class WorldPersonFilm(SQLModel):
     role: str  # IMDb's category: director, writer, actor, producer, ...
     job: str | None
     characters: list[str]
-    score: float | None  # the user's
+    score: Score | None  # the user's
     seen: bool
 
 
@@ -112,7 +113,7 @@ class WorldTopRow(SQLModel):
     imdb_rating: float
     imdb_votes: int
     score: float
-    rated: float | None  # the user's score, when they rated it
+    rated: Score | None  # the user's score, when they rated it
     seen: bool
 
 

@@ -30,8 +30,11 @@ from moviecli.render.emit import (
 from moviecli.render.text import plural
 from moviecli.render.widgets import (
     average_text,
+    counts_grid,
     histogram,
+    list_table,
     local_time,
+    mean_text,
     score_text,
     stars,
     title_text,
@@ -63,7 +66,7 @@ def movies(page: Page, fmt: OutputFormat) -> None:
 
 
 def _movies_table(rows: Sequence[MoviePublic]) -> Table:
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("id", justify="right", style="cyan")
     table.add_column("title", overflow="fold")
     table.add_column("year", justify="right")
@@ -150,7 +153,7 @@ def movie_detail(detail: MovieDetail, fmt: OutputFormat, *, imdb: Text | None = 
 
 
 def _ratings_table(ratings: Sequence[RatingPublic], *, with_movie: bool = True) -> Table:
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     if with_movie:
         table.add_column("id", justify="right", style="cyan")
         table.add_column("movie", overflow="fold")
@@ -174,16 +177,9 @@ def _ratings_table(ratings: Sequence[RatingPublic], *, with_movie: bool = True) 
 
 def ratings(rows: Iterable[RatingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
     """`ratings`: written as they come (see render/stream.py)."""
-    from moviecli.render.stream import listing
+    from moviecli.render.stream import listing_with_footer
 
-    shown = listing(rows, fmt, RATING_FIELDS, _ratings_table)
-    if fmt is not OutputFormat.table:
-        return
-    console = stdout_console()
-    if not shown:
-        console.print(Text("no ratings", style="dim"))
-        return
-    console.print(Text(f"showing {offset + 1}–{offset + shown}", style="dim"))
+    listing_with_footer(rows, fmt, RATING_FIELDS, _ratings_table, offset=offset, empty="no ratings")
 
 
 def rating_change(change: RatingChange, fmt: OutputFormat, *, removed: bool = False) -> None:
@@ -304,7 +300,7 @@ def top(
 
 
 def _top_table(rows: Sequence[TopRow], by: str, explained: bool) -> Table:
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("#", justify="right")
     table.add_column("id", justify="right", style="cyan")
     table.add_column("title", overflow="fold")
@@ -354,25 +350,22 @@ def stats(data: CatalogStats, fmt: OutputFormat) -> None:
         CsvOut(sys.stdout, fields).row(getattr(data, f) for f in fields)
         return
     console = stdout_console()
-    counts = Table.grid(padding=(0, 2))
-    counts.add_column(style="dim")
-    counts.add_column(justify="right")
-    counts.add_row("movies", str(data.movies))
-    counts.add_row("rated movies", str(data.rated_movies))
-    counts.add_row("ratings", str(data.ratings))
-    counts.add_row("users", str(data.users))
-    counts.add_row("genres", str(data.genres))
-    counts.add_row(
-        "average rating", f"{data.average_rating:.2f}" if data.average_rating is not None else "–"
-    )
-    console.print(counts)
+    counts = [
+        ("movies", str(data.movies)),
+        ("rated movies", str(data.rated_movies)),
+        ("ratings", str(data.ratings)),
+        ("users", str(data.users)),
+        ("genres", str(data.genres)),
+        ("average rating", mean_text(data.average_rating)),
+    ]
+    console.print(counts_grid(counts))
     if data.ratings:
         console.print()
         console.print(Text("scores", style="bold"))
         console.print(histogram(data.histogram))
     if data.top_genres:
         console.print()
-        genres = Table(title=None, show_edge=False, pad_edge=False)
+        genres = list_table()
         genres.add_column("genre")
         genres.add_column("movies", justify="right")
         for name, count in data.top_genres:

@@ -20,9 +20,27 @@ from moviecli.models.views import (
     YearReview,
 )
 from moviecli.options import OutputFormat
-from moviecli.render.emit import for_programs, stdout_console, write_csv, write_json
+from moviecli.render.emit import (
+    dim,
+    for_programs,
+    for_programs_or_empty,
+    stdout_console,
+    write_csv,
+    write_json,
+)
 from moviecli.render.text import visible
-from moviecli.render.widgets import bar_chart, local_time, score_text, title_text, user_text
+from moviecli.render.widgets import (
+    bar_chart,
+    counts_grid,
+    list_table,
+    local_time,
+    mean_text,
+    person_header,
+    score_text,
+    seen_text,
+    title_text,
+    user_text,
+)
 
 VIEWING_FIELDS = [
     "id",
@@ -42,15 +60,11 @@ LIST_ITEM_FIELDS = ["position", "movie_id", "title", "year", "note", "seen"]
 TAG_FIELDS = ["tag", "movies"]
 
 
-def _dim(message: str) -> None:
-    stdout_console().print(user_text(message, style="dim"))
-
-
 # ---------------------------------------------------------------- viewings
 
 
 def _viewings_table(rows: Sequence[ViewingPublic], *, with_movie: bool = True) -> Table:
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("entry", justify="right", style="cyan")
     table.add_column("watched", no_wrap=True)
     if with_movie:
@@ -75,16 +89,16 @@ def _viewings_table(rows: Sequence[ViewingPublic], *, with_movie: bool = True) -
 
 def viewings(rows: Iterable[ViewingPublic], fmt: OutputFormat, *, offset: int = 0) -> None:
     """`diary`: written as they come (see render/stream.py)."""
-    from moviecli.render.stream import listing
+    from moviecli.render.stream import listing_with_footer
 
-    shown = listing(rows, fmt, VIEWING_FIELDS, _viewings_table)
-    if fmt is not OutputFormat.table:
-        return
-    if not shown:
-        _dim("no diary entries")
-        return
-    stdout_console().print(
-        user_text(f"showing {offset + 1}–{offset + shown}  (↻ = rewatch)", style="dim")
+    listing_with_footer(
+        rows,
+        fmt,
+        VIEWING_FIELDS,
+        _viewings_table,
+        offset=offset,
+        empty="no diary entries",
+        key="  (↻ = rewatch)",
     )
 
 
@@ -123,9 +137,9 @@ def watchlist(
             console.print(line)
         return
     if not rows:
-        _dim("the watchlist is empty")
+        dim("the watchlist is empty")
         return
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("id", justify="right", style="cyan")
     table.add_column("movie", overflow="fold")
     table.add_column("added", no_wrap=True, style="dim")
@@ -145,12 +159,11 @@ def watchlist(
 
 
 def list_summaries(rows: Sequence[ListSummary], fmt: OutputFormat) -> None:
-    if for_programs(rows, fmt, LIST_FIELDS):
+    if for_programs_or_empty(
+        rows, fmt, LIST_FIELDS, empty="no lists yet (make one with `moviecli lists create NAME`)"
+    ):
         return
-    if not rows:
-        _dim("no lists yet (make one with `moviecli lists create NAME`)")
-        return
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("list", overflow="fold")
     table.add_column("films", justify="right")
     table.add_column("seen", justify="right")
@@ -190,7 +203,7 @@ def list_detail(detail: ListDetail, fmt: OutputFormat) -> None:
     if detail.description:
         console.print(user_text(detail.description, "italic", multiline=True))
     if detail.items:
-        table = Table(show_edge=False, pad_edge=False)
+        table = list_table()
         table.add_column("#", justify="right")
         table.add_column("id", justify="right", style="cyan")
         table.add_column("movie", overflow="fold")
@@ -228,12 +241,11 @@ def movie_tags(
 
 
 def tag_counts(rows: Sequence[TagCount], fmt: OutputFormat) -> None:
-    if for_programs(rows, fmt, TAG_FIELDS):
+    if for_programs_or_empty(
+        rows, fmt, TAG_FIELDS, empty="no tags yet (tag a film with `moviecli tag MOVIE TAG`)"
+    ):
         return
-    if not rows:
-        _dim("no tags yet (tag a film with `moviecli tag MOVIE TAG`)")
-        return
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("tag", overflow="fold")
     table.add_column("films", justify="right")
     for row in rows:
@@ -256,10 +268,8 @@ def people(rows: Sequence[PersonPublic], fmt: OutputFormat) -> None:
     for n, person in enumerate(rows):
         if n:
             console.print()
-        header = user_text(person.name, style="bold")
-        header.append(visible(f"  (person {person.id})"), style="dim")
-        console.print(header)
-        table = Table(show_edge=False, pad_edge=False)
+        console.print(person_header(person.name, f"(person {person.id})", label_style="dim"))
+        table = list_table()
         table.add_column("id", justify="right", style="cyan")
         table.add_column("movie", overflow="fold")
         table.add_column("role")
@@ -274,7 +284,7 @@ def people(rows: Sequence[PersonPublic], fmt: OutputFormat) -> None:
                 score_text(film.score),
             )
         console.print(table)
-        console.print(user_text(f"seen {person.seen} of {person.count}", style="dim"))
+        console.print(seen_text(person.seen, person.count))
 
 
 # ---------------------------------------------------------------- show and stats --year
@@ -318,21 +328,17 @@ def year_review(review: YearReview, fmt: OutputFormat) -> None:
     console = stdout_console()
     console.print(user_text(f"{review.user}'s {review.year} in film", style="bold"))
     if not review.viewings:
-        _dim(f"no diary entries dated {review.year}")
+        dim(f"no diary entries dated {review.year}")
         return
-    counts = Table.grid(padding=(0, 2))
-    counts.add_column(style="dim")
-    counts.add_column(justify="right")
-    counts.add_row("viewings", str(review.viewings))
-    counts.add_row("films", str(review.films))
-    counts.add_row("first time", str(review.new))
-    counts.add_row("rewatched", str(review.rewatched))
-    counts.add_row("hours", f"{review.hours:.1f}")
-    counts.add_row(
-        "average rating",
-        f"{review.average_rating:.2f}" if review.average_rating is not None else "–",
-    )
-    console.print(counts)
+    counts = [
+        ("viewings", str(review.viewings)),
+        ("films", str(review.films)),
+        ("first time", str(review.new)),
+        ("rewatched", str(review.rewatched)),
+        ("hours", f"{review.hours:.1f}"),
+        ("average rating", mean_text(review.average_rating)),
+    ]
+    console.print(counts_grid(counts))
     console.print()
     console.print(bar_chart([(m.month, m.films) for m in review.months], label_style="dim"))
     if review.best_new is not None:

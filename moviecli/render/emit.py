@@ -97,6 +97,24 @@ def for_programs(
     return False
 
 
+def for_programs_or_empty(
+    rows: Sequence[BaseModel], fmt: OutputFormat, fields: Sequence[str], *, empty: str
+) -> bool:
+    """`for_programs`, and for a table of no rows the line `empty` (dim): True when
+    nothing is left to draw."""
+    if for_programs(rows, fmt, fields):
+        return True
+    if not rows:
+        dim(empty)
+        return True
+    return False
+
+
+def dim(message: str) -> None:
+    """A quiet line on stdout under (or instead of) a table: "no tags yet", "showing 1–20"."""
+    stdout_console().print(Text(visible(message), style="dim"))
+
+
 def note(message: str) -> None:
     """A line for the person, not for a program: it goes to stderr."""
     stderr_console().print(Text(visible(message)))

@@ -7,7 +7,6 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from rich.table import Table
 from rich.text import Text
 
 from moviecli.options import OutputFormat
@@ -20,7 +19,7 @@ from moviecli.render.emit import (
     write_csv,
     write_json,
 )
-from moviecli.render.widgets import user_text, year_text
+from moviecli.render.widgets import list_table, user_text, year_text
 
 RECOMMEND_FIELDS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
 EVALUATION_FIELDS = [
@@ -78,7 +77,7 @@ def recommendations(
             empty = f"nothing to recommend to {who} among films of {', '.join(filters)}"
         console.print(user_text(empty or f"nothing left to recommend to {who}", "dim"))
         return
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("#", justify="right")
     table.add_column("id", justify="right", style="cyan")
     table.add_column("title", overflow="fold")
@@ -126,7 +125,7 @@ def evaluation(result: Evaluation, fmt: OutputFormat) -> None:
             out.row([*values, result.users, result.holdout])
         return
     console = stdout_console()
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("model")
     table.add_column("HitRate@10", justify="right")
     table.add_column("NDCG@10", justify="right")
@@ -175,7 +174,7 @@ def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
     )
     console.print(head)
     console.print()
-    scale = Table(show_edge=False, pad_edge=False, title=None)
+    scale = list_table()
     scale.add_column("your score", justify="right")
     scale.add_column("times", justify="right")
     scale.add_column("your percentile", justify="right")
@@ -194,7 +193,7 @@ def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
     if profile.differences:
         console.print()
         console.print(Text("rated most differently from the crowd", style="bold"))
-        table = Table(show_edge=False, pad_edge=False)
+        table = list_table()
         table.add_column("id", justify="right", style="cyan")
         table.add_column("title", overflow="fold")
         table.add_column("year", justify="right")
@@ -214,7 +213,7 @@ def taste(profile: TasteProfile, fmt: OutputFormat) -> None:
     console.print()
     if profile.twins:
         console.print(Text("taste twins", style="bold"))
-        table = Table(show_edge=False, pad_edge=False)
+        table = list_table()
         table.add_column("user", overflow="fold")
         table.add_column("shared films", justify="right")
         table.add_column("agreement", justify="right")

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from rich.table import Table
 
 from moviecli.options import OutputFormat
-from moviecli.render.emit import CsvOut, jsonable, stdout_console
+from moviecli.render.emit import CsvOut, dim, jsonable, stdout_console
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,6 +52,23 @@ def csv_rows(fields: Sequence[str], rows: Iterable[BaseModel]) -> int:
         out.row(getattr(row, f) for f in fields)
         count += 1
     return count
+
+
+def listing_with_footer(
+    rows: Iterable[M],
+    fmt: OutputFormat,
+    fields: Sequence[str],
+    table: Callable[[Sequence[M]], Table],
+    *,
+    offset: int,
+    empty: str,
+    key: str = "",
+) -> None:
+    """`listing`, and under a table the rows' place ("showing 21–40", then `key`), or
+    the line `empty` when there was none."""
+    shown = listing(rows, fmt, fields, table)
+    if fmt is OutputFormat.table:
+        dim(f"showing {offset + 1}–{offset + shown}{key}" if shown else empty)
 
 
 def listing(

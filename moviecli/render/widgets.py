@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from rich.table import Table
 from rich.text import Text
@@ -40,9 +40,26 @@ def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def list_table(**options: Any) -> Table:
+    """A table as every listing draws it: no outer edge, no padding at its sides."""
+    return Table(show_edge=False, pad_edge=False, **options)
+
+
 def user_text(value: str, style: str = "", *, multiline: bool = False) -> Text:
     """User text for Rich: never markup, never a raw control character."""
     return Text(visible(value, multiline=multiline), style=style)
+
+
+def person_header(name: str, label: str, *, label_style: str) -> Text:
+    """A person's name, bold, then what identifies them (their id)."""
+    header = user_text(name, style="bold")
+    header.append(visible(f"  {label}"), style=label_style)
+    return header
+
+
+def seen_text(seen: int, count: int) -> Text:
+    """Under a person's films: how many of them the user has seen."""
+    return user_text(f"seen {seen} of {count}", style="dim")
 
 
 def year_text(year: int | None) -> str:
@@ -65,6 +82,21 @@ def average_text(average: float | None, count: int) -> Text:
     if average is None:
         return Text("unrated", style="dim")
     return Text.assemble((stars(average), "yellow"), f" {average:.2f} ({count})")
+
+
+def mean_text(value: float | None) -> str:
+    """An average rating in a summary: two decimals, or a dash when nothing was rated."""
+    return f"{value:.2f}" if value is not None else "–"
+
+
+def counts_grid(rows: Sequence[tuple[str, str]]) -> Table:
+    """A summary's figures: a dim label, the figure right-aligned, a row each."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="dim")
+    grid.add_column(justify="right")
+    for label, figure in rows:
+        grid.add_row(label, figure)
+    return grid
 
 
 def bar_chart(

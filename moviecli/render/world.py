@@ -23,13 +23,23 @@ from moviecli.models.world import (
 from moviecli.options import OutputFormat
 from moviecli.render.emit import (
     for_programs,
+    for_programs_or_empty,
     stderr_console,
     stdout_console,
     write_csv,
     write_json,
 )
-from moviecli.render.text import plural, visible
-from moviecli.render.widgets import score_text, stars, title_text, user_text, year_text
+from moviecli.render.text import plural
+from moviecli.render.widgets import (
+    list_table,
+    person_header,
+    score_text,
+    seen_text,
+    stars,
+    title_text,
+    user_text,
+    year_text,
+)
 
 FIND_FIELDS = [
     "id",
@@ -94,7 +104,7 @@ def choice(ref: str, films: Sequence[WorldFilm]) -> None:
     """The numbered list a person picks from (on stderr), most voted first."""
     console = stderr_console()
     console.print(user_text(f"'{ref}' names {len(films)} of IMDb's films:", "bold"))
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("#", justify="right", style="cyan")
     table.add_column("title", overflow="fold")
     table.add_column("year", justify="right")
@@ -119,13 +129,10 @@ def choice(ref: str, films: Sequence[WorldFilm]) -> None:
 
 
 def find(rows: Sequence[FindRow], fmt: OutputFormat) -> None:
-    if for_programs(rows, fmt, FIND_FIELDS):
+    if for_programs_or_empty(rows, fmt, FIND_FIELDS, empty="no film matches"):
         return
     console = stdout_console()
-    if not rows:
-        console.print(Text("no film matches", style="dim"))
-        return
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("id", justify="right", style="cyan")
     table.add_column("imdb", no_wrap=True, style="dim")
     table.add_column("title", overflow="fold")
@@ -170,7 +177,7 @@ def _cast_table(credits: Sequence[WorldCredit]) -> Table | None:
     cast = [c for c in credits if c.category in CAST_CATEGORIES]
     if not cast:
         return None
-    table = Table(show_edge=False, pad_edge=False, show_header=False, box=None)
+    table = list_table(show_header=False, box=None)
     table.add_column("name", overflow="fold")
     table.add_column("as", overflow="fold", style="dim")
     for credit in cast:
@@ -186,7 +193,7 @@ def _crew_table(credits: Sequence[WorldCredit]) -> Table | None:
     ]
     if not crew:
         return None
-    table = Table(show_edge=False, pad_edge=False, show_header=False, box=None)
+    table = list_table(show_header=False, box=None)
     table.add_column("role", style="dim")
     table.add_column("name", overflow="fold")
     for credit in crew:
@@ -231,7 +238,7 @@ def imdb_part(detail: WorldFilmDetail, *, header: bool = True) -> None:
         console.print(Text("also known as", style="bold"))
         if not detail.akas:
             console.print(Text("no alternative titles", style="dim"))
-        table = Table(show_edge=False, pad_edge=False, show_header=False, box=None)
+        table = list_table(show_header=False, box=None)
         table.add_column("title", overflow="fold")
         table.add_column("where", style="dim")
         for aka in detail.akas:
@@ -275,8 +282,6 @@ def people(rows: Sequence[WorldPerson], fmt: OutputFormat) -> None:
         write_json(rows)
         return
     if fmt is OutputFormat.csv:
-        from types import SimpleNamespace
-
         fields = [
             "person_imdb_id",
             "name",
@@ -291,23 +296,22 @@ def people(rows: Sequence[WorldPerson], fmt: OutputFormat) -> None:
             "seen",
         ]
         flat = [
-            SimpleNamespace(
-                person_imdb_id=p.imdb_id,
-                name=p.name,
-                **{**f.model_dump(), "characters": " / ".join(f.characters)},
-            )
+            {
+                "person_imdb_id": p.imdb_id,
+                "name": p.name,
+                **f.model_dump(),
+                "characters": " / ".join(f.characters),
+            }
             for p in rows
             for f in p.films
         ]
-        write_csv(fields, flat)  # type: ignore[arg-type]
+        write_csv(fields, flat)
         return
     console = stdout_console()
     for n, person in enumerate(rows):
         if n:
             console.print()
-        header = user_text(person.name, style="bold")
-        header.append(visible(f"  {person.imdb_id}"), style="cyan")
-        console.print(header)
+        console.print(person_header(person.name, person.imdb_id, label_style="cyan"))
         about = []
         if person.birth_year is not None:
             life = f"born {person.birth_year}"
@@ -324,7 +328,7 @@ def people(rows: Sequence[WorldPerson], fmt: OutputFormat) -> None:
         for film in person.films:
             roles.setdefault(film.role, []).append(film)
         for role, films in roles.items():
-            table = Table(show_edge=False, pad_edge=False, title_justify="left")
+            table = list_table(title_justify="left")
             table.add_column("id", justify="right", style="cyan")
             table.add_column("imdb", no_wrap=True, style="dim")
             table.add_column(role.replace("_", " "), overflow="fold")
@@ -342,7 +346,7 @@ def people(rows: Sequence[WorldPerson], fmt: OutputFormat) -> None:
                 )
             console.print()
             console.print(table)
-        console.print(user_text(f"seen {person.seen} of {person.count}", style="dim"))
+        console.print(seen_text(person.seen, person.count))
 
 
 # ---------------------------------------------------------------- top --imdb
@@ -356,19 +360,14 @@ def top(
     min_votes: int,
     mean: float | None,
 ) -> None:
-    if for_programs(rows, fmt, WORLD_TOP_FIELDS):
+    empty = (
+        f"no film of IMDb's has {plural(min_votes, 'vote')} or more with these "
+        "filters; try others, or a lower --min-ratings"
+    )
+    if for_programs_or_empty(rows, fmt, WORLD_TOP_FIELDS, empty=empty):
         return
     console = stdout_console()
-    if not rows:
-        console.print(
-            user_text(
-                f"no film of IMDb's has {plural(min_votes, 'vote')} or more with these "
-                "filters; try others, or a lower --min-ratings",
-                "dim",
-            )
-        )
-        return
-    table = Table(show_edge=False, pad_edge=False)
+    table = list_table()
     table.add_column("#", justify="right")
     table.add_column("imdb", no_wrap=True, style="dim")
     table.add_column("title", overflow="fold")

@@ -150,6 +150,27 @@ def _steps(upper: str, lower: str) -> tuple[str, ...]:
     return tuple(r.revision for r in scripts.iterate_revisions(upper, lower))
 
 
+@contextmanager
+def _refusing_bad_targets(*, before: str | None, revision: str, direction: str) -> Iterator[None]:
+    """Alembic's complaint about a target, as the user's error: a revision on the wrong
+    side of the catalog's (upgrading to an older one), or one that does not exist."""
+    from alembic.script.revision import RangeNotAncestorError, RevisionError
+    from alembic.util.exc import CommandError
+
+    try:
+        yield
+    except RangeNotAncestorError:
+        side, other = ("newer", "downgrade") if direction == "upgrade" else ("older", "upgrade")
+        raise MoviecliError(
+            f"the catalog is at revision {before}, {side} than '{revision}'; "
+            f"use 'moviecli db {other} {revision}'"
+        ) from None
+    except (RevisionError, CommandError):
+        raise MoviecliError(
+            f"unknown revision '{revision}' (known: {_known_revisions()})"
+        ) from None
+
+
 def _run(
     engine: Engine,
     *,
@@ -195,21 +216,9 @@ def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> M
     """Upgrade to `revision` in one transaction. Nothing happens (no backup either) when
     the catalog is already there; otherwise, with `backup`, a catalog that holds data
     is first copied beside itself."""
-    from alembic.script.revision import RangeNotAncestorError, RevisionError
-    from alembic.util.exc import CommandError
-
     before = _catalog_revision(engine)
-    try:
+    with _refusing_bad_targets(before=before, revision=revision, direction="upgrade"):
         steps = _steps(revision, before or "base")
-    except RangeNotAncestorError:
-        raise MoviecliError(
-            f"the catalog is at revision {before}, newer than '{revision}'; "
-            f"use 'moviecli db downgrade {revision}'"
-        ) from None
-    except (RevisionError, CommandError):
-        raise MoviecliError(
-            f"unknown revision '{revision}' (known: {_known_revisions()})"
-        ) from None
     return _run(
         engine, direction="upgrade", revision=revision, before=before, steps=steps, backup=backup
     )
@@ -217,22 +226,10 @@ def upgrade(engine: Engine, revision: str = "head", *, backup: bool = True) -> M
 
 def downgrade(engine: Engine, revision: str, *, backup: bool = True) -> MigrationResult:
     """Downgrade to `revision` ('base' removes every table) after a backup copy."""
-    from alembic.script.revision import RangeNotAncestorError, RevisionError
-    from alembic.util.exc import CommandError
-
     before = _catalog_revision(engine)
-    try:
+    with _refusing_bad_targets(before=before, revision=revision, direction="downgrade"):
         script_directory().get_revisions(revision)  # an unknown target is refused, always
         steps = () if before is None else _steps(before, revision)
-    except RangeNotAncestorError:
-        raise MoviecliError(
-            f"the catalog is at revision {before}, older than '{revision}'; "
-            f"use 'moviecli db upgrade {revision}'"
-        ) from None
-    except (RevisionError, CommandError):
-        raise MoviecliError(
-            f"unknown revision '{revision}' (known: {_known_revisions()})"
-        ) from None
     return _run(
         engine, direction="downgrade", revision=revision, before=before, steps=steps, backup=backup
     )
