@@ -347,6 +347,11 @@ def from_millis(millis: int) -> datetime:
     return EPOCH + timedelta(milliseconds=millis)
 
 
+def from_iso(text: str) -> datetime:
+    """ISO 8601 as exports write it, with a Z, an offset or neither (then naive)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def iso_utc(moment: datetime, *, timespec: str = "auto") -> str:
     """A moment as ISO 8601 UTC with a Z: '2024-03-31T20:15:00Z', with the microseconds
     when it has some (or always, with timespec="microseconds")."""

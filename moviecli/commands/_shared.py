@@ -288,6 +288,12 @@ def confirm(question: str) -> bool:
         sys.stderr.write("Error: answer y or n\n")
 
 
+def confirm_delete(question: str) -> None:
+    """Ask `question` (confirm); a no ends the command, nothing deleted."""
+    if not confirm(question):
+        raise MoviecliError("not confirmed; nothing was deleted (use --yes to skip the question)")
+
+
 def interactive() -> bool:
     """A person at a terminal can be asked (stdin and stderr are terminals)."""
     import sys

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moviecli.commands._shared import confirm, session, user_name, validated
+from moviecli.commands._shared import confirm_delete, session, user_name, validated
 from moviecli.errors import MoviecliError
 from moviecli.options import (
     DescOption,
@@ -433,10 +433,7 @@ def delete(
             f"Delete #{target.id} {target.title} ({target.year or '?'})"
             f"{_goes(counts, others=others)}?"
         )
-        if not confirm(question):
-            raise MoviecliError(
-                "not confirmed; nothing was deleted (use --yes to skip the question)"
-            )
+        confirm_delete(question)
         confirmed_id = target.id
     with session(ctx, write=True) as s:
         target = movies_repo.resolve_movie(session=s, ref=movie)

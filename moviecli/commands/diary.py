@@ -11,7 +11,7 @@ import typer
 from moviecli.commands._shared import (
     Picks,
     choosing,
-    confirm,
+    confirm_delete,
     from_group,
     group_only,
     movie_to_write,
@@ -19,7 +19,7 @@ from moviecli.commands._shared import (
     session,
     user_name,
 )
-from moviecli.errors import InvalidValueError, MoviecliError
+from moviecli.errors import InvalidValueError
 from moviecli.options import (
     YEAR_FILTER_MAX,
     YEAR_FILTER_MIN,
@@ -516,11 +516,7 @@ def lists_delete(
             found = lists_repo.find_list(
                 session=s, user_id=diary_repo.user_id_of(session=s, name=who), name=name, user=who
             )
-        confirmed = confirm(f"Delete the list '{found.name}'?")
-        if not confirmed:
-            raise MoviecliError(
-                "not confirmed; nothing was deleted (use --yes to skip the question)"
-            )
+        confirm_delete(f"Delete the list '{found.name}'?")
     with session(ctx, write=True) as s:
         found = lists_repo.find_list(
             session=s, user_id=diary_repo.user_id_of(session=s, name=who), name=name, user=who

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +40,14 @@ from moviecli.importers.records import (
     canonical_time,
 )
 from moviecli.render.text import unneutralise
-from moviecli.rules import check_flag, is_half_star, parse_day
+from moviecli.rules import check_flag, from_iso, is_half_star, parse_day
 
 # ---------------------------------------------------------------- timestamps
 
 
 def stored(text: str) -> str:
     """ISO 8601 (with Z or an offset, or naive UTC) back to the stored form."""
-    return canonical_time(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    return canonical_time(from_iso(text.strip()))
 
 
 # ---------------------------------------------------------------- reading

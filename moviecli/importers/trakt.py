@@ -57,6 +57,7 @@ from moviecli.rules import (
     check_name,
     check_note,
     check_title,
+    from_iso,
     score_from_ten,
 )
 
@@ -306,7 +307,7 @@ def _moment(text: Any, *, what: str) -> datetime:
     if not isinstance(text, str):
         raise ValueError(f"a time is missing (got {text!r})")
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = from_iso(text)
     except ValueError:
         raise ValueError(f"not a time: {text!r}") from None
     if moment.tzinfo is None:
