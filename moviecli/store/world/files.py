@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from moviecli.errors import ImportFormatError
+from moviecli.rules import iso_utc
 
 REQUIRED = ("title.basics", "title.principals", "name.basics")
 OPTIONAL = ("title.akas", "title.ratings", "title.crew")
@@ -81,8 +82,7 @@ def quiet_thread() -> None:
 
 
 def file_date(path: Path) -> str:
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iso_utc(datetime.fromtimestamp(path.stat().st_mtime, tz=UTC), timespec="seconds")
 
 
 def find_files(folder: Path) -> dict[str, WorldFile]:

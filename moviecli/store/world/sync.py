@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
+from moviecli.rules import iso_utc, utcnow
 from moviecli.store.catalog import Catalog
 from moviecli.store.engine import is_postgres
 from moviecli.store.world.files import WorldFile
@@ -55,7 +55,7 @@ def world_where(catalog: Catalog) -> str:
 
 def _meta(report: LoadReport, options: LoadOptions, source: str) -> dict[str, str]:
     meta = {
-        "synced_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "synced_at": iso_utc(utcnow(), timespec="seconds"),
         "types": ",".join(sorted(options.types)),
         "adult": "1" if options.adult else "0",
         "source": source,
