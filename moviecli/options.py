@@ -78,6 +78,26 @@ MovieRef = Annotated[
         show_default=False,
     ),
 ]
+MoviesArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="MOVIE",
+        help='Ids (42), titles ("the matrix") or titles with their year ("Heat (1995)").',
+        show_default=False,
+    ),
+]
+NoteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--note", metavar="TEXT", help="A note (may hold line breaks).", show_default=False
+    ),
+]
+ListName = Annotated[
+    str, typer.Argument(metavar="NAME", help="The list's name.", show_default=False)
+]
+TagsArgument = Annotated[
+    list[str], typer.Argument(metavar="TAG", help="Tags (case-insensitive).", show_default=False)
+]
 UserOption = Annotated[
     str | None,
     typer.Option(

@@ -22,9 +22,7 @@ app = typer.Typer(help="Schema and file care: upgrade, check, back up.", no_args
 
 def _existing_catalog(ctx: typer.Context) -> "Catalog":
     target = catalog(ctx)
-    path = target.location.path
-    if path is not None and not path.exists():
-        raise MoviecliError(f"there is no catalog at {path} yet")
+    target.require_existing()
     return target
 
 
@@ -222,7 +220,7 @@ def members_list(
     """List the catalog's members with their counts (owner or admins only)."""
     if ctx.invoked_subcommand is not None:
         return
-    from moviecli.commands._shared import session
+    from moviecli.commands._shared import unit_of_work
     from moviecli.options import OutputFormat
     from moviecli.render.members import MemberPublic, members
     from moviecli.store import members as repo
@@ -231,7 +229,8 @@ def members_list(
         chosen = OutputFormat(fmt.lower())
     except ValueError:
         raise typer.BadParameter("must be table, json or csv", param_hint="'--format'") from None
-    with session(ctx, write=False) as s:
+    with unit_of_work(ctx, write=False) as uow:
+        s = uow.session
         _shared_only(s)
         rows = repo.members(session=s)
     members(
@@ -286,14 +285,15 @@ def members_add(
     """Create NAME's login role (or take an existing one) with a member's rights. No
     password is set: the member sets it with psql's \\password, or the server's admin."""
     from moviecli import render
-    from moviecli.commands._shared import session
+    from moviecli.commands._shared import unit_of_work
     from moviecli.store import members as repo
 
     if admin and guest:
         raise MoviecliError("--admin and --guest: give one of them")
     name = _member_name(name)
     kind = "admin" if admin else "guest" if guest else "member"
-    with session(ctx, write=True) as s:
+    with unit_of_work(ctx, write=True) as uow:
+        s = uow.session
         _shared_only(s)
         repo.add_member(session=s, name=name, kind=kind)
     render.note(
@@ -316,10 +316,11 @@ def members_remove(
 ) -> None:
     """Take NAME's membership and drop the login role; their data goes too unless --keep-data."""
     from moviecli import render
-    from moviecli.commands._shared import session
+    from moviecli.commands._shared import unit_of_work
     from moviecli.store import members as repo
 
-    with session(ctx, write=True) as s:
+    with unit_of_work(ctx, write=True) as uow:
+        s = uow.session
         _shared_only(s)
         dropped = repo.remove_member(session=s, name=name, keep_data=keep_data)
     kept = "their data is kept" if keep_data else "their ratings, diary and lists went too"

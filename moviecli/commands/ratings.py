@@ -12,7 +12,7 @@ from moviecli.commands._shared import (
     choosing,
     movie_to_write,
     parse_score,
-    session,
+    unit_of_work,
     user_name,
 )
 from moviecli.options import (
@@ -60,10 +60,14 @@ def rate(
     data = validated(RatingCreate, score=parse_score(score), user=user_name(user), review=review)
 
     def run(picks: Picks) -> RatingChange:
-        with session(ctx, write=True, world=True, picks=picks) as s:
-            target = movie_to_write(s, movie, picks)
+        with unit_of_work(ctx, write=True, world=True, picks=picks) as uow:
+            target = movie_to_write(uow, movie, picks)
             return ratings_repo.rate_movie(
-                session=s, movie=target, user_name=data.user, score=data.score, review=data.review
+                session=uow.session,
+                movie=target,
+                user_name=data.user,
+                score=data.score,
+                review=data.review,
             )
 
     render.rating_change(choosing(run), fmt)
@@ -83,9 +87,9 @@ def unrate(
     from moviecli.store.repo import ratings as ratings_repo
 
     name = validated(UserNameInput, user=user_name(user)).user
-    with session(ctx, write=True) as s:
-        target = movies_repo.resolve_movie(session=s, ref=movie)
-        change = ratings_repo.unrate_movie(session=s, movie=target, user_name=name)
+    with unit_of_work(ctx, write=True) as uow:
+        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
+        change = ratings_repo.unrate_movie(session=uow.session, movie=target, user_name=name)
     render.rating_change(change, fmt, removed=True)
 
 
@@ -123,7 +127,8 @@ def ratings(
     from moviecli.store.repo import ratings as ratings_repo
 
     wanted = user_name(user) if user is not None else None
-    with session(ctx, write=False) as s:
+    with unit_of_work(ctx, write=False) as uow:
+        s = uow.session
         movie_id = movies_repo.resolve_movie(session=s, ref=movie).id if movie is not None else None
         rows = ratings_repo.iter_ratings(
             session=s,
@@ -214,7 +219,8 @@ def top(
         )
         if given is not None
     ]
-    with session(ctx, write=False) as s:
+    with unit_of_work(ctx, write=False) as uow:
+        s = uow.session
         if min_ratings is None:
             min_ratings = stats_repo.default_min_ratings(session=s)
         mean = stats_repo.catalog_mean(session=s) if explain else None
@@ -261,16 +267,15 @@ def _top_imdb(
     """`top --imdb`: IMDb's films by IMDb's weighted rating, the user's marked."""
     from moviecli.errors import MoviecliError
     from moviecli.render import world as render_world
-    from moviecli.store.repo import diary as diary_repo
     from moviecli.store.world import reading
 
     who = user_name(user)
-    with session(ctx, write=False, world=True) as s:
-        if not s.info["world"]:
+    with unit_of_work(ctx, write=False, world=True) as uow:
+        if not uow.world:
             raise MoviecliError("no IMDb films here yet: run 'moviecli imdb sync' first")
         rows, mean = reading.world_top(
-            session=s,
-            user_id=diary_repo.user_id_of(session=s, name=who),
+            session=uow.session,
+            user_id=uow.users.id_of(who),
             min_votes=min_votes,
             limit=limit,
             genre=genre,

@@ -7,7 +7,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from moviecli.commands._shared import session, user_name
+from moviecli.commands._shared import unit_of_work, user_name
 from moviecli.errors import InvalidValueError
 from moviecli.options import (
     FormatOption,
@@ -88,7 +88,8 @@ def recommend(
         k = _checked(check_holdout, 3 if holdout is None else holdout)
         from moviecli.recommend.evaluate import evaluate as run_evaluation
 
-        with session(ctx, write=False) as s:
+        with unit_of_work(ctx, write=False) as uow:
+            s = uow.session
             evaluation = run_evaluation(
                 session=s, holdout=k, progress=render_recommend.training_progress
             )
@@ -103,7 +104,8 @@ def recommend(
     from moviecli.recommend.recommend import recommend as run_recommend
     from moviecli.store.repo import movies as movies_repo
 
-    with session(ctx, write=False) as s:
+    with unit_of_work(ctx, write=False) as uow:
+        s = uow.session
         empty = (
             movies_repo.no_such_genre(genre)
             if genre is not None and not movies_repo.genre_known(session=s, genre=genre)
@@ -138,7 +140,8 @@ def taste(
     from moviecli.render import recommend as render_recommend
 
     name = user_name(user)
-    with session(ctx, write=False) as s:
+    with unit_of_work(ctx, write=False) as uow:
+        s = uow.session
         profile = run_taste(session=s, name=name, progress=render_recommend.training_progress)
     render_recommend.taste(profile, fmt)
 

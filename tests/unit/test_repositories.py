@@ -16,6 +16,7 @@ from moviecli.errors import AmbiguousError, DuplicateError, NotFoundError
 from moviecli.models import MovieCreate, MovieUpdate
 from moviecli.store.catalog import Catalog
 from moviecli.store.repo import diary, movies, ratings, stats, tags, watchlist
+from moviecli.store.repo.users import Users
 from tests.checks import query
 
 Scope = Callable[..., AbstractContextManager[Session]]
@@ -188,7 +189,7 @@ def test_tags_keep_the_first_spelling(scope: Scope) -> None:
     with scope() as session:
         heat = add(session, "Heat", 1995)
         alien = add(session, "Alien", 1979)
-        user = ratings.get_or_create_user(session=session, name="ann").id
+        user = Users(session, writes=True).resolve("ann").id
         assert tags.tag_movie(
             session=session, movie_id=heat, user_id=user, tags=["Noir", "la"]
         ) == ["Noir", "la"]
@@ -215,7 +216,8 @@ def test_watching_a_film_takes_it_off_the_watchlist(scope: Scope) -> None:
     with scope() as session:
         add(session, "Heat", 1995)
         add(session, "Alien", 1979)
-        user = ratings.get_or_create_user(session=session, name="ann").id
+        ann = Users(session, writes=True).resolve("ann")
+        user = ann.id
         heat = movies.resolve_movie(session=session, ref="Heat")
         alien = movies.resolve_movie(session=session, ref="Alien")
         entries = watchlist.add_to_watchlist(
@@ -226,10 +228,10 @@ def test_watching_a_film_takes_it_off_the_watchlist(scope: Scope) -> None:
             watchlist.add_to_watchlist(session=session, user_id=user, movies=[heat], note=None)
     with scope() as session:
         heat = movies.resolve_movie(session=session, ref="Heat")
-        first = diary.log_viewing(session=session, movie=heat, user_id=user, user="ann",
+        first = diary.log_viewing(session=session, movie=heat, user=ann,
                                   watched_on=date(2024, 1, 5), tags=["noir"])  # fmt: skip
         again = diary.log_viewing(
-            session=session, movie=heat, user_id=user, user="ann", watched_on=None
+            session=session, movie=heat, user=ann, watched_on=None
         )
         assert not watchlist.on_watchlist(session=session, user_id=user, movie_id=heat.id)
         assert [e.title for e in watchlist.watchlist(session=session, user_id=user)] == ["Alien"]
