@@ -2,12 +2,11 @@
 
 # No `from __future__ import annotations`: Typer reads these signatures on every run.
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from moviecli.commands._shared import unit_of_work, user_name
+from moviecli.commands._shared import checked, unit_of_work, user_name
 from moviecli.errors import InvalidValueError
 from moviecli.options import (
     FormatOption,
@@ -17,16 +16,6 @@ from moviecli.options import (
     ToYearOption,
     UserOption,
 )
-
-V = TypeVar("V")
-R = TypeVar("R")
-
-
-def _checked(rule: Callable[[V], R], value: V) -> R:
-    try:
-        return rule(value)
-    except ValueError as error:
-        raise InvalidValueError(str(error)) from None
 
 
 def recommend(
@@ -85,7 +74,7 @@ def recommend(
         ]
         if given:
             raise InvalidValueError(f"--evaluate measures every user; it takes no {given[0]}")
-        k = _checked(check_holdout, 3 if holdout is None else holdout)
+        k = checked(check_holdout, 3 if holdout is None else holdout)
         from moviecli.recommend.evaluate import evaluate as run_evaluation
 
         with unit_of_work(ctx, write=False) as uow:
@@ -99,8 +88,8 @@ def recommend(
         raise InvalidValueError("--holdout goes with --evaluate")
     if group is not None and user is not None:
         raise InvalidValueError("give either --user or --for, not both")
-    count = _checked(check_recommend_limit, limit)
-    names = _checked(user_name_list, group) if group is not None else [user_name(user)]
+    count = checked(check_recommend_limit, limit)
+    names = checked(user_name_list, group) if group is not None else [user_name(user)]
     from moviecli.recommend.recommend import recommend as run_recommend
     from moviecli.store.repo import movies as movies_repo
 
