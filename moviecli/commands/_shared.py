@@ -221,16 +221,28 @@ def _flag(ctx: typer.Context, name: str) -> str:
     return name
 
 
-def group_only(ctx: typer.Context, shared: tuple[str, ...] = ("user", "fmt")) -> None:
-    """In a group's callback when a subcommand follows: the group's own options (`diary
-    --year 2024 delete 9`) do not apply to it, so giving them is a usage error rather
-    than silently ignored. The `shared` ones are passed down (see from_group)."""
+def subcommand_follows(ctx: typer.Context, shared: tuple[str, ...] = ("user", "fmt")) -> bool:
+    """In a group's callback: True when a subcommand follows (the callback then does
+    nothing). The group's own options (`diary --year 2024 delete 9`) do not apply to it,
+    so giving them is a usage error rather than silently ignored. The `shared` ones are
+    passed down (see from_group)."""
+    if ctx.invoked_subcommand is None:
+        return False
     for name in ctx.params:
         if name not in shared and _given(ctx, name):
             ctx.fail(
                 f"{_flag(ctx, name)} goes with '{ctx.command_path}' alone, not with "
                 f"'{ctx.invoked_subcommand}'"
             )
+    return True
+
+
+def users_rows(ctx: typer.Context, user: str | None, read: Callable[..., T]) -> T:
+    """What a reader lists of one user's own: `read(session=..., user_id=...)`, with
+    user_id None for a name the catalog does not know yet (nothing of theirs)."""
+    name = user_name(user)
+    with unit_of_work(ctx, write=False) as uow:
+        return read(session=uow.session, user_id=uow.users.id_of(name))
 
 
 def confirm(question: str) -> bool:

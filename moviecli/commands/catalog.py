@@ -23,6 +23,8 @@ from moviecli.options import (
     ToYearOption,
     UserOption,
     YearOption,
+    movie_year_option,
+    person_filter,
     year_option,
 )
 
@@ -93,13 +95,7 @@ def add(
     ],
     year: Annotated[
         int | None,
-        typer.Option(
-            "--year",
-            "-y",
-            help="Release year (needed unless the title is one of IMDb's films).",
-            metavar="YEAR",
-            show_default=False,
-        ),
+        movie_year_option("Release year (needed unless the title is one of IMDb's films)."),
     ] = None,
     genre: GenreOption = None,
     runtime: RuntimeOption = None,
@@ -221,16 +217,7 @@ def list_movies(
             "--tag", "-t", metavar="TAG", help="Only films you tagged so.", show_default=False
         ),
     ] = None,
-    person: Annotated[
-        str | None,
-        typer.Option(
-            "--person",
-            "-p",
-            metavar="NAME",
-            help="Only films crediting this person.",
-            show_default=False,
-        ),
-    ] = None,
+    person: Annotated[str | None, person_filter("Only films crediting this person.")] = None,
     watched: Annotated[
         bool,
         typer.Option("--watched", help="Only films you have seen (logged or rated)."),
@@ -342,10 +329,7 @@ def edit(
     title: Annotated[
         str | None, typer.Option("--title", help="New title.", metavar="TITLE", show_default=False)
     ] = None,
-    year: Annotated[
-        int | None,
-        typer.Option("--year", "-y", help="New year.", metavar="YEAR", show_default=False),
-    ] = None,
+    year: Annotated[int | None, movie_year_option("New year.")] = None,
     genre: Annotated[
         list[str] | None,
         typer.Option(

@@ -12,6 +12,9 @@ from moviecli.commands._shared import catalog
 from moviecli.errors import DatabaseError, MoviecliError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Engine
     from sqlmodel import Session
 
     from moviecli.store.catalog import Catalog
@@ -45,27 +48,35 @@ def upgrade(
     ] = "head",
 ) -> None:
     """Upgrade the catalog's schema (after a backup copy beside the file)."""
-    from moviecli import render
     from moviecli.store import migrate
 
     target = catalog(ctx)
+    _migrated(
+        target,
+        migrate.upgrade,
+        revision,
+        lambda r: f"Upgraded {target.location.display} from {r.before or 'empty'} to {r.after}.",
+    )
+
+
+def _migrated(
+    target: "Catalog",
+    step: "Callable[[Engine, str], MigrationResult]",
+    revision: str,
+    done: "Callable[[MigrationResult], str]",
+) -> None:
+    """Run an upgrade or downgrade to `revision`; say what changed and where the copy is."""
+    from moviecli import render
+    from moviecli.store.backup import PG_DUMP_ADVICE
+
     try:
-        result = migrate.upgrade(target.engine, revision)
+        result = step(target.engine, revision)
     finally:
         target.dispose()
     if not result.steps:
         render.note(f"Already at revision {result.after or 'base'}; nothing to do.")
         return
-    render.note(
-        f"Upgraded {target.location.display} from {result.before or 'empty'} to {result.after}."
-    )
-    _say_backup(result)
-
-
-def _say_backup(result: "MigrationResult") -> None:
-    from moviecli import render
-    from moviecli.store.backup import PG_DUMP_ADVICE
-
+    render.note(done(result))
     if result.backup is not None:
         render.note(f"A copy of the catalog as it was is at {result.backup}")
     elif result.server:
@@ -85,19 +96,14 @@ def downgrade(
     ],
 ) -> None:
     """Downgrade the catalog's schema (after a backup copy beside the file)."""
-    from moviecli import render
     from moviecli.store import migrate
 
-    target = _existing_catalog(ctx)
-    try:
-        result = migrate.downgrade(target.engine, revision)
-    finally:
-        target.dispose()
-    if not result.steps:
-        render.note(f"Already at revision {result.after or 'base'}; nothing to do.")
-        return
-    render.note(f"Downgraded from {result.before} to {result.after or 'base'}.")
-    _say_backup(result)
+    _migrated(
+        _existing_catalog(ctx),
+        migrate.downgrade,
+        revision,
+        lambda r: f"Downgraded from {r.before} to {r.after or 'base'}.",
+    )
 
 
 @app.command()

@@ -12,9 +12,9 @@ from moviecli.commands._shared import (
     Picks,
     checked,
     choosing,
-    group_only,
     movie_to_write,
     parse_score,
+    subcommand_follows,
     tag_text,
     unit_of_work,
     user_and_format,
@@ -31,6 +31,7 @@ from moviecli.options import (
     OutputFormat,
     UserOption,
     YearOption,
+    movie_filter,
     within_count_max,
 )
 
@@ -148,24 +149,14 @@ def diary(
         str | None,
         typer.Option("--month", metavar="YYYY-MM", help="Only this month.", show_default=False),
     ] = None,
-    movie: Annotated[
-        str | None,
-        typer.Option(
-            "--movie",
-            "-m",
-            metavar="MOVIE",
-            help="Only viewings of this movie.",
-            show_default=False,
-        ),
-    ] = None,
+    movie: Annotated[str | None, movie_filter("Only viewings of this movie.")] = None,
     limit: LimitOption = 20,
     offset: OffsetOption = 0,
     user: UserOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Your viewings, newest first, with your rating and a rewatch mark."""
-    if ctx.invoked_subcommand is not None:
-        group_only(ctx)
+    if subcommand_follows(ctx):
         return
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo

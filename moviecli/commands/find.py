@@ -8,14 +8,14 @@ import typer
 
 from moviecli.commands._shared import unit_of_work, user_name
 from moviecli.options import (
-    YEAR_FILTER_MAX,
-    YEAR_FILTER_MIN,
     FormatOption,
     FromYearOption,
     LimitOption,
     OutputFormat,
     ToYearOption,
     UserOption,
+    YearOption,
+    person_filter,
 )
 
 
@@ -29,29 +29,11 @@ def find(
             show_default=False,
         ),
     ],
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year",
-            "-y",
-            metavar="YEAR",
-            min=YEAR_FILTER_MIN,
-            max=YEAR_FILTER_MAX,
-            help="Only this year.",
-            show_default=False,
-        ),
-    ] = None,
+    year: YearOption = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,
     person: Annotated[
-        str | None,
-        typer.Option(
-            "--person",
-            "-p",
-            metavar="NAME",
-            help="Only films crediting this person (a name or an nm id).",
-            show_default=False,
-        ),
+        str | None, person_filter("Only films crediting this person (a name or an nm id).")
     ] = None,
     kind: Annotated[
         str | None,

@@ -11,12 +11,13 @@ from moviecli.commands._shared import (
     checked,
     choosing,
     confirm_delete,
-    group_only,
     movie_to_write,
     note_text,
+    subcommand_follows,
     unit_of_work,
     user_and_format,
     user_name,
+    users_rows,
 )
 from moviecli.options import (
     FormatOption,
@@ -41,16 +42,12 @@ def lists(
     ctx: typer.Context, user: UserOption = None, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """Your lists, with how many films each holds and how many you have seen."""
-    if ctx.invoked_subcommand is not None:
-        group_only(ctx)
+    if subcommand_follows(ctx):
         return
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import lists as lists_repo
 
-    name = user_name(user)
-    with unit_of_work(ctx, write=False) as uow:
-        rows = lists_repo.summaries(session=uow.session, user_id=uow.users.id_of(name))
-    render_diary.list_summaries(rows, fmt)
+    render_diary.list_summaries(users_rows(ctx, user, lists_repo.summaries), fmt)
 
 
 @lists_app.command("create")

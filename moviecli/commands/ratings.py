@@ -29,6 +29,8 @@ from moviecli.options import (
     RatingUserOption,
     ToYearOption,
     UserOption,
+    limit_option,
+    movie_filter,
     within_count_max,
 )
 
@@ -101,12 +103,7 @@ def ratings(
             "--user", "-u", metavar="USER", help="Only this user's ratings.", show_default=False
         ),
     ] = None,
-    movie: Annotated[
-        str | None,
-        typer.Option(
-            "--movie", "-m", metavar="MOVIE", help="Only ratings of this movie.", show_default=False
-        ),
-    ] = None,
+    movie: Annotated[str | None, movie_filter("Only ratings of this movie.")] = None,
     limit: LimitOption = 20,
     offset: OffsetOption = 0,
     sort: Annotated[
@@ -145,17 +142,7 @@ def ratings(
 
 def top(
     ctx: typer.Context,
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit",
-            "-n",
-            metavar="N",
-            min=0,
-            callback=within_count_max,
-            help="How many; 0 = all.",
-        ),
-    ] = 10,
+    limit: Annotated[int, limit_option("How many; 0 = all.")] = 10,
     genre: GenreFilter = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,

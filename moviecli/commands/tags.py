@@ -13,6 +13,7 @@ from moviecli.commands._shared import (
     tag_text,
     unit_of_work,
     user_name,
+    users_rows,
 )
 from moviecli.options import FormatOption, MovieRef, OutputFormat, TagsArgument, UserOption
 
@@ -81,10 +82,7 @@ def tags(
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import tags as tags_repo
 
-    who = user_name(user)
-    with unit_of_work(ctx, write=False) as uow:
-        rows = tags_repo.user_tags(session=uow.session, user_id=uow.users.id_of(who))
-    render_diary.tag_counts(rows, fmt)
+    render_diary.tag_counts(users_rows(ctx, user, tags_repo.user_tags), fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,12 +9,13 @@ import typer
 from moviecli.commands._shared import (
     Picks,
     choosing,
-    group_only,
     movie_to_write,
     note_text,
+    subcommand_follows,
     unit_of_work,
     user_and_format,
     user_name,
+    users_rows,
 )
 from moviecli.options import (
     FormatOption,
@@ -34,16 +35,12 @@ def watchlist(
     ctx: typer.Context, user: UserOption = None, fmt: FormatOption = OutputFormat.table
 ) -> None:
     """Films you want to see, oldest first."""
-    if ctx.invoked_subcommand is not None:
-        group_only(ctx)
+    if subcommand_follows(ctx):
         return
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import watchlist as watchlist_repo
 
-    name = user_name(user)
-    with unit_of_work(ctx, write=False) as uow:
-        entries = watchlist_repo.watchlist(session=uow.session, user_id=uow.users.id_of(name))
-    render_diary.watchlist(entries, fmt)
+    render_diary.watchlist(users_rows(ctx, user, watchlist_repo.watchlist), fmt)
 
 
 @watchlist_app.command("add")
