@@ -157,7 +157,6 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
 
     def run(picks: Picks) -> tuple[MoviePublic, str]:
         with unit_of_work(ctx, write=True, world=True, picks=picks) as uow:
-            s = uow.session
             if not uow.world:
                 if imdb:
                     raise MoviecliError(
@@ -165,15 +164,16 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
                         "or add the film by title with --year"
                     )
                 _missing_year(ctx)
-            film = movies_repo.world_film(session=s, ref=title)
+            film = movies_repo.world_film(session=uow.session, ref=title)
             if film is None:
                 if imdb:
                     raise MoviecliError(f"{title.strip()} is not among IMDb's films here")
                 raise MoviecliError(
                     f"'{title}' is not among IMDb's films: give --year to add it by hand"
                 )
-            movie = bring.add_world_film(session=s, film=film)
-            return movies_repo.movie_public(session=s, movie=movie), brought_line(movie.id, film)
+            movie = bring.add_world_film(session=uow.session, film=film)
+            public = movies_repo.movie_public(session=uow.session, movie=movie)
+            return public, brought_line(movie.id, film)
 
     added, line = choosing(run)
     render.note(line)
@@ -288,14 +288,15 @@ def show(
 
     def run(picks: Picks) -> tuple[Any, Any]:
         with unit_of_work(ctx, write=False, world=True, picks=picks) as uow:
-            s = uow.session
-            found = movies_repo.resolve_reference(session=s, ref=movie)
+            found = movies_repo.resolve_reference(session=uow.session, ref=movie)
             if isinstance(found, WorldFilm):
                 title_id = int(found.imdb_id[2:])
-                return None, reading.world_show(session=s, title_id=title_id, with_akas=akas)
-            detail = movies_repo.movie_detail(session=s, movie=found, user=name)
+                return None, reading.world_show(
+                    session=uow.session, title_id=title_id, with_akas=akas
+                )
+            detail = movies_repo.movie_detail(session=uow.session, movie=found, user=name)
             imdb = (
-                reading.catalog_film_detail(session=s, movie_id=detail.id, with_akas=akas)
+                reading.catalog_film_detail(session=uow.session, movie_id=detail.id, with_akas=akas)
                 if uow.world
                 else None
             )
@@ -387,9 +388,8 @@ def edit(
             "--runtime, --director, --writer, --cast, --original-title, --clear FIELD"
         )
     with unit_of_work(ctx, write=True) as uow:
-        s = uow.session
-        target = movies_repo.resolve_movie(session=s, ref=movie)
-        updated = movies_repo.update_movie(session=s, movie=target, changes=changes)
+        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
+        updated = movies_repo.update_movie(session=uow.session, movie=target, changes=changes)
     render.movie(updated, fmt, action="Updated")
 
 
@@ -473,9 +473,8 @@ def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     from moviecli.store.repo import movies as movies_repo
 
     with unit_of_work(ctx, write=True) as uow:
-        s = uow.session
-        added = seed_catalog(session=s)
-        page = movies_repo.list_movies(session=s, limit=0)
+        added = seed_catalog(session=uow.session)
+        page = movies_repo.list_movies(session=uow.session, limit=0)
     if added:
         render.note(f"Seeded the catalog with {added} movies.")
     else:
@@ -499,13 +498,11 @@ def stats(
 
         name = user_name(user)
         with unit_of_work(ctx, write=False) as uow:
-            s = uow.session
-            review = diary_repo.year_review(session=s, user=name, year=year)
+            review = diary_repo.year_review(session=uow.session, user=name, year=year)
         render_diary.year_review(review, fmt)
         return
     with unit_of_work(ctx, write=False) as uow:
-        s = uow.session
-        data = stats_repo.catalog_stats(session=s)
+        data = stats_repo.catalog_stats(session=uow.session)
     render.stats(data, fmt)
 
 

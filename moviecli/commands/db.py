@@ -236,9 +236,8 @@ def members_list(
     except ValueError:
         raise typer.BadParameter("must be table, json or csv", param_hint="'--format'") from None
     with unit_of_work(ctx, write=False) as uow:
-        s = uow.session
-        _shared_only(s)
-        rows = repo.members(session=s)
+        _shared_only(uow.session)
+        rows = repo.members(session=uow.session)
     members(
         [
             MemberPublic(
@@ -299,9 +298,8 @@ def members_add(
     name = _member_name(name)
     kind = "admin" if admin else "guest" if guest else "member"
     with unit_of_work(ctx, write=True) as uow:
-        s = uow.session
-        _shared_only(s)
-        repo.add_member(session=s, name=name, kind=kind)
+        _shared_only(uow.session)
+        repo.add_member(session=uow.session, name=name, kind=kind)
     render.note(
         f"{name} is now a{'n' if kind == 'admin' else ''} {kind} of this catalog. "
         f"Give the role a password (psql: \\password {name}), then they connect as {name}."
@@ -326,9 +324,8 @@ def members_remove(
     from moviecli.store import members as repo
 
     with unit_of_work(ctx, write=True) as uow:
-        s = uow.session
-        _shared_only(s)
-        dropped = repo.remove_member(session=s, name=name, keep_data=keep_data)
+        _shared_only(uow.session)
+        dropped = repo.remove_member(session=uow.session, name=name, keep_data=keep_data)
     kept = "their data is kept" if keep_data else "their ratings, diary and lists went too"
     role = "the role was dropped" if dropped else "the role stays (it owns things elsewhere)"
     render.note(f"{name} is no longer a member: {kept}; {role}.")

@@ -162,15 +162,14 @@ def export(
     catalog(ctx).require_existing()
     plan(output, force=force)  # refuse before the catalog is read
     with unit_of_work(ctx, write=False) as uow, open_output(output, force=force) as stream:
-        s = uow.session
         if fmt is ExportFormat.json:
-            counts = moviecli_json.write_json(s, stream, revision=head())
+            counts = moviecli_json.write_json(uow.session, stream, revision=head())
             what = f"{plural(counts['movies'], 'movie')}, {plural(counts['ratings'], 'rating')}"
         elif fmt is ExportFormat.letterboxd:
-            rows = letterboxd.write_letterboxd(s, stream, user=user_name(user))
+            rows = letterboxd.write_letterboxd(uow.session, stream, user=user_name(user))
             what = plural(rows, "diary row")
         else:
-            what = plural(ratings_csv.write_csv(s, stream), "rating")
+            what = plural(ratings_csv.write_csv(uow.session, stream), "rating")
     if output != STDOUT:
         render.note(f"Exported {what} to {output}")
 

@@ -94,17 +94,16 @@ def _change_list(
     def run(picks: Picks) -> Any:
         # Adding may bring IMDb's films into the catalog; removing names catalog films.
         with unit_of_work(ctx, write=True, world=bool(add), picks=picks) as uow:
-            s = uow.session
-            found = lists_repo.find_list(session=s, user=who, name=name)
+            found = lists_repo.find_list(session=uow.session, user=who, name=name)
             if add:
                 targets = [movie_to_write(uow, m, picks) for m in movies]
                 lists_repo.add_to_list(
-                    session=s, movie_list=found, movies=targets, note=add["note"]
+                    session=uow.session, movie_list=found, movies=targets, note=add["note"]
                 )
             else:
-                targets = [movies_repo.resolve_movie(session=s, ref=m) for m in movies]
-                lists_repo.remove_from_list(session=s, movie_list=found, movies=targets)
-            return lists_repo.list_detail(session=s, movie_list=found, user=who)
+                targets = [movies_repo.resolve_movie(session=uow.session, ref=m) for m in movies]
+                lists_repo.remove_from_list(session=uow.session, movie_list=found, movies=targets)
+            return lists_repo.list_detail(session=uow.session, movie_list=found, user=who)
 
     return choosing(run)
 

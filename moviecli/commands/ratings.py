@@ -125,10 +125,13 @@ def ratings(
 
     wanted = user_name(user) if user is not None else None
     with unit_of_work(ctx, write=False) as uow:
-        s = uow.session
-        movie_id = movies_repo.resolve_movie(session=s, ref=movie).id if movie is not None else None
+        movie_id = (
+            movies_repo.resolve_movie(session=uow.session, ref=movie).id
+            if movie is not None
+            else None
+        )
         rows = ratings_repo.iter_ratings(
-            session=s,
+            session=uow.session,
             user_name=wanted,
             movie_id=movie_id,
             sort=sort.value if sort is not None else "date",
@@ -207,17 +210,16 @@ def top(
         if given is not None
     ]
     with unit_of_work(ctx, write=False) as uow:
-        s = uow.session
         if min_ratings is None:
-            min_ratings = stats_repo.default_min_ratings(session=s)
-        mean = stats_repo.catalog_mean(session=s) if explain else None
+            min_ratings = stats_repo.default_min_ratings(session=uow.session)
+        mean = stats_repo.catalog_mean(session=uow.session) if explain else None
         empty = (
             movies_repo.no_such_genre(genre)
-            if genre is not None and not movies_repo.genre_known(session=s, genre=genre)
+            if genre is not None and not movies_repo.genre_known(session=uow.session, genre=genre)
             else None
         )
         rows = stats_repo.top_rated(
-            session=s,
+            session=uow.session,
             limit=limit,
             genre=genre,
             from_year=from_year,

@@ -78,9 +78,8 @@ def recommend(
         from moviecli.recommend.evaluate import evaluate as run_evaluation
 
         with unit_of_work(ctx, write=False) as uow:
-            s = uow.session
             evaluation = run_evaluation(
-                session=s, holdout=k, progress=render_recommend.training_progress
+                session=uow.session, holdout=k, progress=render_recommend.training_progress
             )
         render_recommend.evaluation(evaluation, fmt)
         return
@@ -94,14 +93,13 @@ def recommend(
     from moviecli.store.repo import movies as movies_repo
 
     with unit_of_work(ctx, write=False) as uow:
-        s = uow.session
         empty = (
             movies_repo.no_such_genre(genre)
-            if genre is not None and not movies_repo.genre_known(session=s, genre=genre)
+            if genre is not None and not movies_repo.genre_known(session=uow.session, genre=genre)
             else None
         )
         result = run_recommend(
-            session=s,
+            session=uow.session,
             names=names,
             limit=count,
             genre=genre,
@@ -130,8 +128,9 @@ def taste(
 
     name = user_name(user)
     with unit_of_work(ctx, write=False) as uow:
-        s = uow.session
-        profile = run_taste(session=s, name=name, progress=render_recommend.training_progress)
+        profile = run_taste(
+            session=uow.session, name=name, progress=render_recommend.training_progress
+        )
     render_recommend.taste(profile, fmt)
 
 

@@ -61,18 +61,17 @@ def untag(
     names = [tag_text(t) for t in tags]
     who = user_name(user)
     with unit_of_work(ctx, write=True) as uow:
-        s = uow.session
-        target = movies_repo.resolve_movie(session=s, ref=movie)
+        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
         movie_id, user_id = target.saved_id, uow.users.id_of(who)
         tags_repo.untag_movie(
-            session=s,
+            session=uow.session,
             movie_id=movie_id,
             user_id=user_id,
             tags=names,
             title=f"{target.title} ({target.year or '?'})",
         )
-        now = tags_repo.tags_by_movie(session=s, user_id=user_id, movie_ids=[movie_id])[movie_id]
-    render_diary.movie_tags(movie_id, target.title, target.year, now, fmt)
+        now = tags_repo.tags_by_movie(session=uow.session, user_id=user_id, movie_ids=[movie_id])
+    render_diary.movie_tags(movie_id, target.title, target.year, now[movie_id], fmt)
 
 
 def tags(
