@@ -343,6 +343,15 @@ def movie_to_write(uow: UnitOfWork, ref: str, picks: Picks) -> Movie:
     return movie
 
 
+def filter_movie_id(uow: UnitOfWork, ref: str | None) -> int | None:
+    """The id of the movie a --movie filter names (None: no filter)."""
+    if ref is None:
+        return None
+    from moviecli.store.repo.movies import resolve_movie
+
+    return resolve_movie(session=uow.session, ref=ref).saved_id
+
+
 def brought_line(movie_id: int | None, film: Any) -> str:
     return (
         f"Brought {film.title} ({film.year or '?'}, {film.imdb_id}) into the catalog "

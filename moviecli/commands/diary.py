@@ -12,6 +12,7 @@ from moviecli.commands._shared import (
     Picks,
     checked,
     choosing,
+    filter_movie_id,
     movie_to_write,
     parse_score,
     subcommand_follows,
@@ -160,7 +161,6 @@ def diary(
         return
     from moviecli.render import diary as render_diary
     from moviecli.store.repo import diary as diary_repo
-    from moviecli.store.repo import movies as movies_repo
 
     if year is not None and month is not None:
         raise InvalidValueError("give --year or --month, not both")
@@ -171,11 +171,7 @@ def diary(
         start, end = _month(month)
     name = user_name(user)
     with unit_of_work(ctx, write=False) as uow:
-        movie_id = (
-            movies_repo.resolve_movie(session=uow.session, ref=movie).id
-            if movie is not None
-            else None
-        )
+        movie_id = filter_movie_id(uow, movie)
         rows = diary_repo.iter_viewings(
             session=uow.session,
             user=name,

@@ -10,6 +10,7 @@ import typer
 from moviecli.commands._shared import (
     Picks,
     choosing,
+    filter_movie_id,
     movie_to_write,
     parse_score,
     unit_of_work,
@@ -120,16 +121,11 @@ def ratings(
 ) -> None:
     """List ratings, newest first unless --sort or --asc says otherwise."""
     from moviecli import render
-    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
 
     wanted = user_name(user) if user is not None else None
     with unit_of_work(ctx, write=False) as uow:
-        movie_id = (
-            movies_repo.resolve_movie(session=uow.session, ref=movie).id
-            if movie is not None
-            else None
-        )
+        movie_id = filter_movie_id(uow, movie)
         rows = ratings_repo.iter_ratings(
             session=uow.session,
             user_name=wanted,
