@@ -166,12 +166,30 @@ def main_options(
 
 
 def _register() -> None:
-    from moviecli.commands import catalog, db, diary, find, imdb, io, privacy, ratings, recommend
+    from moviecli.commands import (
+        catalog,
+        db,
+        diary,
+        find,
+        imdb,
+        io,
+        lists,
+        people,
+        privacy,
+        ratings,
+        recommend,
+        tags,
+        watchlist,
+    )
 
     catalog.register(app)
     find.register(app)
     ratings.register(app)
     diary.register(app)
+    watchlist.register(app)
+    lists.register(app)
+    tags.register(app)
+    people.register(app)
     io.register(app)
     recommend.register(app)
     privacy.register(app)

@@ -13,6 +13,13 @@ class NotFoundError(MoviecliError):
     pass
 
 
+class NoCatalogError(NotFoundError):
+    """The catalog a command names is not there (the one wording of it)."""
+
+    def __init__(self, where: object) -> None:
+        super().__init__(f"no catalog at {where}")
+
+
 class AmbiguousError(MoviecliError):
     pass
 

@@ -78,6 +78,26 @@ MovieRef = Annotated[
         show_default=False,
     ),
 ]
+MoviesArgument = Annotated[
+    list[str],
+    typer.Argument(
+        metavar="MOVIE",
+        help='Ids (42), titles ("the matrix") or titles with their year ("Heat (1995)").',
+        show_default=False,
+    ),
+]
+NoteOption = Annotated[
+    str | None,
+    typer.Option(
+        "--note", metavar="TEXT", help="A note (may hold line breaks).", show_default=False
+    ),
+]
+ListName = Annotated[
+    str, typer.Argument(metavar="NAME", help="The list's name.", show_default=False)
+]
+TagsArgument = Annotated[
+    list[str], typer.Argument(metavar="TAG", help="Tags (case-insensitive).", show_default=False)
+]
 UserOption = Annotated[
     str | None,
     typer.Option(
@@ -114,17 +134,12 @@ def within_count_max(value: int | None) -> int | None:
     return value
 
 
-LimitOption = Annotated[
-    int,
-    typer.Option(
-        "--limit",
-        "-n",
-        metavar="N",
-        min=0,
-        callback=within_count_max,
-        help="How many rows; 0 = all.",
-    ),
-]
+def limit_option(help: str) -> Any:
+    """--limit/-n as every listing takes it: 0 = all, at most COUNT_MAX."""
+    return typer.Option("--limit", "-n", metavar="N", min=0, callback=within_count_max, help=help)
+
+
+LimitOption = Annotated[int, limit_option("How many rows; 0 = all.")]
 OffsetOption = Annotated[
     int,
     typer.Option(
@@ -184,3 +199,19 @@ def year_option(help: str) -> Any:
 
 
 YearOption = Annotated[int | None, year_option("Only this year.")]
+
+
+def movie_year_option(help: str) -> Any:
+    """--year/-y of a movie being added or changed: its range is the movie model's check
+    (rules.py), which answers with an `Error:` line rather than a usage error."""
+    return typer.Option("--year", "-y", metavar="YEAR", help=help, show_default=False)
+
+
+def movie_filter(help: str) -> Any:
+    """--movie/-m: only the rows of this movie (a reference, as MovieRef takes)."""
+    return typer.Option("--movie", "-m", metavar="MOVIE", help=help, show_default=False)
+
+
+def person_filter(help: str) -> Any:
+    """--person/-p: only films crediting this person."""
+    return typer.Option("--person", "-p", metavar="NAME", help=help, show_default=False)

@@ -96,7 +96,7 @@ def test_current_behind_head(cli: Invoke, target: Target) -> None:
 
 def test_current_on_a_missing_catalog_creates_nothing(cli: Invoke, db_path: Path) -> None:
     line = refused(cli("db", "current"))
-    assert line == f"Error: there is no catalog at {db_path} yet"
+    assert line == f"Error: no catalog at {db_path}"
     assert not db_path.exists()
 
 

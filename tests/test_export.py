@@ -145,7 +145,7 @@ def test_csv_is_neutralised_and_imports_back(
 def test_export_of_a_missing_catalog_is_refused(cli: Invoke, tmp_path: Path) -> None:
     result = cli("export", db=tmp_path / "nothing-here.db")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: there is no catalog at")
+    assert result.stderr.startswith("Error: no catalog at")
     assert not (tmp_path / "nothing-here.db").exists()
 
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
@@ -20,13 +17,13 @@ from moviecli.errors import InvalidValueError, MoviecliError
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
-    from sqlmodel import Session
 
     from moviecli.models import Movie
-    from moviecli.store.catalog import Catalog
+    from moviecli.store.catalog import Catalog, UnitOfWork
 
 M = TypeVar("M", bound="BaseModel")
 T = TypeVar("T")
+F = TypeVar("F")
 
 
 def catalog(ctx: typer.Context) -> Catalog:
@@ -50,7 +47,7 @@ class Picks:
 
 
 @contextmanager
-def session(
+def unit_of_work(
     ctx: typer.Context,
     *,
     write: bool,
@@ -58,43 +55,16 @@ def session(
     dry_run: bool = False,
     world: bool = False,
     picks: Picks | None = None,
-) -> Iterator[Session]:
-    """One transaction for the command; writers take the write lock first.
+) -> Iterator[UnitOfWork]:
+    """The command's unit of work on the catalog --db names (store/catalog.py: one
+    transaction, the users repository, "the catalog must exist", the dry run); on a
+    shared PostgreSQL catalog a writer may write only as users its role may."""
+    from moviecli.store.catalog import unit_of_work as open_unit
 
-    A writer creates a missing catalog. A reader or a dry run never creates or migrates
-    anything: a catalog named by --db or $MOVIECLI_DB that does not exist is refused to a
-    reader (a typo must not answer "no movies"); a missing default catalog, a database
-    with nothing in it yet (an empty file, a new PostgreSQL database) and, for a dry run,
-    any missing catalog answer as an empty catalog (a scratch one, removed at the end),
-    so that the first `moviecli list` creates nothing."""
-    from moviecli.errors import BlankCatalogError
-
-    target = catalog(ctx)
-    path = target.location.path
-    creates = write and not dry_run
-    with ExitStack() as stack:
-        stack.callback(lambda: target.dispose())
-        blank = not creates and path is not None and not path.exists()
-        if blank and not write and not target.location.is_default:
-            from moviecli.errors import NotFoundError
-
-            raise NotFoundError(f"no catalog at {path}")
-        attached = False
-        if not blank:
-            attached = world and _attach_world(target)
-            try:
-                s = stack.enter_context(
-                    target.session(write=write, foreign_keys=foreign_keys, create=creates)
-                )
-            except BlankCatalogError:
-                target.dispose()
-                blank = True
-        if blank:
-            target = _scratch(stack)
-            attached = world and _attach_world(target)
-            s = stack.enter_context(
-                target.session(write=write, foreign_keys=foreign_keys, create=True)
-            )
+    with open_unit(
+        catalog(ctx), write=write, dry_run=dry_run, foreign_keys=foreign_keys, world=world
+    ) as uow:
+        s = uow.session
         state = _state()
         if write and s.get_bind().dialect.name == "postgresql":
             # A shared catalog: the users this command named must be ones the login
@@ -104,31 +74,11 @@ def session(
             for name in state.get("users", ()):
                 members.check_writer(s, name)
             state["writer"] = s
-        s.info["world"] = attached
         s.info["chosen"] = picks.chosen if picks is not None else {}
         try:
-            yield s
+            yield uow
         finally:
             state.pop("writer", None)
-
-
-def _attach_world(target: Catalog) -> bool:
-    """Make IMDb's films readable as imdb.* (SQLite attaches on connect: before any
-    session opens); False when there is no world."""
-    from moviecli.store.world.location import attach_world
-
-    return attach_world(target.engine)
-
-
-def _scratch(stack: ExitStack) -> Catalog:
-    """An empty catalog in a temporary folder, removed when `stack` closes."""
-    from moviecli.store.catalog import Catalog
-
-    folder = Path(tempfile.mkdtemp(prefix="moviecli-empty-"))
-    stack.callback(shutil.rmtree, folder, True)
-    scratch = Catalog(resolve_location(str(folder / "movies.db")))
-    stack.callback(scratch.dispose)
-    return scratch
 
 
 def validated(model: type[M], **values: Any) -> M:
@@ -150,6 +100,26 @@ def validated(model: type[M], **values: Any) -> M:
         raise InvalidValueError(f"invalid {field.replace('_', ' ')}: {message}{shown}") from None
 
 
+def checked(rule: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A rules.py check whose complaint (ValueError) becomes one `Error:` line."""
+    try:
+        return rule(*args, **kwargs)
+    except ValueError as error:
+        raise InvalidValueError(str(error)) from None
+
+
+def tag_text(text: str) -> str:
+    from moviecli.rules import TAG_MAX, check_name
+
+    return checked(check_name, text, what="tag", limit=TAG_MAX)
+
+
+def note_text(text: str | None, what: str = "note") -> str | None:
+    from moviecli.rules import check_note
+
+    return checked(check_note, text, what=what)
+
+
 def parse_score(text: str) -> float:
     """SCORE as typed: 4, 4.5, 3.0. Half stars from 0.5 to 5."""
     try:
@@ -158,10 +128,7 @@ def parse_score(text: str) -> float:
         raise InvalidValueError(f"score must be a number from 0.5 to 5 (got '{text}')") from None
     from moviecli.rules import check_score
 
-    try:
-        return check_score(value)
-    except ValueError as error:
-        raise InvalidValueError(str(error)) from None
+    return checked(check_score, value)
 
 
 def user_name(option: str | None) -> str:
@@ -180,10 +147,7 @@ def user_name(option: str | None) -> str:
         name = current_user(option)
     from moviecli.rules import check_user_name
 
-    try:  # the one rule for user names (blank, length, control characters)
-        name = check_user_name(name)
-    except ValueError as error:
-        raise InvalidValueError(str(error)) from None
+    name = checked(check_user_name, name)  # the one rule for user names
     if shared:
         state.setdefault("users", []).append(name)
         if (writer := state.get("writer")) is not None:
@@ -245,6 +209,11 @@ def from_group(ctx: typer.Context, name: str, value: T) -> T:
     return theirs  # type: ignore[no-any-return]
 
 
+def user_and_format(ctx: typer.Context, user: str | None, fmt: F) -> tuple[str | None, F]:
+    """A group's subcommand's --user and --format, either given before it (from_group)."""
+    return from_group(ctx, "user", user), from_group(ctx, "fmt", fmt)
+
+
 def _flag(ctx: typer.Context, name: str) -> str:
     for param in ctx.command.params:
         if param.name == name and param.opts:
@@ -252,16 +221,28 @@ def _flag(ctx: typer.Context, name: str) -> str:
     return name
 
 
-def group_only(ctx: typer.Context, shared: tuple[str, ...] = ("user", "fmt")) -> None:
-    """In a group's callback when a subcommand follows: the group's own options (`diary
-    --year 2024 delete 9`) do not apply to it, so giving them is a usage error rather
-    than silently ignored. The `shared` ones are passed down (see from_group)."""
+def subcommand_follows(ctx: typer.Context, shared: tuple[str, ...] = ("user", "fmt")) -> bool:
+    """In a group's callback: True when a subcommand follows (the callback then does
+    nothing). The group's own options (`diary --year 2024 delete 9`) do not apply to it,
+    so giving them is a usage error rather than silently ignored. The `shared` ones are
+    passed down (see from_group)."""
+    if ctx.invoked_subcommand is None:
+        return False
     for name in ctx.params:
         if name not in shared and _given(ctx, name):
             ctx.fail(
                 f"{_flag(ctx, name)} goes with '{ctx.command_path}' alone, not with "
                 f"'{ctx.invoked_subcommand}'"
             )
+    return True
+
+
+def users_rows(ctx: typer.Context, user: str | None, read: Callable[..., T]) -> T:
+    """What a reader lists of one user's own: `read(session=..., user_id=...)`, with
+    user_id None for a name the catalog does not know yet (nothing of theirs)."""
+    name = user_name(user)
+    with unit_of_work(ctx, write=False) as uow:
+        return read(session=uow.session, user_id=uow.users.id_of(name))
 
 
 def confirm(question: str) -> bool:
@@ -289,7 +270,7 @@ def confirm(question: str) -> bool:
 
 
 def confirm_delete(question: str) -> None:
-    """Ask `question` (confirm); a no ends the command, nothing deleted."""
+    """Ask before deleting; anything but yes refuses the command, nothing deleted."""
     if not confirm(question):
         raise MoviecliError("not confirmed; nothing was deleted (use --yes to skip the question)")
 
@@ -352,14 +333,23 @@ def _ask(needed: Any) -> int:
             return int(films[int(answer) - 1].imdb_id[2:])
 
 
-def movie_to_write(s: Session, ref: str, picks: Picks) -> Movie:
+def movie_to_write(uow: UnitOfWork, ref: str, picks: Picks) -> Movie:
     """The catalog movie a writing command names; an IMDb film is brought in first."""
     from moviecli.store.world import bring
 
-    movie, brought = bring.resolve_or_bring(session=s, ref=ref)
+    movie, brought = bring.resolve_or_bring(session=uow.session, ref=ref)
     if brought is not None:
         picks.brought.append(brought_line(movie.id, brought))
     return movie
+
+
+def filter_movie_id(uow: UnitOfWork, ref: str | None) -> int | None:
+    """The id of the movie a --movie filter names (None: no filter)."""
+    if ref is None:
+        return None
+    from moviecli.store.repo.movies import resolve_movie
+
+    return resolve_movie(session=uow.session, ref=ref).saved_id
 
 
 def brought_line(movie_id: int | None, film: Any) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moviecli.commands._shared import confirm_delete, session, user_name, validated
+from moviecli.commands._shared import confirm_delete, unit_of_work, user_name, validated
 from moviecli.errors import MoviecliError
 from moviecli.options import (
     DescOption,
@@ -23,6 +23,8 @@ from moviecli.options import (
     ToYearOption,
     UserOption,
     YearOption,
+    movie_year_option,
+    person_filter,
     year_option,
 )
 
@@ -93,13 +95,7 @@ def add(
     ],
     year: Annotated[
         int | None,
-        typer.Option(
-            "--year",
-            "-y",
-            help="Release year (needed unless the title is one of IMDb's films).",
-            metavar="YEAR",
-            show_default=False,
-        ),
+        movie_year_option("Release year (needed unless the title is one of IMDb's films)."),
     ] = None,
     genre: GenreOption = None,
     runtime: RuntimeOption = None,
@@ -139,8 +135,8 @@ def add(
         cast=cast or [],
         original_title=original_title,
     )
-    with session(ctx, write=True) as s:
-        movie = movies_repo.add_movie(session=s, data=data, force=force)
+    with unit_of_work(ctx, write=True) as uow:
+        movie = movies_repo.add_movie(session=uow.session, data=data, force=force)
     render.movie(movie, fmt, action="Added")
 
 
@@ -160,23 +156,24 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
             raise MoviecliError(f"--imdb takes a film's IMDb id such as tt0113277 (got '{title}')")
 
     def run(picks: Picks) -> tuple[MoviePublic, str]:
-        with session(ctx, write=True, world=True, picks=picks) as s:
-            if not s.info["world"]:
+        with unit_of_work(ctx, write=True, world=True, picks=picks) as uow:
+            if not uow.world:
                 if imdb:
                     raise MoviecliError(
                         "no IMDb films here yet: run 'moviecli imdb sync' first, "
                         "or add the film by title with --year"
                     )
                 _missing_year(ctx)
-            film = movies_repo.world_film(session=s, ref=title)
+            film = movies_repo.world_film(session=uow.session, ref=title)
             if film is None:
                 if imdb:
                     raise MoviecliError(f"{title.strip()} is not among IMDb's films here")
                 raise MoviecliError(
                     f"'{title}' is not among IMDb's films: give --year to add it by hand"
                 )
-            movie = bring.add_world_film(session=s, film=film)
-            return movies_repo.movie_public(session=s, movie=movie), brought_line(movie.id, film)
+            movie = bring.add_world_film(session=uow.session, film=film)
+            public = movies_repo.movie_public(session=uow.session, movie=movie)
+            return public, brought_line(movie.id, film)
 
     added, line = choosing(run)
     render.note(line)
@@ -220,16 +217,7 @@ def list_movies(
             "--tag", "-t", metavar="TAG", help="Only films you tagged so.", show_default=False
         ),
     ] = None,
-    person: Annotated[
-        str | None,
-        typer.Option(
-            "--person",
-            "-p",
-            metavar="NAME",
-            help="Only films crediting this person.",
-            show_default=False,
-        ),
-    ] = None,
+    person: Annotated[str | None, person_filter("Only films crediting this person.")] = None,
     watched: Annotated[
         bool,
         typer.Option("--watched", help="Only films you have seen (logged or rated)."),
@@ -246,7 +234,6 @@ def list_movies(
 ) -> None:
     """List movies with their average rating and number of ratings."""
     from moviecli import render
-    from moviecli.store.repo import diary as diary_repo
     from moviecli.store.repo import movies as movies_repo
 
     if watched and unwatched:
@@ -256,15 +243,14 @@ def list_movies(
     seen = True if watched else False if unwatched else None
     personal = tag is not None or seen is not None or on_watchlist
     name = user_name(user) if personal else None
-    with session(ctx, write=False) as s:
-        user_id = diary_repo.user_id_of(session=s, name=name) if name is not None else None
+    with unit_of_work(ctx, write=False) as uow:
         total, rows = movies_repo.movie_listing(
-            user_id=user_id,
+            user_id=uow.users.id_of(name) if name is not None else None,
             tag=tag,
             person=person,
             watched=seen,
             on_watchlist=on_watchlist,
-            session=s,
+            session=uow.session,
             search=search,
             genre=genre,
             year=year,
@@ -301,15 +287,17 @@ def show(
     name = user_name(user)
 
     def run(picks: Picks) -> tuple[Any, Any]:
-        with session(ctx, write=False, world=True, picks=picks) as s:
-            found = movies_repo.resolve_reference(session=s, ref=movie)
+        with unit_of_work(ctx, write=False, world=True, picks=picks) as uow:
+            found = movies_repo.resolve_reference(session=uow.session, ref=movie)
             if isinstance(found, WorldFilm):
                 title_id = int(found.imdb_id[2:])
-                return None, reading.world_show(session=s, title_id=title_id, with_akas=akas)
-            detail = movies_repo.movie_detail(session=s, movie=found, user=name)
+                return None, reading.world_show(
+                    session=uow.session, title_id=title_id, with_akas=akas
+                )
+            detail = movies_repo.movie_detail(session=uow.session, movie=found, user=name)
             imdb = (
-                reading.catalog_film_detail(session=s, movie_id=detail.id, with_akas=akas)
-                if s.info["world"]
+                reading.catalog_film_detail(session=uow.session, movie_id=detail.id, with_akas=akas)
+                if uow.world
                 else None
             )
             return detail, imdb
@@ -342,10 +330,7 @@ def edit(
     title: Annotated[
         str | None, typer.Option("--title", help="New title.", metavar="TITLE", show_default=False)
     ] = None,
-    year: Annotated[
-        int | None,
-        typer.Option("--year", "-y", help="New year.", metavar="YEAR", show_default=False),
-    ] = None,
+    year: Annotated[int | None, movie_year_option("New year.")] = None,
     genre: Annotated[
         list[str] | None,
         typer.Option(
@@ -402,9 +387,9 @@ def edit(
             "nothing to change: give at least one of --title, --year, --genre, "
             "--runtime, --director, --writer, --cast, --original-title, --clear FIELD"
         )
-    with session(ctx, write=True) as s:
-        target = movies_repo.resolve_movie(session=s, ref=movie)
-        updated = movies_repo.update_movie(session=s, movie=target, changes=changes)
+    with unit_of_work(ctx, write=True) as uow:
+        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
+        updated = movies_repo.update_movie(session=uow.session, movie=target, changes=changes)
     render.movie(updated, fmt, action="Updated")
 
 
@@ -424,27 +409,24 @@ def delete(
     if not yes:
         # Ask outside any transaction: a write lock held while a person reads the
         # question would make every other terminal wait, then fail as "busy".
-        with session(ctx, write=False) as s:
-            target = movies_repo.resolve_movie(session=s, ref=movie)
-            assert target.id is not None
-            counts = movies_repo.attached(session=s, movie_id=target.id)
-            others = _others_with_data(s, target.id, target.title, target.year)
-        question = (
+        with unit_of_work(ctx, write=False) as uow:
+            target = movies_repo.resolve_movie(session=uow.session, ref=movie)
+            counts = movies_repo.attached(session=uow.session, movie_id=target.saved_id)
+            others = _others_with_data(uow.session, target.saved_id, target.title, target.year)
+        confirm_delete(
             f"Delete #{target.id} {target.title} ({target.year or '?'})"
             f"{_goes(counts, others=others)}?"
         )
-        confirm_delete(question)
         confirmed_id = target.id
-    with session(ctx, write=True) as s:
-        target = movies_repo.resolve_movie(session=s, ref=movie)
+    with unit_of_work(ctx, write=True) as uow:
+        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
         if confirmed_id is not None and target.id != confirmed_id:
             raise MoviecliError(
                 f"'{movie}' changed while you answered (now #{target.id}); nothing was deleted"
             )
-        assert target.id is not None
-        counts = movies_repo.attached(session=s, movie_id=target.id)
-        others = _others_with_data(s, target.id, target.title, target.year)
-        deleted = movies_repo.delete_movie(session=s, movie=target)
+        counts = movies_repo.attached(session=uow.session, movie_id=target.saved_id)
+        others = _others_with_data(uow.session, target.saved_id, target.title, target.year)
+        deleted = movies_repo.delete_movie(session=uow.session, movie=target)
     render.movie(deleted, fmt, action="Deleted")
     if yes and any(counts.values()):
         render.note(f"Deleted with it{_goes(counts, lead=':', others=others)}")
@@ -490,9 +472,9 @@ def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     from moviecli.seed_data import seed_catalog
     from moviecli.store.repo import movies as movies_repo
 
-    with session(ctx, write=True) as s:
-        added = seed_catalog(session=s)
-        page = movies_repo.list_movies(session=s, limit=0)
+    with unit_of_work(ctx, write=True) as uow:
+        added = seed_catalog(session=uow.session)
+        page = movies_repo.list_movies(session=uow.session, limit=0)
     if added:
         render.note(f"Seeded the catalog with {added} movies.")
     else:
@@ -515,12 +497,12 @@ def stats(
         from moviecli.store.repo import diary as diary_repo
 
         name = user_name(user)
-        with session(ctx, write=False) as s:
-            review = diary_repo.year_review(session=s, user=name, year=year)
+        with unit_of_work(ctx, write=False) as uow:
+            review = diary_repo.year_review(session=uow.session, user=name, year=year)
         render_diary.year_review(review, fmt)
         return
-    with session(ctx, write=False) as s:
-        data = stats_repo.catalog_stats(session=s)
+    with unit_of_work(ctx, write=False) as uow:
+        data = stats_repo.catalog_stats(session=uow.session)
     render.stats(data, fmt)
 
 

@@ -12,6 +12,9 @@ from moviecli.commands._shared import catalog
 from moviecli.errors import DatabaseError, MoviecliError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from sqlalchemy import Engine
     from sqlmodel import Session
 
     from moviecli.store.catalog import Catalog
@@ -22,9 +25,7 @@ app = typer.Typer(help="Schema and file care: upgrade, check, back up.", no_args
 
 def _existing_catalog(ctx: typer.Context) -> "Catalog":
     target = catalog(ctx)
-    path = target.location.path
-    if path is not None and not path.exists():
-        raise MoviecliError(f"there is no catalog at {path} yet")
+    target.require_existing()
     return target
 
 
@@ -47,27 +48,35 @@ def upgrade(
     ] = "head",
 ) -> None:
     """Upgrade the catalog's schema (after a backup copy beside the file)."""
-    from moviecli import render
     from moviecli.store import migrate
 
     target = catalog(ctx)
+    _migrated(
+        target,
+        migrate.upgrade,
+        revision,
+        lambda r: f"Upgraded {target.location.display} from {r.before or 'empty'} to {r.after}.",
+    )
+
+
+def _migrated(
+    target: "Catalog",
+    step: "Callable[[Engine, str], MigrationResult]",
+    revision: str,
+    done: "Callable[[MigrationResult], str]",
+) -> None:
+    """Run an upgrade or downgrade to `revision`; say what changed and where the copy is."""
+    from moviecli import render
+    from moviecli.store.backup import PG_DUMP_ADVICE
+
     try:
-        result = migrate.upgrade(target.engine, revision)
+        result = step(target.engine, revision)
     finally:
         target.dispose()
     if not result.steps:
         render.note(f"Already at revision {result.after or 'base'}; nothing to do.")
         return
-    render.note(
-        f"Upgraded {target.location.display} from {result.before or 'empty'} to {result.after}."
-    )
-    _say_backup(result)
-
-
-def _say_backup(result: "MigrationResult") -> None:
-    from moviecli import render
-    from moviecli.store.backup import PG_DUMP_ADVICE
-
+    render.note(done(result))
     if result.backup is not None:
         render.note(f"A copy of the catalog as it was is at {result.backup}")
     elif result.server:
@@ -87,19 +96,14 @@ def downgrade(
     ],
 ) -> None:
     """Downgrade the catalog's schema (after a backup copy beside the file)."""
-    from moviecli import render
     from moviecli.store import migrate
 
-    target = _existing_catalog(ctx)
-    try:
-        result = migrate.downgrade(target.engine, revision)
-    finally:
-        target.dispose()
-    if not result.steps:
-        render.note(f"Already at revision {result.after or 'base'}; nothing to do.")
-        return
-    render.note(f"Downgraded from {result.before} to {result.after or 'base'}.")
-    _say_backup(result)
+    _migrated(
+        _existing_catalog(ctx),
+        migrate.downgrade,
+        revision,
+        lambda r: f"Downgraded from {r.before} to {r.after or 'base'}.",
+    )
 
 
 @app.command()
@@ -222,7 +226,7 @@ def members_list(
     """List the catalog's members with their counts (owner or admins only)."""
     if ctx.invoked_subcommand is not None:
         return
-    from moviecli.commands._shared import session
+    from moviecli.commands._shared import unit_of_work
     from moviecli.options import OutputFormat
     from moviecli.render.members import MemberPublic, members
     from moviecli.store import members as repo
@@ -231,9 +235,9 @@ def members_list(
         chosen = OutputFormat(fmt.lower())
     except ValueError:
         raise typer.BadParameter("must be table, json or csv", param_hint="'--format'") from None
-    with session(ctx, write=False) as s:
-        _shared_only(s)
-        rows = repo.members(session=s)
+    with unit_of_work(ctx, write=False) as uow:
+        _shared_only(uow.session)
+        rows = repo.members(session=uow.session)
     members(
         [
             MemberPublic(
@@ -286,16 +290,16 @@ def members_add(
     """Create NAME's login role (or take an existing one) with a member's rights. No
     password is set: the member sets it with psql's \\password, or the server's admin."""
     from moviecli import render
-    from moviecli.commands._shared import session
+    from moviecli.commands._shared import unit_of_work
     from moviecli.store import members as repo
 
     if admin and guest:
         raise MoviecliError("--admin and --guest: give one of them")
     name = _member_name(name)
     kind = "admin" if admin else "guest" if guest else "member"
-    with session(ctx, write=True) as s:
-        _shared_only(s)
-        repo.add_member(session=s, name=name, kind=kind)
+    with unit_of_work(ctx, write=True) as uow:
+        _shared_only(uow.session)
+        repo.add_member(session=uow.session, name=name, kind=kind)
     render.note(
         f"{name} is now a{'n' if kind == 'admin' else ''} {kind} of this catalog. "
         f"Give the role a password (psql: \\password {name}), then they connect as {name}."
@@ -316,12 +320,12 @@ def members_remove(
 ) -> None:
     """Take NAME's membership and drop the login role; their data goes too unless --keep-data."""
     from moviecli import render
-    from moviecli.commands._shared import session
+    from moviecli.commands._shared import unit_of_work
     from moviecli.store import members as repo
 
-    with session(ctx, write=True) as s:
-        _shared_only(s)
-        dropped = repo.remove_member(session=s, name=name, keep_data=keep_data)
+    with unit_of_work(ctx, write=True) as uow:
+        _shared_only(uow.session)
+        dropped = repo.remove_member(session=uow.session, name=name, keep_data=keep_data)
     kept = "their data is kept" if keep_data else "their ratings, diary and lists went too"
     role = "the role was dropped" if dropped else "the role stays (it owns things elsewhere)"
     render.note(f"{name} is no longer a member: {kept}; {role}.")

@@ -6,16 +6,16 @@ from typing import Annotated
 
 import typer
 
-from moviecli.commands._shared import session, user_name
+from moviecli.commands._shared import unit_of_work, user_name
 from moviecli.options import (
-    YEAR_FILTER_MAX,
-    YEAR_FILTER_MIN,
     FormatOption,
     FromYearOption,
     LimitOption,
     OutputFormat,
     ToYearOption,
     UserOption,
+    YearOption,
+    person_filter,
 )
 
 
@@ -29,29 +29,11 @@ def find(
             show_default=False,
         ),
     ],
-    year: Annotated[
-        int | None,
-        typer.Option(
-            "--year",
-            "-y",
-            metavar="YEAR",
-            min=YEAR_FILTER_MIN,
-            max=YEAR_FILTER_MAX,
-            help="Only this year.",
-            show_default=False,
-        ),
-    ] = None,
+    year: YearOption = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,
     person: Annotated[
-        str | None,
-        typer.Option(
-            "--person",
-            "-p",
-            metavar="NAME",
-            help="Only films crediting this person (a name or an nm id).",
-            show_default=False,
-        ),
+        str | None, person_filter("Only films crediting this person (a name or an nm id).")
     ] = None,
     kind: Annotated[
         str | None,
@@ -69,16 +51,15 @@ def find(
     """Search the catalog and IMDb's films (after 'imdb sync') by title or alternative
     title, case and accents ignored, then by words; best match first, ties by votes."""
     from moviecli.render import world as render_world
-    from moviecli.store.repo import diary as diary_repo
     from moviecli.store.world import reading
 
     who = user_name(user)
-    with session(ctx, write=False, world=True) as s:
+    with unit_of_work(ctx, write=False, world=True) as uow:
         rows = reading.find_films(
-            session=s,
+            session=uow.session,
             text=text,
-            user_id=diary_repo.user_id_of(session=s, name=who),
-            world=bool(s.info.get("world")),
+            user_id=uow.users.id_of(who),
+            world=uow.world,
             year=year,
             from_year=from_year,
             to_year=to_year,

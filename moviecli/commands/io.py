@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from moviecli.commands._shared import catalog, session, user_name
+from moviecli.commands._shared import catalog, unit_of_work, user_name
 from moviecli.options import UserOption
 
 
@@ -99,13 +99,11 @@ def import_(
         )
         with (
             render.import_progress() as progress,
-            session(ctx, write=True, foreign_keys=False, dry_run=dry_run) as s,
+            unit_of_work(ctx, write=True, foreign_keys=False, dry_run=dry_run) as uow,
         ):
-            # The loader checks the references it writes (Loader.check_references).
-            loader = Loader(s, source, strict=strict, progress=progress)
-            summary = loader.run()
-            if dry_run:
-                s.rollback()
+            # The loader checks the references it writes (Loader.check_references); a
+            # dry run's unit of work rolls everything back at the end.
+            summary = Loader(uow.session, source, strict=strict, progress=progress).run()
     summary.dry_run = dry_run
     render.import_summary(summary)
 
@@ -161,21 +159,17 @@ def export(
             f"--user goes with --format letterboxd (one user's diary); --format {fmt.value} "
             "exports every user's data"
         )
-    target = catalog(ctx)
-    if target.location.path is not None and not target.location.path.exists():
-        from moviecli.errors import NotFoundError
-
-        raise NotFoundError(f"there is no catalog at {target.location.path} yet")
+    catalog(ctx).require_existing()
     plan(output, force=force)  # refuse before the catalog is read
-    with session(ctx, write=False) as s, open_output(output, force=force) as stream:
+    with unit_of_work(ctx, write=False) as uow, open_output(output, force=force) as stream:
         if fmt is ExportFormat.json:
-            counts = moviecli_json.write_json(s, stream, revision=head())
+            counts = moviecli_json.write_json(uow.session, stream, revision=head())
             what = f"{plural(counts['movies'], 'movie')}, {plural(counts['ratings'], 'rating')}"
         elif fmt is ExportFormat.letterboxd:
-            rows = letterboxd.write_letterboxd(s, stream, user=user_name(user))
+            rows = letterboxd.write_letterboxd(uow.session, stream, user=user_name(user))
             what = plural(rows, "diary row")
         else:
-            what = plural(ratings_csv.write_csv(s, stream), "rating")
+            what = plural(ratings_csv.write_csv(uow.session, stream), "rating")
     if output != STDOUT:
         render.note(f"Exported {what} to {output}")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from moviecli.commands._shared import session, user_name
+from moviecli.commands._shared import unit_of_work, user_name
 from moviecli.options import FormatOption, OutputFormat, UserOption
 
 
@@ -55,7 +55,6 @@ def privacy(
     from moviecli.render.members import PrivacyPublic
     from moviecli.render.members import privacy as show
     from moviecli.store import members
-    from moviecli.store.repo import ratings as ratings_repo
 
     changes = {
         kind: level.value
@@ -63,17 +62,13 @@ def privacy(
         if level is not None
     }
     name = user_name(user)
-    with session(ctx, write=bool(changes)) as s:
+    with unit_of_work(ctx, write=bool(changes)) as uow:
         if changes:
-            account = ratings_repo.get_or_create_user(session=s, name=name)
-            assert account.id is not None
-            settings = members.set_privacy(session=s, user_id=account.id, changes=changes)
-        else:
-            from moviecli.store.repo import taste
-
-            settings = members.privacy_of(
-                session=s, user_id=taste.find_user_id(session=s, name=name)
+            settings = members.set_privacy(
+                session=uow.session, user_id=uow.users.resolve(name).id, changes=changes
             )
+        else:
+            settings = members.privacy_of(session=uow.session, user_id=uow.users.id_of(name))
     show(PrivacyPublic(user=name, **settings), fmt)
 
 

@@ -10,9 +10,10 @@ import typer
 from moviecli.commands._shared import (
     Picks,
     choosing,
+    filter_movie_id,
     movie_to_write,
     parse_score,
-    session,
+    unit_of_work,
     user_name,
 )
 from moviecli.options import (
@@ -29,6 +30,8 @@ from moviecli.options import (
     RatingUserOption,
     ToYearOption,
     UserOption,
+    limit_option,
+    movie_filter,
     within_count_max,
 )
 
@@ -60,10 +63,14 @@ def rate(
     data = validated(RatingCreate, score=parse_score(score), user=user_name(user), review=review)
 
     def run(picks: Picks) -> RatingChange:
-        with session(ctx, write=True, world=True, picks=picks) as s:
-            target = movie_to_write(s, movie, picks)
+        with unit_of_work(ctx, write=True, world=True, picks=picks) as uow:
+            target = movie_to_write(uow, movie, picks)
             return ratings_repo.rate_movie(
-                session=s, movie=target, user_name=data.user, score=data.score, review=data.review
+                session=uow.session,
+                movie=target,
+                user_name=data.user,
+                score=data.score,
+                review=data.review,
             )
 
     render.rating_change(choosing(run), fmt)
@@ -83,9 +90,9 @@ def unrate(
     from moviecli.store.repo import ratings as ratings_repo
 
     name = validated(UserNameInput, user=user_name(user)).user
-    with session(ctx, write=True) as s:
-        target = movies_repo.resolve_movie(session=s, ref=movie)
-        change = ratings_repo.unrate_movie(session=s, movie=target, user_name=name)
+    with unit_of_work(ctx, write=True) as uow:
+        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
+        change = ratings_repo.unrate_movie(session=uow.session, movie=target, user_name=name)
     render.rating_change(change, fmt, removed=True)
 
 
@@ -97,12 +104,7 @@ def ratings(
             "--user", "-u", metavar="USER", help="Only this user's ratings.", show_default=False
         ),
     ] = None,
-    movie: Annotated[
-        str | None,
-        typer.Option(
-            "--movie", "-m", metavar="MOVIE", help="Only ratings of this movie.", show_default=False
-        ),
-    ] = None,
+    movie: Annotated[str | None, movie_filter("Only ratings of this movie.")] = None,
     limit: LimitOption = 20,
     offset: OffsetOption = 0,
     sort: Annotated[
@@ -119,14 +121,13 @@ def ratings(
 ) -> None:
     """List ratings, newest first unless --sort or --asc says otherwise."""
     from moviecli import render
-    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.repo import ratings as ratings_repo
 
     wanted = user_name(user) if user is not None else None
-    with session(ctx, write=False) as s:
-        movie_id = movies_repo.resolve_movie(session=s, ref=movie).id if movie is not None else None
+    with unit_of_work(ctx, write=False) as uow:
+        movie_id = filter_movie_id(uow, movie)
         rows = ratings_repo.iter_ratings(
-            session=s,
+            session=uow.session,
             user_name=wanted,
             movie_id=movie_id,
             sort=sort.value if sort is not None else "date",
@@ -140,17 +141,7 @@ def ratings(
 
 def top(
     ctx: typer.Context,
-    limit: Annotated[
-        int,
-        typer.Option(
-            "--limit",
-            "-n",
-            metavar="N",
-            min=0,
-            callback=within_count_max,
-            help="How many; 0 = all.",
-        ),
-    ] = 10,
+    limit: Annotated[int, limit_option("How many; 0 = all.")] = 10,
     genre: GenreFilter = None,
     from_year: FromYearOption = None,
     to_year: ToYearOption = None,
@@ -214,17 +205,17 @@ def top(
         )
         if given is not None
     ]
-    with session(ctx, write=False) as s:
+    with unit_of_work(ctx, write=False) as uow:
         if min_ratings is None:
-            min_ratings = stats_repo.default_min_ratings(session=s)
-        mean = stats_repo.catalog_mean(session=s) if explain else None
+            min_ratings = stats_repo.default_min_ratings(session=uow.session)
+        mean = stats_repo.catalog_mean(session=uow.session) if explain else None
         empty = (
             movies_repo.no_such_genre(genre)
-            if genre is not None and not movies_repo.genre_known(session=s, genre=genre)
+            if genre is not None and not movies_repo.genre_known(session=uow.session, genre=genre)
             else None
         )
         rows = stats_repo.top_rated(
-            session=s,
+            session=uow.session,
             limit=limit,
             genre=genre,
             from_year=from_year,
@@ -261,16 +252,15 @@ def _top_imdb(
     """`top --imdb`: IMDb's films by IMDb's weighted rating, the user's marked."""
     from moviecli.errors import MoviecliError
     from moviecli.render import world as render_world
-    from moviecli.store.repo import diary as diary_repo
     from moviecli.store.world import reading
 
     who = user_name(user)
-    with session(ctx, write=False, world=True) as s:
-        if not s.info["world"]:
+    with unit_of_work(ctx, write=False, world=True) as uow:
+        if not uow.world:
             raise MoviecliError("no IMDb films here yet: run 'moviecli imdb sync' first")
         rows, mean = reading.world_top(
-            session=s,
-            user_id=diary_repo.user_id_of(session=s, name=who),
+            session=uow.session,
+            user_id=uow.users.id_of(who),
             min_votes=min_votes,
             limit=limit,
             genre=genre,

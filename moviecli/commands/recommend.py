@@ -2,12 +2,11 @@
 
 # No `from __future__ import annotations`: Typer reads these signatures on every run.
 
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from moviecli.commands._shared import session, user_name
+from moviecli.commands._shared import checked, unit_of_work, user_name
 from moviecli.errors import InvalidValueError
 from moviecli.options import (
     FormatOption,
@@ -17,16 +16,6 @@ from moviecli.options import (
     ToYearOption,
     UserOption,
 )
-
-V = TypeVar("V")
-R = TypeVar("R")
-
-
-def _checked(rule: Callable[[V], R], value: V) -> R:
-    try:
-        return rule(value)
-    except ValueError as error:
-        raise InvalidValueError(str(error)) from None
 
 
 def recommend(
@@ -85,12 +74,12 @@ def recommend(
         ]
         if given:
             raise InvalidValueError(f"--evaluate measures every user; it takes no {given[0]}")
-        k = _checked(check_holdout, 3 if holdout is None else holdout)
+        k = checked(check_holdout, 3 if holdout is None else holdout)
         from moviecli.recommend.evaluate import evaluate as run_evaluation
 
-        with session(ctx, write=False) as s:
+        with unit_of_work(ctx, write=False) as uow:
             evaluation = run_evaluation(
-                session=s, holdout=k, progress=render_recommend.training_progress
+                session=uow.session, holdout=k, progress=render_recommend.training_progress
             )
         render_recommend.evaluation(evaluation, fmt)
         return
@@ -98,19 +87,19 @@ def recommend(
         raise InvalidValueError("--holdout goes with --evaluate")
     if group is not None and user is not None:
         raise InvalidValueError("give either --user or --for, not both")
-    count = _checked(check_recommend_limit, limit)
-    names = _checked(user_name_list, group) if group is not None else [user_name(user)]
+    count = checked(check_recommend_limit, limit)
+    names = checked(user_name_list, group) if group is not None else [user_name(user)]
     from moviecli.recommend.recommend import recommend as run_recommend
     from moviecli.store.repo import movies as movies_repo
 
-    with session(ctx, write=False) as s:
+    with unit_of_work(ctx, write=False) as uow:
         empty = (
             movies_repo.no_such_genre(genre)
-            if genre is not None and not movies_repo.genre_known(session=s, genre=genre)
+            if genre is not None and not movies_repo.genre_known(session=uow.session, genre=genre)
             else None
         )
         result = run_recommend(
-            session=s,
+            session=uow.session,
             names=names,
             limit=count,
             genre=genre,
@@ -138,8 +127,10 @@ def taste(
     from moviecli.render import recommend as render_recommend
 
     name = user_name(user)
-    with session(ctx, write=False) as s:
-        profile = run_taste(session=s, name=name, progress=render_recommend.training_progress)
+    with unit_of_work(ctx, write=False) as uow:
+        profile = run_taste(
+            session=uow.session, name=name, progress=render_recommend.training_progress
+        )
     render_recommend.taste(profile, fmt)
 
 

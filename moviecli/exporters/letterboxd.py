@@ -27,9 +27,10 @@ def write_letterboxd(session: Session, out: IO[str], *, user: str) -> int:
     and tags per entry; moviecli keeps one per film, so the film's latest viewing
     carries them. Returns the number of rows."""
     from moviecli.errors import NotFoundError
-    from moviecli.store.repo.dump import stream, user_id
+    from moviecli.store.repo.dump import stream
+    from moviecli.store.repo.users import Users
 
-    owner = user_id(session=session, name=user)
+    owner = Users(session).id_of(user)
     if owner is None:
         raise NotFoundError(f"there is no user named {user!r} in this catalog")
     tags: dict[int, list[str]] = {}

@@ -98,8 +98,10 @@ class Loader:
         progress: ProgressCallback | None = None,
     ) -> None:
         from moviecli.store.bulk import bulk_writer
+        from moviecli.store.repo.users import Users
 
         self.bulk = bulk_writer(session)
+        self._users = Users(session, writes=True)
         self.source = source
         self.strict = strict
         self.progress = progress
@@ -144,7 +146,7 @@ class Loader:
         maps = bulk.begin()
         self.external = maps.external
         self.by_title = maps.by_title
-        self.users = maps.users
+        self.users = self._users.ids_by_name()
         self.genres = maps.genres
         for item in self.source.items():
             self._handle(item)

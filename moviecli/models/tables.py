@@ -95,6 +95,13 @@ class Movie(MovieBase, table=True):
     )
     rating_sum: float = Field(default=0.0, nullable=False, sa_column_kwargs={"server_default": "0"})
 
+    @property
+    def saved_id(self) -> int:
+        """The id of a movie that is stored (loaded, or added and flushed): never None."""
+        if self.id is None:
+            raise ValueError(f"'{self.title}' is not stored yet")
+        return self.id
+
 
 class Genre(SQLModel, table=True):
     __tablename__ = "genres"

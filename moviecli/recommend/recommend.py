@@ -14,6 +14,7 @@ from moviecli.recommend import cache, training, weights
 from moviecli.recommend.training import ProgressFactory, no_progress
 from moviecli.recommend.views import Recommendations, RecommendRow
 from moviecli.store.repo import taste as repo
+from moviecli.store.repo.users import Users
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -250,10 +251,10 @@ def recommend(
 ) -> Recommendations:
     if len(names) == 1:
         # Someone who has rated nothing yet is not a user of the catalog: the crowd's best.
-        user_id = repo.find_user_id(session=session, name=names[0])
+        user_id = Users(session).id_of(names[0])
         found = [(user_id if user_id is not None else -1, names[0])]
     else:
-        found = repo.find_users(session=session, names=names)
+        found = [(user.id, user.name) for user in Users(session).require(names)]
     members = [
         _Member(name, user_id, repo.user_ratings(session=session, user_id=user_id))
         for user_id, name in found

@@ -99,7 +99,9 @@ def _twins(
 
 
 def taste(*, session: Session, name: str, progress: ProgressFactory = no_progress) -> TasteProfile:
-    ((user_id, user_name),) = repo.find_users(session=session, names=[name])
+    from moviecli.store.repo.users import Users
+
+    ((user_id, user_name),) = [(u.id, u.name) for u in Users(session).require([name])]
     ratings = repo.user_ratings(session=session, user_id=user_id)
     if not ratings:
         raise NotFoundError(f"{user_name} has not rated anything yet")

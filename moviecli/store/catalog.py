@@ -1,20 +1,32 @@
-"""The catalog a command works on, and its session scope: one transaction per command."""
+"""The catalog a command works on, and its unit of work: one transaction per command.
+
+`unit_of_work(catalog, write=...)` is the way in for a command. It owns "this catalog must
+exist" (NoCatalogError, the one wording), answers a reader or a dry run from an empty
+scratch catalog where nothing is there yet, hands out the users repository
+(`uow.users`, the one place a name becomes a user) beside the session that the
+other repositories take, commits at the end, and rolls back on any error, on Ctrl-C
+(see `Catalog.session`) and for a dry run."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from moviecli.config import DatabaseLocation
+from moviecli.config import DatabaseLocation, resolve_location
+from moviecli.errors import BlankCatalogError, NoCatalogError
 from moviecli.store.engine import make_engine
 from moviecli.store.migrate import ensure_schema
+from moviecli.store.repo.users import Users
 
 # SQLite gives a new row the highest id + 1; PostgreSQL's sequences move on past ids
 # freed by a delete or taken by a rolled-back command (a Ctrl-C'd import), so the same
@@ -45,6 +57,17 @@ class Catalog:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def missing(self) -> bool:
+        """An SQLite catalog whose file is not there (a PostgreSQL one is always there)."""
+        path = self.location.path
+        return path is not None and not path.exists()
+
+    def require_existing(self) -> None:
+        """Refuse a catalog that is not there: the one check and the one wording."""
+        if self.missing:
+            raise NoCatalogError(self.location.path)
+
     @contextmanager
     def session(
         self,
@@ -53,8 +76,10 @@ class Catalog:
         check_schema: bool = True,
         foreign_keys: bool = True,
         create: bool | None = None,
+        commit: bool = True,
     ) -> Iterator[Session]:
-        """One transaction for one command: commit at the end, roll back on any error.
+        """One transaction for one command: commit at the end (roll back instead when not
+        `commit`: a dry run), roll back on any error.
         Writers take the catalog's write lock first (SQLite: BEGIN IMMEDIATE; PostgreSQL:
         an advisory lock). `foreign_keys=False` turns SQLite's per-row reference checks
         off for a writer that checks its references itself (import). Only a writer creates
@@ -73,7 +98,10 @@ class Catalog:
                     # (an import-lock or weakref callback, a __del__) and the command
                     # went on: Ctrl-C still means nothing is committed.
                     raise KeyboardInterrupt
-                session.commit()
+                if commit:
+                    session.commit()
+                else:
+                    session.rollback()
             except BaseException as error:
                 if not caught and not isinstance(error, KeyboardInterrupt):
                     session.rollback()
@@ -95,6 +123,87 @@ class Catalog:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+class UnitOfWork:
+    """One command's transaction: its session (for the repositories' functions), the
+    users repository, and whether it writes and whether it is a dry run (rolled back
+    at the end, whatever happened)."""
+
+    def __init__(self, session: Session, *, writes: bool, dry_run: bool) -> None:
+        self.session = session
+        self.writes = writes
+        self.dry_run = dry_run
+        self.users = Users(session, writes=writes)
+
+    @property
+    def world(self) -> bool:
+        """IMDb's films are readable in this transaction (as imdb.*)."""
+        return bool(self.session.info.get("world"))
+
+
+@contextmanager
+def unit_of_work(
+    target: Catalog,
+    *,
+    write: bool,
+    dry_run: bool = False,
+    foreign_keys: bool = True,
+    world: bool = False,
+) -> Iterator[UnitOfWork]:
+    """The unit of work of one command on `target`; writers take the write lock first.
+
+    A writer creates a missing catalog. A reader or a dry run never creates or migrates
+    anything: a catalog named by --db or $MOVIECLI_DB that does not exist is refused to a
+    reader (a typo must not answer "no movies"); a missing default catalog, a database
+    with nothing in it yet (an empty file, a new PostgreSQL database) and, for a dry run,
+    any missing catalog answer as an empty catalog (a scratch one, removed at the end),
+    so that the first `moviecli list` creates nothing."""
+    creates = write and not dry_run
+    with ExitStack() as stack:
+        stack.callback(lambda: target.dispose())
+        blank = not creates and target.missing
+        if blank and not write and not target.location.is_default:
+            target.require_existing()
+        attached = False
+        if not blank:
+            attached = world and _attach_world(target)
+            try:
+                session = stack.enter_context(
+                    target.session(
+                        write=write, foreign_keys=foreign_keys, create=creates, commit=not dry_run
+                    )
+                )
+            except BlankCatalogError:
+                target.dispose()
+                blank = True
+        if blank:
+            target = _scratch(stack)
+            attached = world and _attach_world(target)
+            session = stack.enter_context(
+                target.session(
+                    write=write, foreign_keys=foreign_keys, create=True, commit=not dry_run
+                )
+            )
+        session.info["world"] = attached
+        yield UnitOfWork(session, writes=write, dry_run=dry_run)
+
+
+def _attach_world(target: Catalog) -> bool:
+    """Make IMDb's films readable as imdb.* (SQLite attaches on connect: before any
+    session opens); False when there is no world."""
+    from moviecli.store.world.location import attach_world
+
+    return attach_world(target.engine)
+
+
+def _scratch(stack: ExitStack) -> Catalog:
+    """An empty catalog in a temporary folder, removed when `stack` closes."""
+    folder = Path(tempfile.mkdtemp(prefix="moviecli-empty-"))
+    stack.callback(shutil.rmtree, folder, True)
+    scratch = Catalog(resolve_location(str(folder / "movies.db")))
+    stack.callback(scratch.dispose)
+    return scratch
 
 
 @contextmanager

@@ -12,10 +12,11 @@ import pytest
 from sqlmodel import Session
 
 from moviecli.config import resolve_location
-from moviecli.errors import AmbiguousError, DuplicateError, NotFoundError
+from moviecli.errors import AmbiguousError, DuplicateError, MoviecliError, NotFoundError
 from moviecli.models import MovieCreate, MovieUpdate
 from moviecli.store.catalog import Catalog
 from moviecli.store.repo import diary, movies, ratings, stats, tags, watchlist
+from moviecli.store.repo.users import Users
 from tests.checks import query
 
 Scope = Callable[..., AbstractContextManager[Session]]
@@ -188,7 +189,7 @@ def test_tags_keep_the_first_spelling(scope: Scope) -> None:
     with scope() as session:
         heat = add(session, "Heat", 1995)
         alien = add(session, "Alien", 1979)
-        user = ratings.get_or_create_user(session=session, name="ann").id
+        user = Users(session, writes=True).resolve("ann").id
         assert tags.tag_movie(
             session=session, movie_id=heat, user_id=user, tags=["Noir", "la"]
         ) == ["Noir", "la"]
@@ -215,7 +216,8 @@ def test_watching_a_film_takes_it_off_the_watchlist(scope: Scope) -> None:
     with scope() as session:
         add(session, "Heat", 1995)
         add(session, "Alien", 1979)
-        user = ratings.get_or_create_user(session=session, name="ann").id
+        ann = Users(session, writes=True).resolve("ann")
+        user = ann.id
         heat = movies.resolve_movie(session=session, ref="Heat")
         alien = movies.resolve_movie(session=session, ref="Alien")
         entries = watchlist.add_to_watchlist(
@@ -226,11 +228,9 @@ def test_watching_a_film_takes_it_off_the_watchlist(scope: Scope) -> None:
             watchlist.add_to_watchlist(session=session, user_id=user, movies=[heat], note=None)
     with scope() as session:
         heat = movies.resolve_movie(session=session, ref="Heat")
-        first = diary.log_viewing(session=session, movie=heat, user_id=user, user="ann",
+        first = diary.log_viewing(session=session, movie=heat, user=ann,
                                   watched_on=date(2024, 1, 5), tags=["noir"])  # fmt: skip
-        again = diary.log_viewing(
-            session=session, movie=heat, user_id=user, user="ann", watched_on=None
-        )
+        again = diary.log_viewing(session=session, movie=heat, user=ann, watched_on=None)
         assert not watchlist.on_watchlist(session=session, user_id=user, movie_id=heat.id)
         assert [e.title for e in watchlist.watchlist(session=session, user_id=user)] == ["Alien"]
     assert (first.rewatch, first.tags, again.rewatch) == (False, ["noir"], True)
@@ -239,3 +239,27 @@ def test_watching_a_film_takes_it_off_the_watchlist(scope: Scope) -> None:
         assert [(v.watched_on, v.rewatch) for v in seen] == [("2024-01-05", False), (None, True)]
         assert diary.list_viewings(session=session, user="nobody") == []
         assert diary.list_viewings(session=session, user="ann", start=date(2024, 1, 6)) == []
+
+
+def test_users_resolve_creates_only_when_writing(scope: Scope, catalog: Path) -> None:
+    with scope(write=False) as session:
+        readers = Users(session)
+        assert readers.find("ann") is None and readers.id_of("ann") is None
+        with pytest.raises(MoviecliError, match="cannot create the user 'ann'"):
+            readers.resolve("ann")
+    assert query(catalog, "SELECT name FROM users") == []
+    with scope() as session:
+        writers = Users(session, writes=True)
+        ann = writers.resolve("ann")
+        assert writers.resolve("ann") == ann  # the same user, not a second one
+        bo = writers.resolve("bo")
+    assert query(catalog, "SELECT id, name FROM users ORDER BY id") == [
+        (ann.id, "ann"),
+        (bo.id, "bo"),
+    ]
+    with scope(write=False) as session:
+        users = Users(session)
+        assert users.require(["bo", "ann"]) == [bo, ann]
+        assert users.ids_by_name() == {"ann": ann.id, "bo": bo.id}
+        with pytest.raises(NotFoundError, match="no user named 'cy' in this catalog"):
+            users.require(["ann", "cy"])

@@ -46,7 +46,6 @@ class IdMaps:
 
     external: dict[str, dict[str, int]] = field(default_factory=dict)
     by_title: dict[tuple[str, int | None], list[int]] = field(default_factory=dict)
-    users: dict[str, int] = field(default_factory=dict)
     genres: dict[str, int] = field(default_factory=dict)  # casefolded name -> id
     ratings_were_empty: bool = True
 
@@ -136,7 +135,6 @@ class BulkWriter:
             "SELECT id, title_key, year FROM movies ORDER BY id"
         ):
             maps.by_title.setdefault((key, year), []).append(movie_id)
-        maps.users = {name: user_id for name, user_id in self.rows("SELECT name, id FROM users")}
         maps.genres = {
             name.casefold(): genre_id for genre_id, name in self.rows("SELECT id, name FROM genres")
         }

@@ -19,7 +19,6 @@ from moviecli.models import (
     MoviePerson,
     Person,
     Rating,
-    User,
     Viewing,
     ViewingPublic,
     WatchlistItem,
@@ -27,14 +26,10 @@ from moviecli.models import (
 )
 from moviecli.store.repo._select import select_wide
 from moviecli.store.repo.tags import tag_movie, tags_by_movie
+from moviecli.store.repo.users import Account, Users
 
 if TYPE_CHECKING:
     from sqlmodel.sql.expression import Select
-
-
-def user_id_of(*, session: Session, name: str) -> int | None:
-    """The user's id, or None for a name that has never written anything (reads only)."""
-    return session.exec(select(User.id).where(User.name == name)).first()
 
 
 def _query(user_id: int, *extra: Any) -> Select[*tuple[Any, ...]]:
@@ -86,8 +81,7 @@ def log_viewing(
     *,
     session: Session,
     movie: Movie,
-    user_id: int,
-    user: str,
+    user: Account,
     watched_on: date | None,
     rewatch: bool = False,
     review: str | None = None,
@@ -99,6 +93,7 @@ def log_viewing(
     from moviecli.store.bulk import bulk_writer
 
     assert movie.id is not None
+    user_id = user.id
     viewing = Viewing(
         movie_id=movie.id,
         user_id=user_id,
@@ -116,7 +111,7 @@ def log_viewing(
     bulk_writer(session).mark_rewatches([user_id])
     tag_movie(session=session, movie_id=movie.id, user_id=user_id, tags=tags)
     rows = session.exec(_query(user_id).where(Viewing.id == viewing.id)).all()
-    return _public(session, user_id, user, rows)[0]
+    return _public(session, user_id, user.name, rows)[0]
 
 
 def list_viewings(**arguments: Any) -> list[ViewingPublic]:
@@ -135,7 +130,7 @@ def iter_viewings(
 ) -> Iterator[ViewingPublic]:
     """The user's viewings, newest first (undated ones last), from `start` to before `end`,
     streamed from the database in chunks (`limit` 0: all of them, in bounded memory)."""
-    user_id = user_id_of(session=session, name=user)
+    user_id = Users(session).id_of(user)
     if user_id is None:
         return iter(())
     query = _query(user_id)
@@ -158,7 +153,7 @@ def iter_viewings(
 
 
 def delete_viewing(*, session: Session, user: str, viewing_id: int) -> ViewingPublic:
-    user_id = user_id_of(session=session, name=user)
+    user_id = Users(session).id_of(user)
     rows = (
         session.exec(_query(user_id).where(Viewing.id == viewing_id)).all()
         if user_id is not None
@@ -187,7 +182,7 @@ def watched_filter(*, user_id: int | None) -> ColumnElement[bool]:
 def year_review(*, session: Session, user: str, year: int, top: int = 5) -> YearReview:
     """What the user watched in `year`, from the diary: counts, hours, months, genres,
     people, their average score of those films and the best film seen for the first time."""
-    user_id = user_id_of(session=session, name=user)
+    user_id = Users(session).id_of(user)
     start, end = date(year, 1, 1), date(year + 1, 1, 1)
     rows = (
         session.exec(

@@ -94,12 +94,3 @@ def stream(*, session: Session, name: str, user_id: int | None = None) -> Iterat
         rows = connection.execute(text(QUERIES[name]), {"user": user_id})
     for row in rows:
         yield tuple(row)
-
-
-def user_id(*, session: Session, name: str) -> int | None:
-    from sqlalchemy import text
-
-    found = session.connection().execute(
-        text("SELECT id FROM users WHERE name = :name"), {"name": name}
-    )
-    return found.scalar()

@@ -19,9 +19,12 @@ from moviecli.models import (
 )
 from moviecli.rules import text_key
 from moviecli.store.repo._select import select_wide
+from moviecli.store.repo.users import Users
 
 
-def find_list(*, session: Session, user_id: int | None, name: str, user: str) -> MovieList:
+def find_list(*, session: Session, user: str, name: str) -> MovieList:
+    """The user's list of that name (case-insensitively)."""
+    user_id = Users(session).id_of(user)
     found = (
         session.exec(
             select(MovieList).where(

@@ -469,14 +469,15 @@ def list_movies(*, session: Session, offset: int = 0, **filters: Any) -> Page:
 def movie_detail(*, session: Session, movie: Movie, user: str, latest: int = 10) -> MovieDetail:
     """The movie with its histogram, latest ratings, people, and the user's tags,
     viewings (newest first) and watchlist mark."""
-    from moviecli.store.repo.diary import list_viewings, user_id_of
+    from moviecli.store.repo.diary import list_viewings
     from moviecli.store.repo.people import credits_by_movie
     from moviecli.store.repo.tags import tags_by_movie
+    from moviecli.store.repo.users import Users
     from moviecli.store.repo.watchlist import on_watchlist
 
     public = movie_public(session=session, movie=movie)
     assert movie.id is not None
-    user_id = user_id_of(session=session, name=user)
+    user_id = Users(session).id_of(user)
     histogram = score_histogram(
         session.exec(
             select(Rating.score, func.count())

@@ -1,4 +1,4 @@
-"""Users and their ratings; every rating change updates the movie's aggregates in the
+"""Ratings; every rating change updates the movie's aggregates in the
 same transaction, as `SET n = n + 1` so that concurrent writers never lose one (on
 PostgreSQL the catalog's own triggers do it)."""
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from moviecli.errors import NotFoundError
 from moviecli.models import (
@@ -22,6 +22,7 @@ from moviecli.models import (
 from moviecli.ranking import average
 from moviecli.store.repo import stamp
 from moviecli.store.repo._select import select_wide
+from moviecli.store.repo.users import Users
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Mapped
@@ -29,23 +30,7 @@ if TYPE_CHECKING:
 RatingSort = Literal["date", "score", "title"]
 
 
-# ---------------------------------------------------------------- users and ratings
-
-
-def get_or_create_user(*, session: Session, name: str) -> User:
-    user = session.exec(select(User).where(User.name == name)).first()
-    if user is None:
-        user = User(name=name)
-        session.add(user)
-        session.flush()
-    return user
-
-
-def find_user(*, session: Session, name: str) -> User:
-    user = session.exec(select(User).where(User.name == name)).first()
-    if user is None:
-        raise NotFoundError(f"no user named '{name}' has rated anything")
-    return user
+# ---------------------------------------------------------------- ratings
 
 
 def _change_aggregates(
@@ -72,11 +57,10 @@ def rate_movie(
     """Record or replace a user's score; the movie's aggregates change in the same transaction.
     A new review replaces the old one; without one the old review is kept."""
     assert movie.id is not None
-    user = get_or_create_user(session=session, name=user_name)
+    user = Users(session, writes=True).resolve(user_name)
     rating = session.get(Rating, {"movie_id": movie.id, "user_id": user.id})
     previous = None
     if rating is None:
-        assert user.id is not None
         rating = Rating(movie_id=movie.id, user_id=user.id, score=score, review=review)
         _change_aggregates(session=session, movie_id=movie.id, delta_sum=score, delta_count=1)
     else:
@@ -101,7 +85,7 @@ def rate_movie(
 
 def unrate_movie(*, session: Session, movie: Movie, user_name: str) -> RatingChange:
     assert movie.id is not None
-    user = session.exec(select(User).where(User.name == user_name)).first()
+    user = Users(session).find(user_name)
     rating = (
         session.get(Rating, {"movie_id": movie.id, "user_id": user.id})
         if user is not None
@@ -160,7 +144,9 @@ def iter_ratings(
         .join(User, col(User.id) == Rating.user_id)
     )
     if user_name is not None:
-        user = find_user(session=session, name=user_name)
+        user = Users(session).find(user_name)
+        if user is None:
+            raise NotFoundError(f"no user named '{user_name}' has rated anything")
         query = query.where(Rating.user_id == user.id)
     if movie_id is not None:
         query = query.where(Rating.movie_id == movie_id)

@@ -14,7 +14,6 @@ from sqlalchemy import FromClause, Integer, column, func, inspect, select, table
 from sqlalchemy.orm import Mapper
 from sqlmodel import Session, SQLModel
 
-from moviecli.errors import NotFoundError
 from moviecli.models import (
     Genre,
     Movie,
@@ -152,22 +151,6 @@ def rating_chunks(*, session: Session, with_times: bool) -> Iterator[list[tuple[
             yield chunk
     finally:
         cursor.close()
-
-
-def find_users(*, session: Session, names: Sequence[str]) -> list[tuple[int, str]]:
-    """(id, name) of each named user, in the order given; an unknown name is refused."""
-    conn = session.connection()
-    query = select(_users.c.name, _users.c.id).where(_users.c.name.in_(list(names)))
-    found: dict[str, int] = {name: user_id for name, user_id in conn.execute(query)}
-    missing = [n for n in names if n not in found]
-    if missing:
-        raise NotFoundError(f"no user named '{missing[0]}' in this catalog")
-    return [(found[n], n) for n in names]
-
-
-def find_user_id(*, session: Session, name: str) -> int | None:
-    query = select(_users.c.id).where(_users.c.name == name)
-    return session.connection().execute(query).scalar()
 
 
 def user_ratings(*, session: Session, user_id: int) -> list[tuple[int, float]]:
