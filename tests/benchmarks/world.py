@@ -1,8 +1,10 @@
 """The IMDb world's rows of the benchmark (issue 16, point 7): `imdb sync --from` the
 `make_imdb.py --preset films` files against DuckDB loading the same film subset from
 the same files (tests/benchmarks/world_duckdb.py), alternating, in the same run; the
-sync's peak RSS against 1 GiB; and, when a PostgreSQL server is wanted, the same sync
-into a database of the benchmark's own server (shown for context).
+sync's peak RSS against 1 GiB; `find`, `show`, `person` and `rate` of a world film
+against the same commands on a catalog film with no world present; the catalog's own
+commands with and without a world; and, when a PostgreSQL server is wanted, the same
+sync into a database of the benchmark's own server (shown for context).
 
 The files are made once into the benchmark folder (`imdb-films`, aligned with the 25m
 MovieLens preset through --movielens when that data set is there) or taken from
@@ -10,9 +12,13 @@ $MOVIECLI_IMDB_FILMS."""
 
 from __future__ import annotations
 
+import itertools
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 from tests.benchmarks.__main__ import Outcome, Run, alternate, medians, run
@@ -59,6 +65,7 @@ def world_cases(work: Path, cache: Path, runs: int) -> list[Outcome]:
     mine, theirs = alternate(ours, reference, runs, warm_up=False)
     measured, referenced = medians(mine, theirs)
     peak = max(r.max_rss_kib for r in mine) / 1024
+    size = world.stat().st_size / 1e6
     return [
         Outcome(
             "world: imdb sync --from films",
@@ -67,8 +74,125 @@ def world_cases(work: Path, cache: Path, runs: int) -> list[Outcome]:
             3.0,
             note="vs DuckDB loading the same film subset",
         ),
-        Outcome("world: sync (peak RSS)", peak, 1024, 1.0, unit="MiB", note="limit 1 GiB"),
+        Outcome(
+            "world: sync (peak RSS)",
+            peak,
+            1024,
+            1.0,
+            unit="MiB",
+            note=f"limit 1 GiB; world file {size:.0f} MB",
+        ),
+        *lookup_cases(work, world, runs),
     ]
+
+
+# The catalog of the lookup cases: this many of the world's most voted films, brought in
+# by `add --imdb` (with their credits) and rated, so that it has films and people of its
+# own; the films after them are the world films the measured commands name.
+CATALOG_FILMS = 30
+NO_WORLD = "no-world.sqlite"  # $MOVIECLI_WORLD naming a file that is not there
+
+
+def most_voted(world: Path, count: int) -> list[tuple[int, str, int]]:
+    """(tt number, title, a director's nm number) of the most voted films whose title
+    names no other film and who have a director credited."""
+    with closing(sqlite3.connect(f"file:{world}?mode=ro", uri=True)) as connection:
+        return connection.execute(
+            """
+            SELECT t.id, t.primary_title,
+                   (SELECT p.name_id FROM principals p
+                    WHERE p.title_id = t.id AND p.category = 'director' LIMIT 1)
+            FROM titles t
+            WHERE t.imdb_votes IS NOT NULL
+              AND (SELECT count(*) FROM titles o WHERE o.title_key = t.title_key) = 1
+              AND EXISTS (SELECT 1 FROM principals p
+                          WHERE p.title_id = t.id AND p.category = 'director')
+            ORDER BY t.imdb_votes DESC, t.id LIMIT ?
+            """,
+            (count,),
+        ).fetchall()
+
+
+def person_name(world: Path, nm: int) -> str:
+    with closing(sqlite3.connect(f"file:{world}?mode=ro", uri=True)) as connection:
+        row = connection.execute("SELECT name FROM names WHERE id = ?", (nm,)).fetchone()
+    assert row is not None, f"nm{nm} is not in {world}"
+    return str(row[0])
+
+
+def lookup_cases(work: Path, world: Path, runs: int) -> list[Outcome]:
+    """`find`, `show`, `person`, `rate` of a world film (world present) against the same
+    command on a catalog film (no world), on one catalog; then `list`, `top`, `stats`,
+    `ratings` on that catalog with and without the world. `rate` of a world film brings
+    it in, so each of its runs names a film not yet in the catalog."""
+    catalog = work / "lookup-catalog.db"
+    with_world = {"MOVIECLI_WORLD": str(world)}
+    without = {"MOVIECLI_WORLD": str(work / NO_WORLD)}
+    films = most_voted(world, CATALOG_FILMS + 2 + runs + 1)
+    mine, later = films[:CATALOG_FILMS], films[CATALOG_FILMS:]
+    for tt, _, _ in mine:
+        run([MOVIECLI, "--db", str(catalog), "add", "--imdb", f"tt{tt:07d}"], env=with_world)
+        run(
+            [MOVIECLI, "--db", str(catalog), "rate", f"tt{tt:07d}", "4", "--user", "bench"],
+            env=with_world,
+        )
+    # A catalog film: the most voted one, found by its title (no world: the catalog's
+    # own row); a world film: the most voted one not in the catalog.
+    _, ours_title, ours_nm = mine[0]
+    world_tt, world_title, world_nm = later[0]
+    catalog_id = catalog_movie_id(catalog, ours_title)
+    to_rate = itertools.cycle(f"tt{tt:07d}" for tt, _, _ in later[1:])
+
+    def cli(env: dict[str, str], *args: str) -> Callable[[], Run]:
+        return lambda: run([MOVIECLI, "--db", str(catalog), *args], env=env)
+
+    def rate_world() -> Run:
+        return cli(with_world, "rate", next(to_rate), "4", "--user", "bench")()
+
+    pairs: list[tuple[str, Callable[[], Run], Callable[[], Run]]] = [
+        ("find", cli(with_world, "find", world_title), cli(without, "find", ours_title)),
+        (
+            "show",
+            cli(with_world, "show", f"tt{world_tt:07d}"),
+            cli(without, "show", catalog_id),
+        ),
+        (
+            "person",
+            cli(with_world, "person", person_name(world, world_nm)),
+            cli(without, "person", person_name(world, ours_nm)),
+        ),
+        ("rate", rate_world, cli(without, "rate", catalog_id, "4", "--user", "bench")),
+    ]
+    outcomes = []
+    for label, measured, reference in pairs:
+        ours, theirs = medians(*alternate(measured, reference, runs))
+        outcomes.append(
+            Outcome(
+                f"world: {label} <world film>",
+                ours,
+                theirs,
+                1.3,
+                note=f"vs {label} <catalog film>, no world",
+            )
+        )
+    for label, args in [
+        ("list --limit 20", ["list", "--limit", "20"]),
+        ("top", ["top", "--min-ratings", "1"]),
+        ("stats", ["stats", "--user", "bench"]),
+        ("ratings", ["ratings"]),
+    ]:
+        ours, theirs = medians(*alternate(cli(with_world, *args), cli(without, *args), runs))
+        outcomes.append(Outcome(f"world: {label}", ours, theirs, 1.1, note="vs the same, no world"))
+    return outcomes
+
+
+def catalog_movie_id(catalog: Path, title: str) -> str:
+    with closing(sqlite3.connect(catalog)) as connection:
+        row = connection.execute(
+            "SELECT id FROM movies WHERE title = ? ORDER BY id LIMIT 1", (title,)
+        ).fetchone()
+    assert row is not None, f"{title!r} is not in {catalog}"
+    return str(row[0])
 
 
 def world_postgres_case(work: Path, cache: Path) -> list[Outcome]:
@@ -103,6 +227,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.world")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument(
+        "--world", type=Path, help="time the lookups only, on this world file (no sync)"
+    )
     args = parser.parse_args()
     cache = Path(
         os.environ.get("MOVIECLI_BENCH_DIR", Path(tempfile.gettempdir()) / "moviecli-bench")
@@ -111,7 +238,10 @@ if __name__ == "__main__":
     child_env(cache)
     before = load()
     with tempfile.TemporaryDirectory() as tmp:
-        outcomes = world_cases(Path(tmp), cache, args.runs)
+        if args.world:
+            outcomes = lookup_cases(Path(tmp), args.world.resolve(), args.runs)
+        else:
+            outcomes = world_cases(Path(tmp), cache, args.runs)
         if args.postgres:
             outcomes += world_postgres_case(Path(tmp), cache)
     print(report(outcomes, args.runs, before, []))
