@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, event, exc
 
 from moviecli.config import DatabaseLocation
 from moviecli.errors import DatabaseError, InvalidValueError
+from moviecli.store.space import out_of_space
 
 BUSY_TIMEOUT_SECONDS = 10.0
 BUSY_TIMEOUT_ENV = "MOVIECLI_BUSY_TIMEOUT"
@@ -178,7 +179,7 @@ def translate_error(error: BaseException, location: DatabaseLocation) -> Databas
         return DatabaseError(
             f"cannot open the catalog at {where}: check the folder exists and is writable"
         )
-    if "disk is full" in text or "database or disk is full" in text or "no space left" in text:
+    if out_of_space(error, location.path):
         return DatabaseError(f"the disk holding {where} is full; nothing was changed")
     if "disk i/o" in text:
         return DatabaseError(

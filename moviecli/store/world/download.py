@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from urllib.request import Request, urlopen
 
 from moviecli.errors import MoviecliError
+from moviecli.store.space import out_of_space
 from moviecli.store.world.files import REQUIRED, WANTED, WorldFile
 
 URL_ENV = "MOVIECLI_IMDB_URL"
@@ -92,12 +93,24 @@ def download_files(*, progress: Progress | None = None) -> dict[str, WorldFile]:
     folder.mkdir(parents=True, exist_ok=True)
     found: dict[str, WorldFile] = {}
     for name in WANTED:
-        file = _fetch(base, folder, name, progress)
+        try:
+            file = _fetch(base, folder, name, progress)
+        except OSError as error:
+            if out_of_space(error):
+                raise _disk_full(folder) from None
+            raise
         if file is not None:
             found[name] = file
         elif name in REQUIRED:
             raise DownloadError(f"{base}{name}.tsv.gz is not on the server")
     return found
+
+
+def _disk_full(folder: Path) -> DownloadError:
+    return DownloadError(
+        f"the disk holding {folder} is full; the sync stopped and the previous world is "
+        "unchanged (the next sync resumes the download)"
+    )
 
 
 def _fetch(base: str, folder: Path, name: str, progress: Progress | None) -> WorldFile | None:
@@ -161,6 +174,8 @@ def _fetch(base: str, folder: Path, name: str, progress: Progress | None) -> Wor
                 out.flush()
                 os.fsync(out.fileno())
         except (OSError, http.client.HTTPException) as error:
+            if out_of_space(error):
+                raise _disk_full(folder) from None
             raise DownloadError(
                 f"the download of {filename} was interrupted ({error}); run the sync again "
                 "to resume it"

@@ -91,8 +91,8 @@ def sync_world(
         writer.finish(_meta(report, options, source))
         writer.switch()
     except BaseException as error:
+        full = disk_full(error, writer)  # before abort() removes the new world's file
         writer.abort()
-        full = disk_full(error)
         if full is not None:
             raise full from None
         raise

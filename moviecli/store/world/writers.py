@@ -341,10 +341,10 @@ def open_writer(catalog: Catalog) -> SqliteWorldWriter | PostgresWorldWriter:
     return SqliteWorldWriter()
 
 
-def disk_full(error: BaseException) -> DatabaseError | None:
-    text = str(error).lower()
-    if "disk is full" in text or "no space left" in text or "database or disk is full" in text:
-        return DatabaseError(
-            "the disk is full; the sync stopped and the previous world is unchanged"
-        )
-    return None
+def disk_full(error: BaseException, writer: Writer) -> DatabaseError | None:
+    """The sync's one line for a write refused for want of room (store.space)."""
+    from moviecli.store.space import out_of_space
+
+    if not out_of_space(error, getattr(writer, "path", None)):
+        return None
+    return DatabaseError("the disk is full; the sync stopped and the previous world is unchanged")
