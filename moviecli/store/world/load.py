@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from moviecli.errors import MoviecliError
@@ -21,6 +22,10 @@ from moviecli.rules import genre_name, search_key
 from moviecli.store.world.files import Lines, WorldFile
 
 BATCH = 20_000
+Block = tuple[int, list[bytes]]  # the first row's line number, the rows' bytes
+# A per-title file's row made into the table's row from (title id, ordering, fields);
+# raises RowError for a row that breaks the format.
+RowMaker = Callable[[int, int, list[str]], tuple[object, ...]]
 NULL = "\\N"
 NULL_B = b"\\N"
 # The name of each grouped file's first column, for messages.
@@ -212,6 +217,20 @@ class WorldLoader:
             raise RowError(f"expected {columns} tab-separated fields, got {len(fields)}")
         return fields
 
+    @contextmanager
+    def _reading(self, name: str) -> Iterator[tuple[FileReport, Iterator[Block]]]:
+        """A file open for reading: its report, and its rows a block at a time (the first
+        row's line number, the rows' bytes), counted and the progress shown as read."""
+        lines, report = self._open(name)
+        with lines:
+            yield report, self._counted(lines, report)
+
+    def _counted(self, lines: Lines, report: FileReport) -> Iterator[Block]:
+        for first, block in lines.blocks():
+            report.rows += len(block)
+            self._tick(lines, report.name)
+            yield first, block
+
     def _tick(self, lines: Lines, name: str) -> None:
         if self.progress is not None:
             self.progress(name, lines.done, self.files[name].size)
@@ -226,11 +245,8 @@ class WorldLoader:
     def _ratings(self) -> dict[int, int]:
         """title id -> votes * 128 + rating * 10 (one int each: 1.5M titles rated)."""
         ratings: dict[int, int] = {}
-        lines, report = self._open("title.ratings")
-        with lines:
-            for first, block in lines.blocks():
-                report.rows += len(block)
-                self._tick(lines, "title.ratings")
+        with self._reading("title.ratings") as (report, blocks):
+            for first, block in blocks:
                 for offset, line in enumerate(block):
                     try:
                         tconst, rating, votes = line.split(b"\t")
@@ -263,11 +279,8 @@ class WorldLoader:
         types = {t.encode() for t in self.options.types}
         adult_ok = self.options.adult
         rows: list[tuple[object, ...]] = []
-        lines, report = self._open("title.basics")
-        with lines:
-            for first, block in lines.blocks():
-                report.rows += len(block)
-                self._tick(lines, "title.basics")
+        with self._reading("title.basics") as (report, blocks):
+            for first, block in blocks:
                 for offset, line in enumerate(block):
                     head = line.split(b"\t", 2)
                     if len(head) == 3 and head[1] not in types:
@@ -316,17 +329,14 @@ class WorldLoader:
         """The rows of loaded titles in a file grouped by title (akas, principals), a
         block at a time: [(line number, title id, the row's bytes)]. Rows of other titles
         are passed over without being decoded (most of the file)."""
-        lines, report = self._open(name)
         what = HEADER_ID[name]
         last_key = b""
         keep = False
         refused = ""
         tid = 0
         done: set[int] = set()  # titles whose rows are behind us
-        with lines:
-            for first, block in lines.blocks():
-                report.rows += len(block)
-                self._tick(lines, name)
+        with self._reading(name) as (report, blocks):
+            for first, block in blocks:
                 kept: list[tuple[int, int, bytes]] = []
                 for offset, line in enumerate(block):
                     key = line[: line.find(b"\t")]
@@ -350,8 +360,11 @@ class WorldLoader:
                 if kept:
                     yield kept
 
-    def _akas(self, ids: set[int]) -> None:
-        name = "title.akas"
+    def _per_title(self, name: str, table: str, ids: set[int], columns: int, make: RowMaker) -> int:
+        """Load a file of rows grouped by title (title.akas, title.principals) into
+        `table`: each kept row checked (`columns` fields, its ordering a whole number
+        once per title) and made by `make`; a row that breaks the format is counted by
+        file and line. Returns how many rows were loaded."""
         rows: list[tuple[object, ...]] = []
         count = 0
         current = -1
@@ -362,84 +375,76 @@ class WorldLoader:
                 if tid != current:
                     current, seen = tid, set()
                 try:
-                    fields = check(line, 8)
+                    fields = check(line, columns)
                     ordering = _ordering(fields, seen)
-                    title = fields[2]
-                    if title == NULL or not title.strip():
-                        raise RowError("title is missing")
+                    row = make(tid, ordering, fields)
                 except RowError as error:
                     self._reject(self.report.files[name], number, str(error))
                     continue
                 seen.add(ordering)
                 count += 1
-                region, language = fields[3], fields[4]
-                rows.append(
-                    (
-                        tid,
-                        ordering,
-                        title,
-                        None if region == NULL else region,
-                        None if language == NULL else language,
-                        search_key(title),
-                    )
-                )
+                rows.append(row)
             if len(rows) >= BATCH:
-                rows = self._flush("akas", rows)
-        self._flush("akas", rows)
+                rows = self._flush(table, rows)
+        self._flush(table, rows)
         self.report.files[name].kept = count
-        self.report.counts["akas"] = count
+        return count
+
+    def _akas(self, ids: set[int]) -> None:
+        def aka(tid: int, ordering: int, fields: list[str]) -> tuple[object, ...]:
+            title = fields[2]
+            if title == NULL or not title.strip():
+                raise RowError("title is missing")
+            region, language = fields[3], fields[4]
+            return (
+                tid,
+                ordering,
+                title,
+                None if region == NULL else region,
+                None if language == NULL else language,
+                search_key(title),
+            )
+
+        self.report.counts["akas"] = self._per_title("title.akas", "akas", ids, 8, aka)
 
     def _principals(
         self, ids: set[int]
     ) -> tuple[set[int], dict[int, int], set[tuple[int, int, str]]]:
         """Returns the credited people, each title's last ordering and its (title, person,
         category) directors and writers, for title.crew to add what is missing."""
-        name = "title.principals"
         credited: set[int] = set()
         last_ordering: dict[int, int] = {}
         crew_pairs: set[tuple[int, int, str]] = set()
-        rows: list[tuple[object, ...]] = []
-        count = 0
-        current = -1
-        seen: set[int] = set()
-        check = self._check
-        for kept in self._grouped(name, ids):
-            for number, tid, line in kept:
-                if tid != current:
-                    current, seen = tid, set()
-                try:
-                    fields = check(line, 6)
-                    ordering = _ordering(fields, seen)
-                    nconst = fields[2]
-                    digits = nconst[2:]
-                    if not (nconst[:2] == "nm" and digits.isascii() and digits.isdigit()):
-                        raise RowError(f"nconst must be an IMDb id like nm0000001 (got {nconst!r})")
-                    nid = int(digits)
-                    category = fields[3]
-                    if category == NULL or not category.strip():
-                        raise RowError("category is missing")
-                    listed = fields[5]
-                    if listed != NULL and not (listed[:1] == "[" and listed[-1:] == "]"):
-                        raise RowError(f"characters must be a JSON array (got {listed!r})")
-                    characters = None if listed == NULL else listed
-                except RowError as error:
-                    self._reject(self.report.files[name], number, str(error))
-                    continue
-                seen.add(ordering)
-                if ordering > last_ordering.get(tid, 0):
-                    last_ordering[tid] = ordering
-                credited.add(nid)
-                if category in CREW_CATEGORIES:
-                    crew_pairs.add((tid, nid, category))
-                count += 1
-                job = fields[4]
-                rows.append(
-                    (tid, ordering, nid, category, None if job == NULL else job, characters)
-                )
-            if len(rows) >= BATCH:
-                rows = self._flush("principals", rows)
-        self._flush("principals", rows)
-        self.report.files[name].kept = count
+
+        def credit(tid: int, ordering: int, fields: list[str]) -> tuple[object, ...]:
+            nconst = fields[2]
+            digits = nconst[2:]
+            if not (nconst[:2] == "nm" and digits.isascii() and digits.isdigit()):
+                raise RowError(f"nconst must be an IMDb id like nm0000001 (got {nconst!r})")
+            nid = int(digits)
+            category = fields[3]
+            if category == NULL or not category.strip():
+                raise RowError("category is missing")
+            listed = fields[5]
+            if listed != NULL and not (listed[:1] == "[" and listed[-1:] == "]"):
+                raise RowError(f"characters must be a JSON array (got {listed!r})")
+            # The row is kept: what title.crew needs to know of it.
+            if ordering > last_ordering.get(tid, 0):
+                last_ordering[tid] = ordering
+            credited.add(nid)
+            if category in CREW_CATEGORIES:
+                crew_pairs.add((tid, nid, category))
+            job = fields[4]
+            return (
+                tid,
+                ordering,
+                nid,
+                category,
+                None if job == NULL else job,
+                None if listed == NULL else listed,
+            )
+
+        count = self._per_title("title.principals", "principals", ids, 6, credit)
         self.report.counts["credits"] = count
         return credited, last_ordering, crew_pairs
 
@@ -454,11 +459,8 @@ class WorldLoader:
         added after the title's own credits."""
         rows: list[tuple[object, ...]] = []
         added = 0
-        lines, report = self._open("title.crew")
-        with lines:
-            for first, block in lines.blocks():
-                report.rows += len(block)
-                self._tick(lines, "title.crew")
+        with self._reading("title.crew") as (report, blocks):
+            for first, block in blocks:
                 for offset, line in enumerate(block):
                     try:
                         tid = int(line[2 : line.find(b"\t")])
@@ -499,11 +501,8 @@ class WorldLoader:
         rows: list[tuple[object, ...]] = []
         kept = 0
         check = self._check
-        lines, report = self._open("name.basics")
-        with lines:
-            for first, block in lines.blocks():
-                report.rows += len(block)
-                self._tick(lines, "name.basics")
+        with self._reading("name.basics") as (report, blocks):
+            for first, block in blocks:
                 for offset, line in enumerate(block):
                     try:
                         nid = int(line[2 : line.find(b"\t")])
