@@ -22,7 +22,7 @@ from urllib.request import Request, urlopen
 
 from moviecli.errors import MoviecliError
 from moviecli.store.space import out_of_space
-from moviecli.store.world.files import REQUIRED, WANTED, WorldFile
+from moviecli.store.world.files import REQUIRED, WANTED, WorldFile, inflate
 
 URL_ENV = "MOVIECLI_IMDB_URL"
 IMDB_URL = "https://datasets.imdbws.com/"
@@ -66,23 +66,17 @@ def _write_json(path: Path, data: dict[str, Any]) -> None:
 
 def check_gzip(path: Path) -> None:
     """Read the whole gzip stream (every member) or raise DownloadError."""
-    decompressor = zlib.decompressobj(wbits=31)
-    fed = False  # whether the current member has begun
     try:
         with open(path, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                while chunk:
-                    fed = True
-                    decompressor.decompress(chunk)
-                    if decompressor.eof:  # a member ended; another may follow
-                        chunk = decompressor.unused_data
-                        decompressor = zlib.decompressobj(wbits=31)
-                        fed = False
-                    else:
-                        chunk = b""
+            for _ in inflate(handle):
+                pass
     except zlib.error as error:
         raise DownloadError(f"the download of {path.name} is damaged ({error})") from None
-    if fed or path.stat().st_size == 0:
+    except EOFError:
+        raise DownloadError(
+            f"the download of {path.name} is cut short; run the sync again"
+        ) from None
+    if path.stat().st_size == 0:
         raise DownloadError(f"the download of {path.name} is cut short; run the sync again")
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from moviecli.errors import ImportFormatError
 from moviecli.rules import iso_utc
@@ -81,6 +82,26 @@ def quiet_thread() -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
+def inflate(raw: BinaryIO) -> Iterator[bytes]:
+    """The inflated bytes of a gzip stream read from `raw`, every member of it (IMDb's
+    files are one member; `cat a.gz b.gz` is two). Raises zlib.error for a damaged
+    stream and EOFError for one cut short."""
+    inflater = zlib.decompressobj(wbits=31)
+    fed = False  # whether the current member has begun
+    while data := raw.read(READ_BUFFER):
+        while data:
+            fed = True
+            yield inflater.decompress(data)
+            if inflater.eof:  # a member ended; another may follow
+                data = inflater.unused_data
+                inflater = zlib.decompressobj(wbits=31)
+                fed = False
+            else:
+                data = b""
+    if fed:
+        raise EOFError("the compressed stream ends before its end marker")
+
+
 def file_date(path: Path) -> str:
     return iso_utc(datetime.fromtimestamp(path.stat().st_mtime, tz=UTC), timespec="seconds")
 
@@ -148,22 +169,9 @@ class Lines:
         quiet_thread()
         put = self._put
         try:
-            inflater = zlib.decompressobj(wbits=31)
-            fed = False
-            while data := self._raw.read(READ_BUFFER):
-                while data:
-                    fed = True
-                    out = inflater.decompress(data)
-                    if out and not put(out):
-                        return
-                    if inflater.eof:  # a member ended; another may follow
-                        data = inflater.unused_data
-                        inflater = zlib.decompressobj(wbits=31)
-                        fed = False
-                    else:
-                        data = b""
-            if fed:
-                raise EOFError("the compressed stream ends before its end marker")
+            for out in inflate(self._raw):
+                if out and not put(out):
+                    return
             put(None)
         except (zlib.error, OSError, EOFError, ValueError) as error:
             put(error)
