@@ -51,7 +51,7 @@ def find(
     """Search the catalog and IMDb's films (after 'imdb sync') by title or alternative
     title, case and accents ignored, then by words; best match first, ties by votes."""
     from moviecli.render import world as render_world
-    from moviecli.store.world import reading
+    from moviecli.store.world import lookup, reading
 
     who = user_name(user)
     with unit_of_work(ctx, write=False, world=True) as uow:
@@ -60,12 +60,14 @@ def find(
             text=text,
             user_id=uow.users.id_of(who),
             world=uow.world,
-            year=year,
-            from_year=from_year,
-            to_year=to_year,
-            person=person,
-            kind=kind,
-            limit=limit,
+            filters=lookup.FindFilters(
+                year=year,
+                from_year=from_year,
+                to_year=to_year,
+                kind=kind,
+                person=person,
+                limit=limit,
+            ),
         )
     render_world.find(rows, fmt)
 

@@ -28,6 +28,21 @@ from moviecli.store.world.schema import akas, names, principals, titles
 
 # find: how a hit matched, best first.
 EXACT, ALTERNATIVE, WORDS = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class FindFilters:
+    """What `find` narrows a search by, on the catalog and the world alike (kind: IMDb's
+    title type, world only; limit 0 = all)."""
+
+    year: int | None = None
+    from_year: int | None = None
+    to_year: int | None = None
+    kind: str | None = None
+    person: str | None = None
+    limit: int = 20
+
+
 CANDIDATES_MAX = 50
 
 
@@ -144,25 +159,19 @@ def candidates(
     return _films(session, query.order_by(*_votes_order()).limit(limit))
 
 
-def _filters(
-    *,
-    year: int | None,
-    from_year: int | None,
-    to_year: int | None,
-    kind: str | None,
-    person: str | None,
-) -> list[ColumnElement[bool]]:
+def _filters(filters: FindFilters) -> list[ColumnElement[bool]]:
     from moviecli.rules import parse_imdb_id
 
     conditions: list[ColumnElement[bool]] = []
-    if year is not None:
-        conditions.append(titles.c.start_year == year)
-    if from_year is not None:
-        conditions.append(titles.c.start_year >= from_year)
-    if to_year is not None:
-        conditions.append(titles.c.start_year <= to_year)
-    if kind is not None:
-        conditions.append(titles.c.type == kind)
+    if filters.year is not None:
+        conditions.append(titles.c.start_year == filters.year)
+    if filters.from_year is not None:
+        conditions.append(titles.c.start_year >= filters.from_year)
+    if filters.to_year is not None:
+        conditions.append(titles.c.start_year <= filters.to_year)
+    if filters.kind is not None:
+        conditions.append(titles.c.type == filters.kind)
+    person = filters.person
     if person is not None:
         parsed = parse_imdb_id(person)
         if parsed is not None and parsed[0] == "nm":
@@ -179,23 +188,13 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search(
-    *,
-    session: Session,
-    text: str,
-    year: int | None = None,
-    from_year: int | None = None,
-    to_year: int | None = None,
-    kind: str | None = None,
-    person: str | None = None,
-    limit: int = 20,
-) -> list[tuple[int, WorldFilm]]:
+def search(*, session: Session, text: str, filters: FindFilters) -> list[tuple[int, WorldFilm]]:
     """`find` over the world: (how it matched, film), best first: the title itself, then
     an alternative title, then titles holding every word; ties by votes. `limit` 0 = all."""
     from moviecli.rules import parse_imdb_id
 
-    conditions = _filters(year=year, from_year=from_year, to_year=to_year, kind=kind, person=person)
-    where = and_(literal(True), *conditions)
+    where = and_(literal(True), *_filters(filters))
+    limit = filters.limit
     hits: dict[int, tuple[int, WorldFilm]] = {}
 
     def take(rank: int, query: Select[Any]) -> None:

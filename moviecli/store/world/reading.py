@@ -60,28 +60,22 @@ def _imdb_ids(session: Session, movie_ids: Sequence[int]) -> dict[int, str]:
 
 
 def _catalog_hits(
-    session: Session,
-    text: str,
-    *,
-    year: int | None,
-    from_year: int | None,
-    to_year: int | None,
-    person: str | None,
-    limit: int,
+    session: Session, text: str, filters: lookup.FindFilters, *, by_person: bool
 ) -> list[tuple[int, Movie]]:
-    """Catalog films by exact title (rank EXACT), else holding every word (WORDS)."""
+    """Catalog films by exact title (rank EXACT), else holding every word (WORDS);
+    `by_person`: the catalog's people narrow them too (without a world)."""
     from moviecli.store.repo.movies import _escape_like
     from moviecli.store.repo.people import person_filter
 
     conditions: list[ColumnElement[bool]] = []
-    if year is not None:
-        conditions.append(col(Movie.year) == year)
-    if from_year is not None:
-        conditions.append(col(Movie.year) >= from_year)
-    if to_year is not None:
-        conditions.append(col(Movie.year) <= to_year)
-    if person is not None:
-        conditions.append(person_filter(person))
+    if filters.year is not None:
+        conditions.append(col(Movie.year) == filters.year)
+    if filters.from_year is not None:
+        conditions.append(col(Movie.year) >= filters.from_year)
+    if filters.to_year is not None:
+        conditions.append(col(Movie.year) <= filters.to_year)
+    if by_person and filters.person is not None:
+        conditions.append(person_filter(filters.person))
     where = and_(literal(True), *conditions)
     parsed = parse_imdb_id(text)
     if parsed is not None and parsed[0] == "tt":
@@ -108,8 +102,8 @@ def _catalog_hits(
         .where(*contains, Movie.title_key != key, where)
         .order_by(col(Movie.rating_count).desc(), col(Movie.id))
     )
-    if limit:
-        query = query.limit(limit)
+    if filters.limit:
+        query = query.limit(filters.limit)
     hits.extend((lookup.WORDS, m) for m in session.exec(query))
     return hits
 
@@ -120,12 +114,7 @@ def find_films(
     text: str,
     user_id: int | None,
     world: bool,
-    year: int | None = None,
-    from_year: int | None = None,
-    to_year: int | None = None,
-    person: str | None = None,
-    kind: str | None = None,
-    limit: int = 20,
+    filters: lookup.FindFilters,
 ) -> list[FindRow]:
     """Catalog and world films matching `text`: best match first (exact title, then an
     alternative title, then every word), ties by votes. A catalog film linked to a world
@@ -133,16 +122,7 @@ def find_films(
     ranked: list[tuple[int, int, FindRow]] = []  # (rank, -votes, row)
     by_imdb: dict[str, FindRow] = {}
     if world:
-        for rank, film in lookup.search(
-            session=session,
-            text=text,
-            year=year,
-            from_year=from_year,
-            to_year=to_year,
-            kind=kind,
-            person=person,
-            limit=limit,
-        ):
+        for rank, film in lookup.search(session=session, text=text, filters=filters):
             row = FindRow(
                 id=None,
                 imdb_id=film.imdb_id,
@@ -161,22 +141,14 @@ def find_films(
         for title_id, movie_id in links.items():
             row = by_imdb[lookup.tt(title_id)]
             row.id, row.in_catalog = movie_id, True
-    hits = _catalog_hits(
-        session,
-        text,
-        year=year,
-        from_year=from_year,
-        to_year=to_year,
-        person=None if world else person,
-        limit=limit,
-    )
+    hits = _catalog_hits(session, text, filters, by_person=not world)
     imdb_of = _imdb_ids(session, [m.id for _, m in hits if m.id is not None])
     for rank, movie in hits:
         assert movie.id is not None
         imdb_id = imdb_of.get(movie.id)
         if imdb_id is not None and imdb_id in by_imdb:
             continue  # already there, from the world
-        if kind is not None and world:
+        if filters.kind is not None and world:
             continue  # the catalog does not know a film's type
         row = FindRow(
             id=movie.id,
@@ -193,8 +165,8 @@ def find_films(
         ranked.append((rank, 1, row))
     ranked.sort(key=lambda item: (item[0], item[1]))
     rows = [row for _, _, row in ranked]
-    if limit:
-        rows = rows[:limit]
+    if filters.limit:
+        rows = rows[: filters.limit]
     scores = _scores(session, user_id, [r.id for r in rows if r.id is not None])
     for row in rows:
         if row.id is not None:
