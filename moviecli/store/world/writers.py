@@ -345,6 +345,8 @@ def disk_full(error: BaseException, writer: Writer) -> DatabaseError | None:
     """The sync's one line for a write refused for want of room (store.space)."""
     from moviecli.store.space import out_of_space
 
-    if not out_of_space(error, getattr(writer, "path", None)):
+    path: Path | None = getattr(writer, "path", None)
+    if not out_of_space(error, path):
         return None
-    return DatabaseError("the disk is full; the sync stopped and the previous world is unchanged")
+    where = f"the disk holding {path.parent}" if path else "the PostgreSQL server's disk"
+    return DatabaseError(f"{where} is full; the sync stopped and the previous world is unchanged")
