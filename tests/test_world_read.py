@@ -452,3 +452,19 @@ def test_the_choice_on_a_terminal_q_changes_nothing(world: Target) -> None:
     assert "Error: nothing chosen; nothing was changed" in shown
     assert "Traceback" not in shown
     assert dump_tables(world) == before
+
+
+def test_no_match_suggests_the_worlds_titles_too(cli: Invoke, world: Target) -> None:
+    """A title mistyped past its first letters: IMDb's films beside it in the world's
+    title indexes are suggested by tt id, alternative titles too."""
+    before = dump_tables(world)
+    line = refused(cli("rate", "amelei", "4"))
+    assert line.startswith("Error: no movie matches 'amelei'; did you mean: "), line
+    assert "tt0211915  Amélie (2001)" in line
+    line = refused(cli("show", "fuego contra fuegos"))
+    assert "tt0113277  Fuego contra fuego (1995)" in line
+    assert dump_tables(world) == before
+    # A catalog title of the same key is the one shown.
+    add(cli, "Amélie", 2001)
+    line = refused(cli("rate", "amelei", "4"))
+    assert "1  Amélie (2001)" in line and "tt0211915" not in line

@@ -173,16 +173,29 @@ def world_film(*, session: Session, ref: str) -> WorldFilm | None:
 
 def _did_you_mean(session: Session, text: str, limit: int = 5) -> str:
     """'; did you mean: 12  Amélie (2001)?' from the titles closest to `text`, case,
-    accents and a leading article ignored (difflib on loose keys; one SELECT)."""
+    accents and a leading article ignored (difflib on loose keys; one SELECT), with a
+    world attached also IMDb's titles next to it in the world's indexes (by tt id)."""
     import difflib
 
     match = _TITLE_WITH_YEAR.match(text)
-    wanted = loose_title_key(match["title"] if match else text)
+    typed = match["title"] if match else text
+    wanted = loose_title_key(typed)
     if not wanted:
         return ""
-    by_key: dict[str, list[tuple[int | None, str, int | None]]] = {}
+    by_key: dict[str, list[tuple[int | str | None, str, int | None]]] = {}
     for movie_id, title, year in session.exec(select(Movie.id, Movie.title, Movie.year)):
         by_key.setdefault(loose_title_key(title), []).append((movie_id, title, year))
+    if session.info.get("world"):
+        # IMDb's films too, read from the title indexes next to the typed title's key
+        # (a catalog title of the same key is shown instead).
+        from moviecli.store.world import lookup
+
+        world: dict[str, list[tuple[int | str | None, str, int | None]]] = {}
+        for imdb_id, title, year in lookup.near_titles(session=session, text=typed):
+            key = loose_title_key(title)
+            if key not in by_key and (imdb_id, title, year) not in world.get(key, []):
+                world.setdefault(key, []).append((imdb_id, title, year))
+        by_key.update(world)
     # The same title but for case, accents or "The": that is the answer; else the closest.
     keys = [wanted] if wanted in by_key else difflib.get_close_matches(wanted, by_key, n=limit)
     shown = [movie for key in keys for movie in by_key[key]][:limit]

@@ -79,6 +79,33 @@ def keys_of(text: str) -> list[str]:
     return [key] if key else []
 
 
+NEIGHBOURS = 25  # index neighbours on each side of a typed title, per key column
+
+
+def near_titles(*, session: Session, text: str) -> list[tuple[str, str, int | None]]:
+    """(tt id, title, year) of the world's titles and alternative titles that sort next to
+    `text`'s key, for "did you mean": a few rows read on each side of where the key
+    would stand in the title_key indexes (no scan), so that a title mistyped after its
+    first letters finds its neighbours ("amelei" beside "amelie")."""
+    keys = keys_of(text)
+    if not keys:
+        return []
+    key = keys[0]
+    found: list[tuple[str, str, int | None]] = []
+    for column, title, table in (
+        (titles.c.title_key, titles.c.primary_title, None),
+        (akas.c.title_key, akas.c.title, akas),
+    ):
+        for above in (True, False):
+            query = select(titles.c.id, title, titles.c.start_year)
+            if table is not None:
+                query = query.select_from(table.join(titles, titles.c.id == akas.c.title_id))
+            query = query.where(column >= key if above else column < key)
+            query = query.order_by(column if above else column.desc()).limit(NEIGHBOURS)
+            found.extend((tt(tid), shown, year) for tid, shown, year in session.execute(query))
+    return found
+
+
 def _votes_order() -> list[ColumnElement[Any]]:
     return [titles.c.imdb_votes.desc().nulls_last(), titles.c.id]
 
