@@ -91,6 +91,7 @@ def world_cases(work: Path, cache: Path, runs: int) -> list[Outcome]:
 # own; the films after them are the world films the measured commands name.
 CATALOG_FILMS = 30
 NO_WORLD = "no-world.sqlite"  # $MOVIECLI_WORLD naming a file that is not there
+LOOKUP_RUNS = 5  # at least: these take a second or two each
 
 
 def most_voted(world: Path, count: int) -> list[tuple[int, str, int]]:
@@ -120,6 +121,23 @@ def person_name(world: Path, nm: int) -> str:
     return str(row[0])
 
 
+def fewest_namesakes(world: Path, people: list[int]) -> str:
+    """The name of these people that the fewest others share. make_imdb.py draws names
+    from 34 first and 31 last names, so a plain one is shared by about a thousand people
+    at this size (IMDb's most common names: a few hundred); `person NAME` lists them
+    all, which is the size of the output, not of the lookup."""
+    with closing(sqlite3.connect(f"file:{world}?mode=ro", uri=True)) as connection:
+        counted = [
+            connection.execute(
+                "SELECT count(*), min(n.name) FROM names n JOIN names p "
+                "ON p.name_key = n.name_key WHERE p.id = ?",
+                (nm,),
+            ).fetchone()
+            for nm in people
+        ]
+    return str(min(counted)[1])
+
+
 def lookup_cases(work: Path, world: Path, runs: int) -> list[Outcome]:
     """`find`, `show`, `person`, `rate` of a world film (world present) against the same
     command on a catalog film (no world), on one catalog; then `list`, `top`, `stats`,
@@ -128,6 +146,7 @@ def lookup_cases(work: Path, world: Path, runs: int) -> list[Outcome]:
     catalog = work / "lookup-catalog.db"
     with_world = {"MOVIECLI_WORLD": str(world)}
     without = {"MOVIECLI_WORLD": str(work / NO_WORLD)}
+    runs = max(runs, LOOKUP_RUNS)
     films = most_voted(world, CATALOG_FILMS + 2 + runs + 1)
     mine, later = films[:CATALOG_FILMS], films[CATALOG_FILMS:]
     for tt, _, _ in mine:
@@ -139,7 +158,7 @@ def lookup_cases(work: Path, world: Path, runs: int) -> list[Outcome]:
     # A catalog film: the most voted one, found by its title (no world: the catalog's
     # own row); a world film: the most voted one not in the catalog.
     _, ours_title, ours_nm = mine[0]
-    world_tt, world_title, world_nm = later[0]
+    world_tt, world_title, _ = later[0]
     catalog_id = catalog_movie_id(catalog, ours_title)
     to_rate = itertools.cycle(f"tt{tt:07d}" for tt, _, _ in later[1:])
 
@@ -158,7 +177,7 @@ def lookup_cases(work: Path, world: Path, runs: int) -> list[Outcome]:
         ),
         (
             "person",
-            cli(with_world, "person", person_name(world, world_nm)),
+            cli(with_world, "person", fewest_namesakes(world, [nm for _, _, nm in later])),
             cli(without, "person", person_name(world, ours_nm)),
         ),
         ("rate", rate_world, cli(without, "rate", catalog_id, "4", "--user", "bench")),
