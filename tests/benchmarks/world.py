@@ -121,19 +121,26 @@ def person_name(world: Path, nm: int) -> str:
     return str(row[0])
 
 
-def fewest_namesakes(world: Path, people: list[int]) -> str:
-    """The name of these people that the fewest others share. make_imdb.py draws names
-    from 34 first and 31 last names, so a plain one is shared by about a thousand people
-    at this size (IMDb's most common names: a few hundred); `person NAME` lists them
-    all, which is the size of the output, not of the lookup."""
+def shortest_listing(world: Path, tt: int) -> str:
+    """The name, among the people credited on film `tt`, whose `person NAME` lists the
+    fewest credits (of everyone of that name). make_imdb.py draws names from 34 first
+    and 31 last names, so a plain one is shared by about a thousand people at this size
+    (IMDb's most common: a few hundred), and its stars have thousands of credits;
+    `person` prints them all, which measures the output's size rather than the lookup
+    (a catalog person here has a few films)."""
     with closing(sqlite3.connect(f"file:{world}?mode=ro", uri=True)) as connection:
         counted = [
             connection.execute(
-                "SELECT count(*), min(n.name) FROM names n JOIN names p "
-                "ON p.name_key = n.name_key WHERE p.id = ?",
+                "SELECT (SELECT count(*) FROM principals c WHERE c.name_id IN "
+                "(SELECT n.id FROM names n WHERE n.name_key = p.name_key)), p.name "
+                "FROM names p WHERE p.id = ?",
                 (nm,),
             ).fetchone()
-            for nm in people
+            for (nm,) in connection.execute(
+                "SELECT name_id FROM principals WHERE title_id = ? "
+                "AND name_id IN (SELECT id FROM names)",
+                (tt,),
+            ).fetchall()
         ]
     return str(min(counted)[1])
 
@@ -177,7 +184,7 @@ def lookup_cases(work: Path, world: Path, runs: int) -> list[Outcome]:
         ),
         (
             "person",
-            cli(with_world, "person", fewest_namesakes(world, [nm for _, _, nm in later])),
+            cli(with_world, "person", shortest_listing(world, world_tt)),
             cli(without, "person", person_name(world, ours_nm)),
         ),
         ("rate", rate_world, cli(without, "rate", catalog_id, "4", "--user", "bench")),
