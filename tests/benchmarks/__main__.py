@@ -56,6 +56,7 @@ class Outcome:
 class Run:
     seconds: float
     max_rss_kib: int
+    cpu_seconds: float = 0.0  # user + system: what a loaded machine's wall time hides
 
 
 # Every timed process gets the same environment. Python's bytecode cache is on, as it
@@ -99,7 +100,7 @@ def run(cmd: Sequence[str], *, env: dict[str, str] | None = None, check: bool = 
             err.seek(0)
             stderr = err.read().decode(errors="replace")
             raise SystemExit(f"benchmark step failed ({code}): {' '.join(cmd)}\n{stderr}")
-    return Run(elapsed, usage.ru_maxrss)
+    return Run(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 
 
 def alternate(
