@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from moviecli.cli import app
 from moviecli.importers import load, rating_bytes
+from moviecli.store.bulk import postgres_csv
 from tests.checks import query
 from tests.conftest import Invoke, Target, is_url
 from tests.import_files import write
@@ -198,3 +199,24 @@ def test_into_a_catalog_with_ratings(
     assert catalog_rows(catalog) == catalog_rows(tmp_path / "ref.db")
     if is_url(catalog):
         assert taken == [True, True]
+
+
+@pytest.mark.parametrize("case", ["plain", "odd values in plain rows", "odd rows"])
+def test_ids_joined_when_too_large_for_an_array(
+    cli: Invoke,
+    catalog: Target,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    parsed_by_server: list[bool],
+    case: str,
+) -> None:
+    """MovieLens ids beyond postgres_csv.ARRAY_KEYS are mapped by a joined table instead
+    of an array: the same import (here every id counts as too large)."""
+    monkeypatch.setattr(postgres_csv, "ARRAY_KEYS", 0)
+    folder = folder_with(tmp_path, CASES[case])
+    expected = reference(tmp_path, folder)
+    parsed_by_server.clear()
+    assert shown(cli("import", str(folder))) == shown(expected)
+    assert catalog_rows(catalog) == catalog_rows(tmp_path / "ref.db")
+    if is_url(catalog):
+        assert parsed_by_server == [True]
