@@ -1,7 +1,7 @@
 """A MovieLens ratings.csv parsed by PostgreSQL itself: its bytes go to COPY as they
 are (moviecli/importers/rating_bytes.py), into a temporary table numbered by line
 (userId and movieId as integers, the rating as its text, the timestamp as a bigint),
-and every check of a row is a join or a comparison in SQL. A value COPY cannot read
+and every check of a row is a lookup or a comparison in SQL. A value COPY cannot read
 as its column's type (a dot in a userId) refuses the whole file (CopyRefused).
 
     copy()         SAVEPOINT; COPY ... (FORMAT csv) of the bytes; back to the savepoint
@@ -15,7 +15,9 @@ as its column's type (a dot in a userId) refuses the whole file (CopyRefused).
 MovieLens ids become catalog ids through an array indexed by the MovieLens id, written
 into the statement (`ids.a[r.m]`: one subscript per row), where the ids are small enough
 (below ARRAY_KEYS; 0 where none maps); otherwise through a temporary table joined on
-the key. The two hash joins were a third of the sorted INSERT's time at 25M rows.
+the key. Measured on 5M ratings (load 15-18): scanning the staged rows with the two hash
+joins 10.4 s, with the two subscripts 4.1 s, with no mapping at all 3.0 s. When every
+staged row passed the checks (user_keys() counts them), the INSERT checks none again.
 
 What the rules say (which scores, which timestamps, which user names) the loader
 passes in; no rule is written here."""
