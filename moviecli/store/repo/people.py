@@ -23,19 +23,67 @@ from moviecli.rules import TITLE_MAX, text_key
 from moviecli.store.repo._select import select_wide
 
 
-def person_id(*, session: Session, name: str) -> int:
-    """The person of that name (the first, when several share it), created if new."""
+def person_id(
+    *,
+    session: Session,
+    name: str,
+    preferred_id: int | None = None,
+    known: dict[str, int] | None = None,
+) -> int:
+    """The person of that name: the one of `preferred_id` when the names agree (an export
+    keeps its ids), else the first of that name (the lowest id; names match by name_key),
+    else a new row (with `preferred_id` as its id when free). `known`: name_key -> id
+    found before, in this transaction (an import asks for the same people many times)."""
     key = text_key(name)
-    found = session.exec(
-        select(Person.id).where(Person.name_key == key).order_by(col(Person.id)).limit(1)
-    ).first()
-    if found is not None:
-        return found
-    person = Person(name=name, name_key=key)
-    session.add(person)
-    session.flush()
-    assert person.id is not None
-    return person.id
+    if preferred_id is not None:
+        person = session.get(Person, preferred_id)
+        if person is not None and person.name_key == key:
+            return preferred_id
+    found = None if known is None else known.get(key)
+    if found is None:
+        found = session.exec(
+            select(Person.id).where(Person.name_key == key).order_by(col(Person.id)).limit(1)
+        ).first()
+    if found is None:
+        free = preferred_id is not None and session.get(Person, preferred_id) is None
+        person = Person(id=preferred_id if free else None, name=name, name_key=key)
+        session.add(person)
+        session.flush()
+        assert person.id is not None
+        found = person.id
+    if known is not None:
+        known.setdefault(key, found)
+    return found
+
+
+def add_credits(
+    *,
+    session: Session,
+    movie_id: int,
+    role: str,
+    names: Sequence[str],
+    known: dict[str, int] | None = None,
+) -> None:
+    """Credit these people (found or created by name) in one role, after the film's
+    credits in that role (someone credited already keeps their place); movies.director is
+    the caller's to write."""
+    have = list(
+        session.exec(
+            select(MoviePerson.person_id).where(
+                MoviePerson.movie_id == movie_id, MoviePerson.role == role
+            )
+        )
+    )
+    ids = [person_id(session=session, name=name, known=known) for name in names]
+    new = [pid for pid in dict.fromkeys(ids) if pid not in have]
+    if new:
+        session.execute(
+            insert(MoviePerson),
+            [
+                {"movie_id": movie_id, "role": role, "person_id": pid, "position": position}
+                for position, pid in enumerate(new, start=len(have) + 1)
+            ],
+        )
 
 
 def set_credits(*, session: Session, movie_id: int, role: str, names: Sequence[str]) -> None:
