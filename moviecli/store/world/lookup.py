@@ -24,6 +24,7 @@ from moviecli.models.world import (
     WorldFilm,
 )
 from moviecli.rules import id_text, search_key
+from moviecli.store.repo import filters
 from moviecli.store.world.schema import akas, names, principals, titles
 
 # find: how a hit matched, best first.
@@ -154,13 +155,7 @@ def _filters(
 ) -> list[ColumnElement[bool]]:
     from moviecli.rules import parse_imdb_id
 
-    conditions: list[ColumnElement[bool]] = []
-    if year is not None:
-        conditions.append(titles.c.start_year == year)
-    if from_year is not None:
-        conditions.append(titles.c.start_year >= from_year)
-    if to_year is not None:
-        conditions.append(titles.c.start_year <= to_year)
+    conditions = filters.years(titles.c.start_year, year=year, from_year=from_year, to_year=to_year)
     if kind is not None:
         conditions.append(titles.c.type == kind)
     if person is not None:
@@ -173,10 +168,6 @@ def _filters(
             titles.c.id.in_(select(principals.c.title_id).where(principals.c.name_id.in_(people)))
         )
     return conditions
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def search(
@@ -228,9 +219,7 @@ def search(
     )
     words = key.split()
     if not limit or len(hits) < limit:
-        contains = [
-            titles.c.title_key.like(f"%{_escape_like(word)}%", escape="\\") for word in words
-        ]
+        contains = [filters.contains(titles.c.title_key, word) for word in words]
         # A plain scan, sorted after: walking the votes index would fetch every row
         # by its id (measured on 75k films: 16 ms the scan, 160 ms the index walk).
         query = (
@@ -439,16 +428,13 @@ def top_weighted(
     score = (v / (v + m)) * r + (m / (v + m)) * literal(mean) if weighted else r * literal(1.0)
     conditions: list[ColumnElement[bool]] = [v >= max(min_votes, 1), r.is_not(None)]
     if genre:
-        wanted = f"%|{_escape_like(genre_name(genre))}|%"
+        wanted = f"%|{filters.escape_like(genre_name(genre))}|%"
         conditions.append(
             func.lower(literal("|") + titles.c.genres + literal("|")).like(
                 wanted.lower(), escape="\\"
             )
         )
-    if from_year is not None:
-        conditions.append(titles.c.start_year >= from_year)
-    if to_year is not None:
-        conditions.append(titles.c.start_year <= to_year)
+    conditions += filters.years(titles.c.start_year, from_year=from_year, to_year=to_year)
     query = (
         select(titles, score.label("score"))
         .where(*conditions)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, and_, literal
+from sqlalchemy import and_, literal
 from sqlmodel import Session, col, select
 
 from moviecli.models import ExternalId, Movie, Rating, Viewing
@@ -70,16 +70,10 @@ def _catalog_hits(
     limit: int,
 ) -> list[tuple[int, Movie]]:
     """Catalog films by exact title (rank EXACT), else holding every word (WORDS)."""
-    from moviecli.store.repo.movies import _escape_like
+    from moviecli.store.repo import filters
     from moviecli.store.repo.people import person_filter
 
-    conditions: list[ColumnElement[bool]] = []
-    if year is not None:
-        conditions.append(col(Movie.year) == year)
-    if from_year is not None:
-        conditions.append(col(Movie.year) >= from_year)
-    if to_year is not None:
-        conditions.append(col(Movie.year) <= to_year)
+    conditions = filters.years(col(Movie.year), year=year, from_year=from_year, to_year=to_year)
     if person is not None:
         conditions.append(person_filter(person))
     where = and_(literal(True), *conditions)
@@ -100,9 +94,7 @@ def _catalog_hits(
             select(Movie).where(Movie.title_key == key, where).order_by(col(Movie.id))
         )
     ]
-    contains = [
-        col(Movie.title_key).like(f"%{_escape_like(word)}%", escape="\\") for word in key.split()
-    ]
+    contains = [filters.contains(col(Movie.title_key), word) for word in key.split()]
     query = (
         select(Movie)
         .where(*contains, Movie.title_key != key, where)
