@@ -594,13 +594,17 @@ class Loader:
             self._reject(Reject(line, str(error), file))
             return None
 
-    def _viewing(self, record: ViewingRecord) -> None:
+    def _checked_and_known(self, record: ViewingRecord | WatchlistRecord) -> tuple[int, int] | None:
+        """A diary or watchlist row checked, then its (movie id, user id) as `_known`."""
         try:
             self._check(record)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), record.file))
-            return
-        known = self._known(record.movie_key, record.user, record.line, record.file)
+            return None
+        return self._known(record.movie_key, record.user, record.line, record.file)
+
+    def _viewing(self, record: ViewingRecord) -> None:
+        known = self._checked_and_known(record)
         if known is None:
             return
         self._viewings.append(
@@ -617,12 +621,7 @@ class Loader:
         )
 
     def _watchlist_entry(self, record: WatchlistRecord) -> None:
-        try:
-            self._check(record)
-        except ValueError as error:
-            self._reject(Reject(record.line, str(error), record.file))
-            return
-        known = self._known(record.movie_key, record.user, record.line, record.file)
+        known = self._checked_and_known(record)
         if known is not None:
             self._watchlist.append((known[1], known[0], record.added_at, record.note or None))
 
