@@ -634,7 +634,10 @@ class Loader:
             self._reject(Reject(record.line, str(error), record.file))
             return
         key = text_key(record.name)
-        list_id = self.bulk.find_list(user_id, key)
+        from moviecli.store.repo.lists import list_named
+
+        found = list_named(session=self._store(), user_id=user_id, name=record.name)
+        list_id = None if found is None else found.id
         if list_id is None:
             list_id = self.bulk.insert(
                 "lists",
@@ -672,7 +675,9 @@ class Loader:
             return
         end = self._list_ends.get(list_id)
         if end is None:
-            end = self._list_ends[list_id] = self.bulk.last_list_position(list_id)
+            from moviecli.store.repo.lists import last_position
+
+            end = self._list_ends[list_id] = last_position(session=self._store(), list_id=list_id)
         position = record.position if record.position is not None else end + 1
         if self.bulk.add_list_item(
             list_id, movie_id, position, record.note or None, record.added_at or self.now

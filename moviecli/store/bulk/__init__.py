@@ -309,19 +309,6 @@ class BulkWriter:
         )
         return int(self.scalar("SELECT count(*) FROM watchlist")) - before
 
-    def find_list(self, user_id: int, name_key: str) -> int | None:
-        found = self.scalar(
-            "SELECT id FROM lists WHERE user_id = ? AND name_key = ?", (user_id, name_key)
-        )
-        return None if found is None else int(found)
-
-    def last_list_position(self, list_id: int) -> int:
-        return int(
-            self.scalar(
-                "SELECT coalesce(max(position), 0) FROM list_items WHERE list_id = ?", (list_id,)
-            )
-        )
-
     def add_list_item(
         self, list_id: int, movie_id: int, position: int, note: str | None, added_at: str
     ) -> bool:
