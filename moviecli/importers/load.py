@@ -125,6 +125,7 @@ class Loader:
         self._unmatched: set[Hashable] = set()
         self._person_ids: dict[int, int] = {}
         self._people: dict[str, int] = {}  # name_key -> id, as store/repo/people found them
+        self._directors: list[tuple[int, list[str]]] = []  # (movie id, names), for the end
         self.moments = validate.Moments()
         # Unix seconds accepted for a MovieLens rating: 1970 up to now (rules.check_moment).
         self.latest_seconds = latest_unix_seconds()
@@ -163,6 +164,7 @@ class Loader:
             counts = bulk.merge_ratings()
             self._recount(counts)
             self._record_merge(counts)
+        self._flush_directors()
         self._flush_tags()
         self._flush_diary()
         bulk.check_references(
@@ -318,16 +320,18 @@ class Loader:
 
     def _add_directors(self, movie_id: int, text: str) -> None:
         """People for a director text as the formats give it ("Joel Coen, Ethan Coen"),
-        credited after any the film has (movies.director is the caller's to write)."""
+        credited after any the film has, all at once at the end (movies.director is the
+        caller's to write)."""
+        self._directors.append((movie_id, split_names(text)))
+
+    def _flush_directors(self) -> None:
         from moviecli.store.repo.people import add_credits
 
-        add_credits(
-            session=self._store(),
-            movie_id=movie_id,
-            role="director",
-            names=split_names(text),
-            known=self._people,
-        )
+        if self._directors:
+            add_credits(
+                session=self._store(), role="director", credits=self._directors, known=self._people
+            )
+            self._directors.clear()
 
     def _complete(self, movie_id: int, record: MovieRecord) -> bool:
         """Fill what a matched movie lacks (never overwrite); True when something changed."""
