@@ -8,7 +8,11 @@ trakt.py            a Trakt export (.zip or folder of JSON): history, ratings, w
 netflix.py          Netflix's viewing history (Title,Date; locale dates)
 moviecli_export.py  moviecli's own JSON and CSV export (reading; writers: exporters/)
 records.py          the records they yield (the loader's summary: models.views)
-load.py             matches and counts an import; writes through store/bulk, one transaction
+validate.py         every record checked with `rules`, once (a table by record type)
+load.py             dispatches records by type, counts; writes through store/bulk and the
+                    repositories' rules, one transaction
+matching.py         which catalog movie an imported film is (id, external id, title, year)
+diary.py            which imported viewings are new (de-duplication against the catalog)
 """
 
 FORMATS = ("movielens", "letterboxd", "imdb", "trakt", "netflix", "moviecli")

@@ -16,7 +16,7 @@ Description is the note of the entry, Created the day it was added."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -133,31 +133,51 @@ def open_path(path: Path, user: str) -> ImportSource:
 def _list_items(source: CsvInput, user: str, list_name: str | None) -> Iterator[Item]:
     if list_name is not None:
         yield ListRecord(key=list_name, user=user, name=list_name, line=1)
-    for row in checked_rows(
-        source, required=LIST_REQUIRED, optional=LIST_OPTIONAL, what="an IMDb list export"
-    ):
+    yield from _each_row(
+        source,
+        LIST_REQUIRED,
+        LIST_OPTIONAL,
+        "an IMDb list export",
+        lambda row: _list_row(row, user, list_name),
+    )
+
+
+def _list_row(row: CsvRow, user: str, list_name: str | None) -> Iterator[Item]:
+    """A watchlist or list row's film and entry (ValueError before either is yielded)."""
+    movie = _movie(row.cells, row.index, row.line)
+    if movie is None:
+        yield Skip(f"not movies (title type {_cell(row.cells, row.index, 'type')})")
+        return
+    note = check_note(_cell(row.cells, row.index, "note"), what="Description")
+    added_at = _date(_cell(row.cells, row.index, "date"), "Created")
+    yield movie
+    if list_name is None:
+        yield WatchlistRecord(
+            movie_key=movie.key, user=user, added_at=added_at, note=note, line=row.line
+        )
+    else:
+        yield ListItemRecord(
+            list_key=list_name, movie_key=movie.key, note=note, added_at=added_at, line=row.line
+        )
+
+
+def _each_row(
+    source: CsvInput,
+    required: Mapping[str, Sequence[str]],
+    optional: Mapping[str, Sequence[str]],
+    what: str,
+    parse: Callable[[CsvRow], Iterator[Item]],
+) -> Iterator[Item]:
+    """Each row's records; what the CSV reader yields itself (skips, rejects, progress)
+    passed on; a row `parse` refuses (ValueError) rejected."""
+    for row in checked_rows(source, required=required, optional=optional, what=what):
         if not isinstance(row, CsvRow):
             yield row
             continue
         try:
-            movie = _movie(row.cells, row.index, row.line)
-            if movie is None:
-                yield Skip(f"not movies (title type {_cell(row.cells, row.index, 'type')})")
-                continue
-            note = check_note(_cell(row.cells, row.index, "note"), what="Description")
-            added_at = _date(_cell(row.cells, row.index, "date"), "Created")
+            yield from parse(row)
         except ValueError as error:
             yield Reject(row.line, str(error))
-            continue
-        yield movie
-        if list_name is None:
-            yield WatchlistRecord(
-                movie_key=movie.key, user=user, added_at=added_at, note=note, line=row.line
-            )
-        else:
-            yield ListItemRecord(
-                list_key=list_name, movie_key=movie.key, note=note, added_at=added_at, line=row.line
-            )
 
 
 def open_file(path: Path, user: str) -> ImportSource:
@@ -173,16 +193,13 @@ def open_file(path: Path, user: str) -> ImportSource:
 
 
 def _items(source: CsvInput, user: str) -> Iterator[Item]:
-    for row in checked_rows(
-        source, required=REQUIRED, optional=OPTIONAL, what="an IMDb ratings export"
-    ):
-        if not isinstance(row, CsvRow):
-            yield row
-            continue
-        try:
-            yield from _parse(row.cells, row.index, row.line, user)
-        except ValueError as error:
-            yield Reject(row.line, str(error))
+    yield from _each_row(
+        source,
+        REQUIRED,
+        OPTIONAL,
+        "an IMDb ratings export",
+        lambda row: _parse(row.cells, row.index, row.line, user),
+    )
 
 
 def _cell(row: list[str], index: dict[str, int], field: str) -> str:

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from moviecli.errors import ImportFormatError
@@ -220,19 +221,8 @@ def open_path(path: Path, user: str, as_: str | None = None) -> ImportSource:
     )
 
 
+@dataclass(slots=True, kw_only=True)
 class _Row:
-    __slots__ = (
-        "film_id",
-        "key",
-        "line",
-        "rating",
-        "review",
-        "rewatch",
-        "tags",
-        "title",
-        "watched",
-        "when",
-    )
     film_id: str
     key: MovieKey
     line: int
@@ -243,31 +233,6 @@ class _Row:
     title: str
     watched: str | None
     when: str
-
-    def __init__(
-        self,
-        *,
-        film_id: str,
-        key: MovieKey,
-        line: int,
-        rating: float | None,
-        review: str,
-        rewatch: bool | None,
-        tags: list[str],
-        title: str,
-        watched: str | None,
-        when: str,
-    ) -> None:
-        self.film_id = film_id
-        self.key = key
-        self.line = line
-        self.rating = rating
-        self.review = review
-        self.rewatch = rewatch
-        self.tags = tags
-        self.title = title
-        self.watched = watched
-        self.when = when
 
 
 class _Items:

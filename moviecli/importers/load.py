@@ -15,6 +15,8 @@ from typing import Any, cast
 from moviecli.errors import MoviecliError
 from moviecli.importers import validate
 from moviecli.importers.csvfiles import is_blank
+from moviecli.importers.diary import Viewing, new_viewings
+from moviecli.importers.matching import MovieMatcher
 from moviecli.importers.records import (
     GenreRecord,
     ImportSource,
@@ -43,6 +45,7 @@ from moviecli.rules import (
     check_user_name,
     latest_unix_seconds,
     parse_score,
+    split_names,
     text_key,
     title_key,
 )
@@ -100,6 +103,7 @@ class Loader:
         from moviecli.store.bulk import bulk_writer
         from moviecli.store.repo.users import Users
 
+        self.session = session
         self.bulk = bulk_writer(session)
         self._users = Users(session, writes=True)
         self.source = source
@@ -111,17 +115,17 @@ class Loader:
         self._row_line: int | None = None
         self.now = canonical_time(utcnow())
         self._movie_ids: dict[Hashable, int] = {}
-        self._created: set[int] = set()
         self._raw_users: dict[Callable[[str], str], _UserIds] = {}
         self._pending: list[tuple[int, float, str, int, str | None]] = []
         self._tags: list[tuple[int, int, str, str]] = []
-        self._viewings: list[_Viewing] = []
+        self._viewings: list[Viewing] = []
         self._watchlist: list[tuple[int, int, str, str | None]] = []
         self._lists: dict[Hashable, int] = {}
         self._list_ends: dict[int, int] = {}
-        self._titles: dict[str, list[int]] | None = None
         self._unmatched: set[Hashable] = set()
         self._person_ids: dict[int, int] = {}
+        self._people: dict[str, int] = {}  # name_key -> id, as store/repo/people found them
+        self._directors: list[tuple[int, list[str]]] = []  # (movie id, names), for the end
         self.moments = validate.Moments()
         # Unix seconds accepted for a MovieLens rating: 1970 up to now (rules.check_moment).
         self.latest_seconds = latest_unix_seconds()
@@ -144,8 +148,12 @@ class Loader:
         started = datetime.now()
         bulk = self.bulk
         maps = bulk.begin()
-        self.external = maps.external
-        self.by_title = maps.by_title
+        self.matcher = MovieMatcher(
+            external=maps.external,
+            by_title=maps.by_title,
+            key_of=bulk.movie_key,
+            merge_same_title=self.source.merge_same_title,
+        )
         self.users = self._users.ids_by_name()
         self.genres = maps.genres
         for item in self.source.items():
@@ -154,9 +162,9 @@ class Loader:
         self._phase("writing")
         with bulk.interruptible():
             counts = bulk.merge_ratings()
-            if counts.added or counts.replaced:
-                bulk.ratings_changed()
+            self._recount(counts)
             self._record_merge(counts)
+        self._flush_directors()
         self._flush_tags()
         self._flush_diary()
         bulk.check_references(
@@ -174,51 +182,52 @@ class Loader:
                 self._row_line = line
         elif isinstance(item, Progress):  # between files too: the next file's lines restart
             self._row_line = None
-        if isinstance(item, RawRatings):
-            self._raw_ratings(item)
-        elif isinstance(item, RatingsFile):
-            if not self._ratings_file(item):
-                for part in item.rows():
-                    self._handle(part)
-        elif isinstance(item, RatingRecord):
-            self._rating(item)
-        elif isinstance(item, MovieRecord):
-            try:
-                self._movie(item)
-            except ValueError as error:
-                self._reject(Reject(item.line, str(error)))
-        elif isinstance(item, TagRecord):
-            self._tag(item)
-        elif isinstance(item, ViewingRecord):
-            self._viewing(item)
-        elif isinstance(item, WatchlistRecord):
-            self._watchlist_entry(item)
-        elif isinstance(item, ListRecord):
-            self._list(item)
-        elif isinstance(item, ListItemRecord):
-            self._list_item(item)
-        elif isinstance(item, TitleRecord):
-            self._title(item)
-        elif isinstance(item, PersonRecord):
-            self._person(item)
-        elif isinstance(item, GenreRecord):
-            try:
-                self.genre_id(validate.genre_name(item.name), item.id)
-            except ValueError as error:
-                self._reject(Reject(item.line, str(error)))
-        elif isinstance(item, UserRecord):
-            try:
-                self.user_id(item.name, item.id)
-            except ValueError as error:
-                self._reject(Reject(item.line, str(error)))
-        elif isinstance(item, Reject):
-            self._reject(item)
-        elif isinstance(item, Skip):
-            if item.line is None:  # whole rows left out; else part of a row counted above
-                self.summary.rows += item.count
-            self.summary.skip(item.reason, item.count)
-        elif isinstance(item, Progress) and self.progress is not None:
+        handler = HANDLERS.get(type(item))
+        if handler is not None:
+            handler(self, item)
+
+    def _ratings_file_or_rows(self, item: RatingsFile) -> None:
+        if not self._ratings_file(item):
+            for part in item.rows():
+                self._handle(part)
+
+    def _movie_or_reject(self, record: MovieRecord) -> None:
+        try:
+            self._movie(record)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error)))
+
+    def _genre(self, record: GenreRecord) -> None:
+        try:
+            self.genre_id(validate.genre_name(record.name), record.id)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error)))
+
+    def _user(self, record: UserRecord) -> None:
+        try:
+            self.user_id(record.name, record.id)
+        except ValueError as error:
+            self._reject(Reject(record.line, str(error)))
+
+    def _skip(self, item: Skip) -> None:
+        if item.line is None:  # whole rows left out; else part of a row counted above
+            self.summary.rows += item.count
+        self.summary.skip(item.reason, item.count)
+
+    def _progress(self, item: Progress) -> None:
+        if self.progress is not None:
             self.progress(item.done, item.total, self.summary.rows, "reading")
+
+    def _check(self, record: object) -> None:
+        """The record checked with the rules (importers/validate.py), once: a format that
+        checked its records itself says so (ImportSource.validated)."""
+        if not self.source.validated:
+            validate.record(record, self.moments, self._tag_texts)
+
+    def _store(self) -> Any:
+        """The session, for the repositories' rules, with every row written so far."""
+        self.bulk.flush()
+        return self.session
 
     def _phase(self, name: str) -> None:
         if self.progress is not None:
@@ -250,8 +259,8 @@ class Loader:
     # ------------------------------------------------------------ movies
 
     def _movie(self, record: MovieRecord) -> None:
-        validate.movie(record, self.moments)
-        movie_id = self._match(record)
+        self._check(record)
+        movie_id = self.matcher.match(record)
         if movie_id is None:
             movie_id = self._add_movie(record)
             self.summary.movies_added += 1
@@ -260,19 +269,6 @@ class Loader:
             if self._complete(movie_id, record):
                 self.summary.movies_updated += 1
         self._movie_ids[record.key] = movie_id
-
-    def _match(self, record: MovieRecord) -> int | None:
-        key = (title_key(record.title), record.year)
-        if record.id is not None and self.bulk.movie_key(record.id) == key:
-            return record.id
-        for source, value in record.external_ids.items():
-            movie_id = self.external.get(source, {}).get(value)
-            if movie_id is not None:
-                return movie_id
-        for movie_id in self.by_title.get(key, ()):
-            if self.source.merge_same_title or movie_id not in self._created:
-                return movie_id
-        return None
 
     def _add_movie(self, record: MovieRecord) -> int:
         movie_id = self.bulk.insert(
@@ -300,9 +296,8 @@ class Loader:
                 ]
             )
         elif record.director is not None:
-            self.bulk.add_directors(movie_id, record.director)
-        self._created.add(movie_id)
-        self.by_title.setdefault((title_key(record.title), record.year), []).append(movie_id)
+            self._add_directors(movie_id, record.director)
+        self.matcher.added(movie_id, record)
         self._add_genres(movie_id, record.genres)
         self._add_external_ids(movie_id, [*record.external_ids.items(), *record.more_external_ids])
         return movie_id
@@ -321,19 +316,26 @@ class Loader:
 
     def _add_external_ids(self, movie_id: int, ids: Iterable[tuple[str, str]]) -> bool:
         """Record the (source, value) ids no other movie holds yet; True when one was added."""
-        added = False
-        for source, value in ids:
-            known = self.external.setdefault(source, {})
-            if value in known:
-                continue
-            self.bulk.add_external_id(source, value, movie_id)
-            known[value] = movie_id
-            added = True
-        return added
+        return self.matcher.new_external_ids(movie_id, list(ids), self.bulk.add_external_id)
+
+    def _add_directors(self, movie_id: int, text: str) -> None:
+        """People for a director text as the formats give it ("Joel Coen, Ethan Coen"),
+        credited after any the film has, all at once at the end (movies.director is the
+        caller's to write)."""
+        self._directors.append((movie_id, split_names(text)))
+
+    def _flush_directors(self) -> None:
+        from moviecli.store.repo.people import add_credits
+
+        if self._directors:
+            add_credits(
+                session=self._store(), role="director", credits=self._directors, known=self._people
+            )
+            self._directors.clear()
 
     def _complete(self, movie_id: int, record: MovieRecord) -> bool:
         """Fill what a matched movie lacks (never overwrite); True when something changed."""
-        if movie_id in self._created and self.source.merge_same_title:
+        if self.matcher.listed_twice(movie_id):
             # The same film listed twice in one file (MovieLens has a few): keep its
             # other ids so that both listings find it next time; it was not "completed".
             self._add_external_ids(
@@ -348,7 +350,7 @@ class Loader:
             changes["runtime_minutes"] = record.runtime_minutes
         if gaps.director is None and record.director is not None:
             changes["director"] = record.director
-            self.bulk.add_directors(movie_id, record.director)
+            self._add_directors(movie_id, record.director)
         changed = bool(changes)
         if not gaps.has_genres and record.genres:
             self._add_genres(movie_id, record.genres)
@@ -516,7 +518,7 @@ class Loader:
             self.summary.skip("ratings of movies that were not imported")
             return
         try:
-            validate.rating(record, self.moments)
+            self._check(record)
             user_id = self.user_id(record.user, record.user_id)
         except ValueError as error:
             self._reject(Reject(record.line, str(error)))
@@ -529,6 +531,18 @@ class Loader:
         if self._pending:
             self.bulk.stage_rows(self._pending)
             self._pending.clear()
+
+    def _recount(self, counts: MergeCounts) -> None:
+        """What the merge leaves to the repositories' rules: the aggregates of the movies
+        it touched, and a new ratings stamp when ratings were added or replaced."""
+        from moviecli.store.repo import stamp
+        from moviecli.store.repo.ratings import recount_aggregates
+
+        if counts.recount != "none":
+            only = self.bulk.staged_movies() if counts.recount == "staged" else None
+            recount_aggregates(session=self._store(), only=only)
+        if counts.added or counts.replaced:
+            stamp.touch(session=self._store())
 
     def _record_merge(self, counts: MergeCounts) -> None:
         summary = self.summary
@@ -550,7 +564,7 @@ class Loader:
             )
             return
         try:
-            validate.tag(record, self.moments, self._tag_texts)
+            self._check(record)
             user_id = self.user_id(record.user)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), "tags"))
@@ -584,17 +598,21 @@ class Loader:
             self._reject(Reject(line, str(error), file))
             return None
 
-    def _viewing(self, record: ViewingRecord) -> None:
+    def _checked_and_known(self, record: ViewingRecord | WatchlistRecord) -> tuple[int, int] | None:
+        """A diary or watchlist row checked, then its (movie id, user id) as `_known`."""
         try:
-            validate.viewing(record, self.moments)
+            self._check(record)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), record.file))
-            return
-        known = self._known(record.movie_key, record.user, record.line, record.file)
+            return None
+        return self._known(record.movie_key, record.user, record.line, record.file)
+
+    def _viewing(self, record: ViewingRecord) -> None:
+        known = self._checked_and_known(record)
         if known is None:
             return
         self._viewings.append(
-            _Viewing(
+            Viewing(
                 movie_id=known[0],
                 user_id=known[1],
                 watched_on=record.watched_on,
@@ -607,25 +625,23 @@ class Loader:
         )
 
     def _watchlist_entry(self, record: WatchlistRecord) -> None:
-        try:
-            validate.watchlist_entry(record, self.moments)
-        except ValueError as error:
-            self._reject(Reject(record.line, str(error), record.file))
-            return
-        known = self._known(record.movie_key, record.user, record.line, record.file)
+        known = self._checked_and_known(record)
         if known is not None:
             self._watchlist.append((known[1], known[0], record.added_at, record.note or None))
 
     def _list(self, record: ListRecord) -> None:
         self.summary.rows += 1
         try:
-            validate.list_record(record, self.moments)
+            self._check(record)
             user_id = self.user_id(record.user)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), record.file))
             return
         key = text_key(record.name)
-        list_id = self.bulk.find_list(user_id, key)
+        from moviecli.store.repo.lists import list_named
+
+        found = list_named(session=self._store(), user_id=user_id, name=record.name)
+        list_id = None if found is None else found.id
         if list_id is None:
             list_id = self.bulk.insert(
                 "lists",
@@ -652,7 +668,7 @@ class Loader:
             return
         self.summary.rows += 1
         try:
-            validate.list_item(record, self.moments)
+            self._check(record)
         except ValueError as error:
             self._reject(Reject(record.line, str(error), record.file))
             return
@@ -663,7 +679,9 @@ class Loader:
             return
         end = self._list_ends.get(list_id)
         if end is None:
-            end = self._list_ends[list_id] = self.bulk.last_list_position(list_id)
+            from moviecli.store.repo.lists import last_position
+
+            end = self._list_ends[list_id] = last_position(session=self._store(), list_id=list_id)
         position = record.position if record.position is not None else end + 1
         if self.bulk.add_list_item(
             list_id, movie_id, position, record.note or None, record.added_at or self.now
@@ -682,15 +700,16 @@ class Loader:
         except ValueError as error:
             self._reject(Reject(record.line, str(error)))
             return
-        self._person_ids[record.id] = self.bulk.person_id(name, text_key(name), record.id)
+        from moviecli.store.repo.people import person_id
+
+        self.bulk.ids_given()
+        self._person_ids[record.id] = person_id(
+            session=self._store(), name=name, preferred_id=record.id, known=self._people
+        )
 
     def _title(self, record: TitleRecord) -> None:
         """A movie found by its title alone: one catalog movie, or none at all."""
-        if self._titles is None:
-            self._titles = {}
-            for (key, _year), ids in self.by_title.items():
-                self._titles.setdefault(key, []).extend(ids)
-        ids = self._titles.get(title_key(record.title), [])
+        ids = self.matcher.by_title_alone(record.title)
         if len(ids) == 1:
             self._movie_ids[record.key] = ids[0]
             return
@@ -705,72 +724,33 @@ class Loader:
     def _flush_diary(self) -> None:
         """Viewings first (which of them are new needs the catalog's), then the
         watchlist, which leaves out the films the user has watched."""
+        from moviecli.store.repo.diary import mark_rewatches
+        from moviecli.store.repo.watchlist import leave_watchlist
+
         summary = self.summary
         bulk = self.bulk
         users = sorted({v.user_id for v in self._viewings} | {w[0] for w in self._watchlist})
         existing = bulk.viewings_of(users) if users else []
-        held: dict[tuple[int, int, str | None], int] = {}
-        dates: dict[tuple[int, int], list[str]] = {}
-        # A timed viewing (a Trakt play) is its moment: (user, film, created_at).
-        moments: dict[tuple[int, int, str], list[str | None]] = {}
-        for _id, user_id, movie_id, watched_on, created_at in existing:
-            day = None if watched_on is None else str(watched_on)[:10]
-            held[(user_id, movie_id, day)] = held.get((user_id, movie_id, day), 0) + 1
-            dates.setdefault((user_id, movie_id), [])
-            if day is not None:
-                dates[(user_id, movie_id)].append(day)
-            moment = _moment_text(created_at)
-            moments.setdefault((user_id, movie_id, moment), []).append(day)
-        # First the timed viewings the catalog holds at their very moment, whatever day
-        # this computer's time zone puts them on: unchanged, and their catalog rows are
-        # not matched again by day below.
-        rest: list[_Viewing] = []
-        for viewing in self._viewings:
-            same = moments.get((viewing.user_id, viewing.movie_id, viewing.created_at))
-            if viewing.timed and same:
-                day = same.pop()
-                held[(viewing.user_id, viewing.movie_id, day)] -= 1
-                summary.viewings_unchanged += 1
-            else:
-                rest.append(viewing)
-        # A viewing is (user, film, day); the k-th viewing of one film on one day in the
-        # file is new when the catalog holds fewer than k of them. Undated ones last:
-        # from most formats they only count for films with no viewing at all.
-        ordered = sorted(rest, key=lambda v: (v.watched_on is None, v.watched_on or ""))
-        only_unseen = self.source.undated_only_when_unseen
-        counted: dict[tuple[int, int, str | None], int] = {}
-        new: list[_Viewing] = []
-        for viewing in ordered:
-            film = (viewing.user_id, viewing.movie_id)
-            key = (*film, viewing.watched_on)
-            counted[key] = counted.get(key, 0) + 1
-            if viewing.watched_on is None and only_unseen:
-                if film in dates:
-                    summary.viewings_unchanged += 1
-                    continue
-                dates[film] = []
-            elif counted[key] <= held.get(key, 0):
-                summary.viewings_unchanged += 1
-                continue
-            elif viewing.watched_on is None:
-                dates.setdefault(film, [])
-            else:
-                earlier = dates.setdefault(film, [])
-                if viewing.rewatch is None:
-                    viewing.rewatch = any(day <= viewing.watched_on for day in earlier)
-                earlier.append(viewing.watched_on)
-            new.append(viewing)
+        found = new_viewings(
+            existing,
+            self._viewings,
+            undated_only_when_unseen=self.source.undated_only_when_unseen,
+        )
+        new = found.new
+        summary.viewings_unchanged += found.unchanged
         for viewing in new:
             if viewing.id is not None:
                 bulk.insert("viewings", viewing.values(), viewing.id)
         bulk.add_viewings([v.row() for v in new if v.id is None])
-        bulk.mark_rewatches([v.user_id for v in new])
-        bulk.drop_from_watchlist(sorted({(v.user_id, v.movie_id) for v in new}))
+        if new:
+            session = self._store()
+            mark_rewatches(session=session, user_ids=[v.user_id for v in new])
+            leave_watchlist(session=session, pairs=sorted({(v.user_id, v.movie_id) for v in new}))
         summary.viewings_added += len(new)
         self._viewings.clear()
         entries = self._watchlist
         if self.source.watchlist_skips_watched:
-            entries = [w for w in entries if (w[0], w[1]) not in dates]
+            entries = [w for w in entries if (w[0], w[1]) not in found.seen]
         if len(entries) < len(self._watchlist):
             summary.skip(WATCHED_REASON, len(self._watchlist) - len(entries))
         added = bulk.add_watchlist(entries)
@@ -779,62 +759,21 @@ class Loader:
         self._watchlist.clear()
 
 
-def _moment_text(stored: object) -> str:
-    """A created_at as the driver gives it (text on SQLite, a datetime on PostgreSQL),
-    as canonical_time() writes it."""
-    if isinstance(stored, datetime):
-        return canonical_time(stored)
-    return str(stored)[:26]
-
-
-class _Viewing:
-    __slots__ = (
-        "created_at",
-        "id",
-        "movie_id",
-        "review",
-        "rewatch",
-        "timed",
-        "user_id",
-        "watched_on",
-    )
-
-    def __init__(
-        self,
-        *,
-        movie_id: int,
-        user_id: int,
-        watched_on: str | None,
-        rewatch: bool | None,
-        review: str | None,
-        created_at: str,
-        id: int | None,
-        timed: bool = False,
-    ) -> None:
-        self.timed = timed
-        self.movie_id = movie_id
-        self.user_id = user_id
-        self.watched_on = watched_on
-        self.rewatch = rewatch
-        self.review = review
-        self.created_at = created_at
-        self.id = id
-
-    def row(self) -> tuple[int, int, str | None, bool, str | None, str]:
-        return (
-            self.movie_id,
-            self.user_id,
-            self.watched_on,
-            bool(self.rewatch),
-            self.review,
-            self.created_at,
-        )
-
-    def values(self) -> dict[str, object]:
-        return dict(
-            zip(
-                ("movie_id", "user_id", "watched_on", "rewatch", "review", "created_at"),
-                self.row(),
-                strict=True,
-            )
-        )
+HANDLERS: dict[type, Callable[[Loader, Any], None]] = {
+    RawRatings: Loader._raw_ratings,
+    RatingsFile: Loader._ratings_file_or_rows,
+    RatingRecord: Loader._rating,
+    MovieRecord: Loader._movie_or_reject,
+    TagRecord: Loader._tag,
+    ViewingRecord: Loader._viewing,
+    WatchlistRecord: Loader._watchlist_entry,
+    ListRecord: Loader._list,
+    ListItemRecord: Loader._list_item,
+    TitleRecord: Loader._title,
+    PersonRecord: Loader._person,
+    GenreRecord: Loader._genre,
+    UserRecord: Loader._user,
+    Reject: Loader._reject,
+    Skip: Loader._skip,
+    Progress: Loader._progress,
+}

@@ -70,6 +70,7 @@ def open_path(path: Path) -> ImportSource:
             merge_same_title=False,
             watchlist_skips_watched=False,
             undated_only_when_unseen=False,
+            validated=True,
         )
     return ImportSource(
         format="moviecli",

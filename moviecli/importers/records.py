@@ -58,12 +58,17 @@ class RatingRecord:
 
 
 @dataclass(slots=True)
-class GenreRecord:
-    """A genre as moviecli's own export lists them (with the id to keep when free)."""
+class _NamedRecord:
+    """A row of a name as moviecli's own export lists them (with the id to keep when free)."""
 
     name: str
     id: int | None
     line: int
+
+
+@dataclass(slots=True)
+class GenreRecord(_NamedRecord):
+    """A genre."""
 
 
 @dataclass(slots=True)
@@ -76,12 +81,8 @@ class PersonRecord:
 
 
 @dataclass(slots=True)
-class UserRecord:
-    """A user as moviecli's own export lists them (with the id to keep when free)."""
-
-    name: str
-    id: int | None
-    line: int
+class UserRecord(_NamedRecord):
+    """A user."""
 
 
 @dataclass(slots=True)
@@ -244,3 +245,6 @@ class ImportSource:
     # Letterboxd's watched.csv marks a film seen, with no date: kept only for a film with
     # no viewing. moviecli's own export lists every viewing, undated ones too: each is kept.
     undated_only_when_unseen: bool = True
+    # The format checked every record with importers/validate.py itself (where it could
+    # still say which record of its document was wrong): the loader does not again.
+    validated: bool = False

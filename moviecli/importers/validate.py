@@ -9,7 +9,9 @@ cannot be imported. Formats may check more (and earlier); none may check less.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from moviecli.importers.records import (
     ListItemRecord,
@@ -157,20 +159,30 @@ def list_item(record: ListItemRecord, moments: Moments) -> None:
     moments.check(record.added_at, what="added_at")
 
 
-def record(item: object, moments: Moments) -> None:
-    """Any record, by its kind (a JSON export checks its records where it can still say
-    which record of the document is wrong)."""
-    if isinstance(item, MovieRecord):
-        movie(item, moments)
-    elif isinstance(item, RatingRecord):
-        rating(item, moments)
-    elif isinstance(item, TagRecord):
-        tag(item, moments, {})
-    elif isinstance(item, ViewingRecord):
-        viewing(item, moments)
-    elif isinstance(item, WatchlistRecord):
-        watchlist_entry(item, moments)
-    elif isinstance(item, ListRecord):
-        list_record(item, moments)
-    elif isinstance(item, ListItemRecord):
-        list_item(item, moments)
+def record(item: object, moments: Moments, known_tags: dict[str, str] | None = None) -> None:
+    """Any record, by its kind (`known_tags`: see `tag`); records of other kinds have
+    nothing to check."""
+    check = CHECKS.get(type(item))
+    if check is not None:
+        check(item, moments, {} if known_tags is None else known_tags)
+
+
+def _tag(item: TagRecord, moments: Moments, known: dict[str, str]) -> None:
+    tag(item, moments, known)
+
+
+def _without_tags(check: Callable[[Any, Moments], None]) -> Check:
+    return lambda item, moments, _known: check(item, moments)
+
+
+Check = Callable[[Any, Moments, dict[str, str]], None]
+
+CHECKS: dict[type, Check] = {
+    MovieRecord: _without_tags(movie),
+    RatingRecord: _without_tags(rating),
+    TagRecord: _tag,
+    ViewingRecord: _without_tags(viewing),
+    WatchlistRecord: _without_tags(watchlist_entry),
+    ListRecord: _without_tags(list_record),
+    ListItemRecord: _without_tags(list_item),
+}

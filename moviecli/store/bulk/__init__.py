@@ -1,18 +1,22 @@
-"""Bulk writes for imports: the one narrow interface the import loader talks to.
+"""Bulk writes for imports: a narrow, generic facility, one implementation per engine.
+It knows tables and rows, not what they mean: every rule about meaning (a person's
+identity, a watched film leaving the watchlist, rewatches, the aggregates, the ratings
+stamp) lives once in the repositories (store/repo), which the loader calls as single
+writes do, after `flush()`.
 
 The loader (moviecli/importers/load.py) reads, matches and counts; everything it
 writes goes through a `BulkWriter`, inside the command's single transaction:
 
-    maps = bulk.load_maps()               what the catalog holds (ids to match against)
-    bulk.insert(table, values, id)        one movie / user / genre (with a preferred id)
-    bulk.movie_gaps / update_movie        fill what a matched movie lacks
-    bulk.link_genres / add_external_id    a movie's genres and ids
+    maps = bulk.begin()                   what the catalog holds (ids to match against)
+    bulk.insert(table, values, id)        one row (with a preferred id, kept when free)
+    bulk.movie_gaps / update_movie        what a matched movie lacks; fill it
+    bulk.link_genres / add_external_id    rows of a link table
     bulk.stage_raw / stage_rows           ratings, in chunks, into a staging area
     bulk.csv_ratings()                    or ratings.csv's bytes, parsed by the server
-    bulk.merge_ratings()                  staged ratings into the catalog, aggregates exact
-    bulk.add_tags(rows)                   tags, duplicates ignored
-    bulk.add_viewings / add_watchlist     the diary and watchlist (the loader picks the new)
-    bulk.find_list / add_list_item        lists and their films, duplicates ignored
+    bulk.merge_ratings()                  the staged merge (of one user's ratings of one
+                                          movie the latest wins); says what to recount
+    bulk.add_tags / add_viewings / add_watchlist / add_list_item   many rows, duplicates
+                                          ignored where the key says so
     bulk.check_references(...)            before commit, where per-row checks were off
     bulk.finish()                         drop the staging area, advance sequences
 
@@ -26,9 +30,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from moviecli.store.bulk.postgres_csv import CsvRatings
 
 FLUSH_ROWS = 50_000
@@ -59,6 +65,9 @@ class MergeCounts:
     unchanged: int = 0
     older: int = 0  # staged ratings older than the catalog's: the catalog's kept
     duplicates: int = 0  # listed twice in this import: the latest kept
+    # Which movies' aggregates the merge left for the repositories to recount
+    # (store/repo/ratings.recount_aggregates): none, every movie, or the staged ratings'.
+    recount: Literal["none", "all", "staged"] = "none"
 
 
 @dataclass
@@ -160,6 +169,11 @@ class BulkWriter:
 
     explicit_ids = False
 
+    def ids_given(self) -> None:
+        """Rows were written with ids of their own (outside `insert`): the sequences are
+        to be advanced at the end."""
+        self.explicit_ids = True
+
     def _id_taken(self, table: str, row_id: int) -> bool:
         return self.scalar(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)) is not None
 
@@ -190,56 +204,6 @@ class BulkWriter:
             f"UPDATE movies SET {sets}updated_at = ? WHERE id = ?",
             (*changes.values(), now, movie_id),
         )
-
-    def add_directors(self, movie_id: int, text: str) -> None:
-        """People rows for a director text as the formats give it ("Joel Coen, Ethan
-        Coen"): the film's credits as director, after any it already has; people are
-        matched by name_key. movies.director itself is the caller's to write."""
-        from moviecli.rules import split_names, text_key
-
-        if self._people is None:
-            self._people = {}
-            for person_id, key in self.rows("SELECT id, name_key FROM people ORDER BY id DESC"):
-                self._people[key] = person_id
-        have = {
-            pid
-            for (pid,) in self.rows(
-                "SELECT person_id FROM movie_people WHERE movie_id = ? AND role = 'director'",
-                (movie_id,),
-            )
-        }
-        position = len(have)
-        for name in split_names(text):
-            key = text_key(name)
-            person_id = self._people.get(key)
-            if person_id is None:
-                person_id = self.scalar(
-                    "INSERT INTO people (name, name_key) VALUES (?, ?) RETURNING id", (name, key)
-                )
-                self._people[key] = person_id
-            if person_id in have:
-                continue
-            have.add(person_id)
-            position += 1
-            self.execute(
-                "INSERT INTO movie_people (movie_id, role, person_id, position) "
-                "VALUES (?, 'director', ?, ?)",
-                (movie_id, person_id, position),
-            )
-
-    _people: dict[str, int] | None = None
-
-    def person_id(self, name: str, key: str, preferred_id: int) -> int:
-        """The person `preferred_id` when their name_key is `key`, else the first person
-        of that name, else a new one (with `preferred_id` when free)."""
-        if self.scalar("SELECT name_key FROM people WHERE id = ?", (preferred_id,)) == key:
-            return preferred_id
-        found = self.scalar("SELECT min(id) FROM people WHERE name_key = ?", (key,))
-        if found is None:
-            found = self.insert("people", {"name": name, "name_key": key}, preferred_id)
-        if self._people is not None:
-            self._people.setdefault(key, found)
-        return int(found)
 
     def add_credits(self, rows: Sequence[tuple[int, str, int, int]]) -> None:
         """(movie_id, role, person_id, position) rows, as moviecli's own export has them."""
@@ -332,18 +296,6 @@ class BulkWriter:
             rows,
         )
 
-    def mark_rewatches(self, user_ids: Sequence[int]) -> None:
-        """After viewings were added: a viewing with an earlier one of the same film is a
-        rewatch, by date and not by the order of logging (a back-filled older viewing
-        makes the newer one the rewatch). An undated viewing ("watched, date unknown")
-        and one on the same day keep their place in the order of logging. Only ever sets
-        the mark: the first viewing keeps its own (`watch --rewatch`)."""
-        self.executemany(REWATCHES, [(user_id,) for user_id in sorted(set(user_ids))])
-
-    def drop_from_watchlist(self, pairs: Sequence[tuple[int, int]]) -> None:
-        """(user_id, movie_id): films just watched leave the watchlist, as with `watch`."""
-        self.executemany("DELETE FROM watchlist WHERE user_id = ? AND movie_id = ?", pairs)
-
     def add_watchlist(self, rows: Sequence[tuple[int, int, str, str | None]]) -> int:
         """(user_id, movie_id, added_at, note) rows; the number actually added (a film
         already on the watchlist keeps its entry)."""
@@ -356,19 +308,6 @@ class BulkWriter:
             rows,
         )
         return int(self.scalar("SELECT count(*) FROM watchlist")) - before
-
-    def find_list(self, user_id: int, name_key: str) -> int | None:
-        found = self.scalar(
-            "SELECT id FROM lists WHERE user_id = ? AND name_key = ?", (user_id, name_key)
-        )
-        return None if found is None else int(found)
-
-    def last_list_position(self, list_id: int) -> int:
-        return int(
-            self.scalar(
-                "SELECT coalesce(max(position), 0) FROM list_items WHERE list_id = ?", (list_id,)
-            )
-        )
 
     def add_list_item(
         self, list_id: int, movie_id: int, position: int, note: str | None, added_at: str
@@ -392,35 +331,24 @@ class BulkWriter:
         """Where the import ran without per-row foreign key checks, check before commit
         that every id it wrote exists (MoviecliError if not). PostgreSQL checks each row."""
 
-    def ratings_changed(self) -> None:
-        """The import added or replaced ratings: a new ratings stamp (store/repo/stamp.py;
-        on PostgreSQL the catalog's triggers have set it)."""
-        from moviecli.store.repo.stamp import UPDATE_SQL, new_stamp
+    def flush(self) -> None:
+        """Send what the writer holds back (PostgreSQL's write-behind), so that statements
+        run outside it (the repositories') see every row written so far."""
 
-        if self.connection.dialect.name == "postgresql":
-            return
-        self.execute(UPDATE_SQL, (new_stamp(),))
-
-    def recompute_aggregates(self, *, touched: str) -> None:
-        """One GROUP BY over the ratings of the touched movies (`touched` is a WHERE
-        clause over ratings, or '' for every movie)."""
-        self.execute(
-            "UPDATE movies SET rating_count = agg.n, rating_sum = agg.s FROM "
-            f"(SELECT movie_id, count(*) AS n, sum(score) AS s FROM ratings {touched} "
-            "GROUP BY movie_id) AS agg WHERE movies.id = agg.movie_id "
-            "AND (movies.rating_count <> agg.n OR movies.rating_sum <> agg.s)"
-        )
+    def staged_movies(self) -> ColumnElement[bool]:
+        """A condition on Rating: its movie is one of the staged ratings'."""
+        raise NotImplementedError
 
 
-REWATCHES = (
-    "UPDATE viewings SET rewatch = TRUE WHERE user_id = ? AND rewatch = FALSE AND EXISTS ("
-    "SELECT 1 FROM viewings AS e WHERE e.user_id = viewings.user_id "
-    "AND e.movie_id = viewings.movie_id AND e.id <> viewings.id AND ("
-    "((e.watched_on IS NULL OR viewings.watched_on IS NULL) AND e.id < viewings.id) "
-    "OR (e.watched_on IS NOT NULL AND viewings.watched_on IS NOT NULL "
-    "AND (e.watched_on < viewings.watched_on "
-    "OR (e.watched_on = viewings.watched_on AND e.id < viewings.id)))))"
-)
+def staged_movies(schema: str) -> ColumnElement[bool]:
+    """A condition on Rating: its movie is one of those in the staging table."""
+    from sqlalchemy import column, select, table
+    from sqlmodel import col
+
+    from moviecli.models import Rating
+
+    staging = table("import_ratings", column("movie_id"), schema=schema)
+    return col(Rating.movie_id).in_(select(staging.c.movie_id))
 
 
 def bulk_writer(session: Any) -> BulkWriter:

@@ -19,8 +19,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from moviecli.rules import to_millis
-from moviecli.store.bulk import BulkWriter, MergeCounts
+from moviecli.store.bulk import BulkWriter, MergeCounts, staged_movies
 from moviecli.store.bulk.postgres_behind import FLUSH_ROWS, WriteBehind
 from moviecli.store.bulk.postgres_csv import CsvRatings, drop
 from moviecli.store.catalog import NEXT_IDS_AS_SQLITE
@@ -57,6 +59,12 @@ class PostgresBulk(BulkWriter):
     def executemany(self, text: str, rows: Sequence[Sequence[Any]]) -> None:
         self.behind.flush()
         super().executemany(text, rows)
+
+    def flush(self) -> None:
+        self.behind.flush()
+
+    def staged_movies(self) -> ColumnElement[bool]:
+        return staged_movies("pg_temp")
 
     def copy(self, statement: str) -> Any:
         self.behind.flush()
@@ -184,7 +192,7 @@ class PostgresBulk(BulkWriter):
                 "seq) ORDER BY user_id, movie_id, rated_at DESC, seq DESC"
             )
             counts.duplicates = self.staged - counts.added
-            self.recompute_aggregates(touched="")
+            counts.recount = "all"
             return counts
         self.execute("ANALYZE import_ratings")
         duplicates = self._drop_duplicates()
@@ -200,7 +208,7 @@ class PostgresBulk(BulkWriter):
         if self.first_load:
             # The aggregate triggers were off for the one big INSERT: one GROUP BY instead.
             # Otherwise the triggers (migration 0007) kept them, per statement.
-            self.recompute_aggregates(touched="")
+            counts.recount = "all"
         return counts
 
     def _drop_duplicates(self) -> int:
@@ -246,9 +254,10 @@ class PostgresBulk(BulkWriter):
         ).rowcount
         self.execute("ALTER TABLE ratings ENABLE TRIGGER ratings_aggregates_insert")
         self.execute("ALTER TABLE ratings ENABLE TRIGGER ratings_stamp_insert")
-        from moviecli.store.repo.stamp import UPDATE_SQL, new_stamp
+        from moviecli.store.repo.stamp import renew
 
-        self.execute(UPDATE_SQL, (new_stamp(),))
+        self.flush()
+        renew(self.connection)
         for name, definition, _kind in constraints:  # the key first (contype DESC)
             self.execute(f'ALTER TABLE ratings ADD CONSTRAINT "{name}" {definition}')
         for _name, definition in indexes:

@@ -15,8 +15,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import ColumnElement
+
 from moviecli.errors import MoviecliError
-from moviecli.store.bulk import BulkWriter, MergeCounts
+from moviecli.store.bulk import BulkWriter, MergeCounts, staged_movies
 
 # 4 values a row: 800 stays under the 999 variables older SQLite builds allow.
 ROWS_PER_INSERT = 200
@@ -119,12 +121,11 @@ class SqliteBulk(BulkWriter):
         elif self.staged:
             counts, every_movie = self._merge_into_existing()
         if self.staged:
-            self.recompute_aggregates(
-                touched=""
-                if every_movie
-                else "WHERE movie_id IN (SELECT movie_id FROM temp.import_ratings)"
-            )
+            counts.recount = "all" if every_movie else "staged"
         return counts
+
+    def staged_movies(self) -> ColumnElement[bool]:
+        return staged_movies("temp")
 
     def _drop_rating_indexes(self) -> list[tuple[str, str]]:
         """Take the secondary indexes off the ratings table for a bulk load;

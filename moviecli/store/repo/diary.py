@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, delete, exists, or_
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, false, or_, update
 from sqlmodel import Session, col, select
 
 from moviecli.errors import NotFoundError
@@ -21,15 +21,16 @@ from moviecli.models import (
     Rating,
     Viewing,
     ViewingPublic,
-    WatchlistItem,
     YearReview,
 )
-from moviecli.store.repo._select import select_wide
+from moviecli.store.repo._select import core_table, select_wide
 from moviecli.store.repo.tags import tag_movie, tags_by_movie
 from moviecli.store.repo.users import Account, Users
 
 if TYPE_CHECKING:
     from sqlmodel.sql.expression import Select
+
+_viewings = core_table(Viewing)
 
 
 def _query(user_id: int, *extra: Any) -> Select[*tuple[Any, ...]]:
@@ -88,9 +89,9 @@ def log_viewing(
     tags: Sequence[str] = (),
 ) -> ViewingPublic:
     """Log a viewing; it leaves the user's watchlist. A viewing after another of the same
-    film (by date, see BulkWriter.mark_rewatches) is a rewatch whatever `rewatch` says; a
+    film (by date, see mark_rewatches) is a rewatch whatever `rewatch` says; a
     back-filled older one makes the later ones rewatches."""
-    from moviecli.store.bulk import bulk_writer
+    from moviecli.store.repo.watchlist import leave_watchlist
 
     assert movie.id is not None
     user_id = user.id
@@ -102,16 +103,47 @@ def log_viewing(
         review=review,
     )
     session.add(viewing)
-    session.exec(
-        delete(WatchlistItem).where(
-            col(WatchlistItem.user_id) == user_id, col(WatchlistItem.movie_id) == movie.id
-        )
-    )
+    leave_watchlist(session=session, pairs=[(user_id, movie.id)])
     session.flush()
-    bulk_writer(session).mark_rewatches([user_id])
+    mark_rewatches(session=session, user_ids=[user_id])
     tag_movie(session=session, movie_id=movie.id, user_id=user_id, tags=tags)
     rows = session.exec(_query(user_id).where(Viewing.id == viewing.id)).all()
     return _public(session, user_id, user.name, rows)[0]
+
+
+def mark_rewatches(*, session: Session, user_ids: Sequence[int]) -> None:
+    """After viewings were added: a viewing with an earlier one of the same film is a
+    rewatch, by date and not by the order of logging (a back-filled older viewing makes
+    the newer one the rewatch). An undated viewing ("watched, date unknown") and one on
+    the same day keep their place in the order of logging. Only ever sets the mark: the
+    first viewing keeps its own (`watch --rewatch`)."""
+    users = sorted(set(user_ids))
+    if not users:
+        return
+    this = _viewings
+    other = _viewings.alias("e")
+    undated = or_(other.c.watched_on.is_(None), this.c.watched_on.is_(None))
+    earlier = exists().where(
+        other.c.user_id == this.c.user_id,
+        other.c.movie_id == this.c.movie_id,
+        other.c.id != this.c.id,
+        or_(
+            and_(undated, other.c.id < this.c.id),
+            and_(
+                ~undated,
+                or_(
+                    other.c.watched_on < this.c.watched_on,
+                    and_(other.c.watched_on == this.c.watched_on, other.c.id < this.c.id),
+                ),
+            ),
+        ),
+    )
+    session.connection().execute(
+        update(this)
+        .where(this.c.user_id == bindparam("user"), this.c.rewatch == false(), earlier)
+        .values(rewatch=True),
+        [{"user": user} for user in users],
+    )
 
 
 def list_viewings(**arguments: Any) -> list[ViewingPublic]:

@@ -22,18 +22,24 @@ from moviecli.store.repo._select import select_wide
 from moviecli.store.repo.users import Users
 
 
+def list_named(*, session: Session, user_id: int, name: str) -> MovieList | None:
+    """The user's list of that name (names match through name_key), if any."""
+    return session.exec(
+        select(MovieList).where(MovieList.user_id == user_id, MovieList.name_key == text_key(name))
+    ).first()
+
+
+def last_position(*, session: Session, list_id: int) -> int:
+    """The position of a list's last film (0 for an empty list)."""
+    return session.exec(
+        select(func.coalesce(func.max(ListItem.position), 0)).where(ListItem.list_id == list_id)
+    ).one()
+
+
 def find_list(*, session: Session, user: str, name: str) -> MovieList:
     """The user's list of that name (case-insensitively)."""
     user_id = Users(session).id_of(user)
-    found = (
-        session.exec(
-            select(MovieList).where(
-                MovieList.user_id == user_id, MovieList.name_key == text_key(name)
-            )
-        ).first()
-        if user_id is not None
-        else None
-    )
+    found = list_named(session=session, user_id=user_id, name=name) if user_id is not None else None
     if found is None:
         raise NotFoundError(f"{user} has no list named '{name}'")
     return found
@@ -135,12 +141,8 @@ def add_to_list(
             raise DuplicateError(
                 f"'{movie.title} ({movie.year or '?'})' is already on '{movie_list.name}'"
             )
-    last = session.exec(
-        select(func.coalesce(func.max(ListItem.position), 0)).where(
-            ListItem.list_id == movie_list.id
-        )
-    ).one()
     assert movie_list.id is not None
+    last = last_position(session=session, list_id=movie_list.id)
     for n, movie_id in enumerate(dict.fromkeys(ids), start=last + 1):
         assert movie_id is not None
         session.add(ListItem(list_id=movie_list.id, movie_id=movie_id, position=n, note=note))

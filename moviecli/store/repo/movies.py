@@ -26,6 +26,7 @@ from moviecli.models import (
 from moviecli.models.world import WorldFilm
 from moviecli.ranking import average
 from moviecli.rules import genre_name, loose_title_key, score_histogram, title_key
+from moviecli.store.repo.filters import contains, years
 from moviecli.store.repo.ratings import list_ratings
 
 if TYPE_CHECKING:
@@ -371,10 +372,6 @@ def movie_public(*, session: Session, movie: Movie) -> MoviePublic:
     return _public(movie, genres)
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def genre_filter(genre: str) -> ColumnElement[bool]:
     return exists().where(
         col(MovieGenre.movie_id) == Movie.id,
@@ -432,16 +429,10 @@ def movie_listing(
     if on_watchlist:
         conditions.append(watchlist_filter(user_id=user_id))
     if search:
-        pattern = f"%{_escape_like(title_key(search))}%"
-        conditions.append(col(Movie.title_key).like(pattern, escape="\\"))
+        conditions.append(contains(col(Movie.title_key), title_key(search)))
     if genre:
         conditions.append(genre_filter(genre))
-    if year is not None:
-        conditions.append(col(Movie.year) == year)
-    if from_year is not None:
-        conditions.append(col(Movie.year) >= from_year)
-    if to_year is not None:
-        conditions.append(col(Movie.year) <= to_year)
+    conditions += years(col(Movie.year), year=year, from_year=from_year, to_year=to_year)
     where = and_(literal(True), *conditions)
 
     total = session.exec(select(func.count()).select_from(Movie).where(where)).one()

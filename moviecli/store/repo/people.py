@@ -20,22 +20,110 @@ from moviecli.models import (
     Rating,
 )
 from moviecli.rules import TITLE_MAX, text_key
-from moviecli.store.repo._select import select_wide
+from moviecli.store.repo._select import core_table, select_wide
+
+_people = core_table(Person)
+_credits = core_table(MoviePerson)
+_CHUNK = 500
 
 
-def person_id(*, session: Session, name: str) -> int:
-    """The person of that name (the first, when several share it), created if new."""
+def person_id(
+    *,
+    session: Session,
+    name: str,
+    preferred_id: int | None = None,
+    known: dict[str, int] | None = None,
+) -> int:
+    """The person of that name: the one of `preferred_id` when the names agree (an export
+    keeps its ids), else the first of that name (the lowest id; names match by name_key),
+    else a new row (with `preferred_id` as its id when free). `known`: name_key -> id
+    found before, in this transaction (an import asks for the same people many times)."""
     key = text_key(name)
-    found = session.exec(
-        select(Person.id).where(Person.name_key == key).order_by(col(Person.id)).limit(1)
-    ).first()
-    if found is not None:
-        return found
-    person = Person(name=name, name_key=key)
-    session.add(person)
-    session.flush()
-    assert person.id is not None
-    return person.id
+    if preferred_id is not None:
+        person = session.get(Person, preferred_id)
+        if person is not None and person.name_key == key:
+            return preferred_id
+    found = None if known is None else known.get(key)
+    if found is None:
+        found = _first_of(session, [key]).get(key)
+    if found is None:
+        free = preferred_id is not None and session.get(Person, preferred_id) is None
+        person = Person(id=preferred_id if free else None, name=name, name_key=key)
+        session.add(person)
+        session.flush()
+        assert person.id is not None
+        found = person.id
+    if known is not None:
+        known.setdefault(key, found)
+    return found
+
+
+def add_credits(
+    *,
+    session: Session,
+    role: str,
+    credits: Sequence[tuple[int, Sequence[str]]],
+    known: dict[str, int] | None = None,
+) -> None:
+    """(movie_id, names) in order: each film credits these people (found by name, the
+    first of a name_key, else new, in order of first mention) in `role`, after its
+    credits in that role (someone credited already keeps their place); movies.director
+    is the caller's to write. Set-based, a few statements however many films (an
+    import's directors); `known`: name_key -> id found before, in this transaction."""
+    if not credits:
+        return
+    connection = session.connection()
+    known = {} if known is None else known
+    wanted = [text_key(name) for _movie, names in credits for name in names]
+    known.update(_first_of(session, [key for key in dict.fromkeys(wanted) if key not in known]))
+    new: dict[str, str] = {}  # name_key -> the name as first written
+    for _movie, names in credits:
+        for name in names:
+            key = text_key(name)
+            if key not in known:
+                new.setdefault(key, name)
+    if new:
+        created = connection.execute(
+            insert(_people).returning(
+                _people.c.id, _people.c.name_key, sort_by_parameter_order=True
+            ),
+            [{"name": name, "name_key": key} for key, name in new.items()],
+        )
+        known.update({key: person for person, key in created})
+    have: dict[int, list[int]] = {}
+    movie_ids = list(dict.fromkeys(movie for movie, _names in credits))
+    for start in range(0, len(movie_ids), _CHUNK):
+        for movie, person in connection.execute(
+            select(_credits.c.movie_id, _credits.c.person_id).where(
+                _credits.c.role == role, _credits.c.movie_id.in_(movie_ids[start : start + _CHUNK])
+            )
+        ):
+            have.setdefault(movie, []).append(person)
+    rows: list[dict[str, object]] = []
+    for movie, names in credits:
+        held = have.setdefault(movie, [])
+        for name in names:
+            person = known[text_key(name)]
+            if person not in held:
+                held.append(person)
+                rows.append(
+                    {"movie_id": movie, "role": role, "person_id": person, "position": len(held)}
+                )
+    if rows:
+        connection.execute(insert(_credits), rows)
+
+
+def _first_of(session: Session, keys: Sequence[str]) -> dict[str, int]:
+    """name_key -> the first person (the lowest id) of that name, for those that exist."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        rows = session.connection().execute(
+            select(_people.c.name_key, func.min(_people.c.id))
+            .where(_people.c.name_key.in_(keys[start : start + _CHUNK]))
+            .group_by(_people.c.name_key)
+        )
+        found.update({key: person for key, person in rows})
+    return found
 
 
 def set_credits(*, session: Session, movie_id: int, role: str, names: Sequence[str]) -> None:

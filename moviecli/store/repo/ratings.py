@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlmodel import Session, col, select
 
 from moviecli.errors import NotFoundError
 from moviecli.models import (
@@ -25,6 +25,7 @@ from moviecli.store.repo._select import select_wide
 from moviecli.store.repo.users import Users
 
 if TYPE_CHECKING:
+    from sqlalchemy import Subquery
     from sqlalchemy.orm import Mapped
 
 RatingSort = Literal["date", "score", "title"]
@@ -51,6 +52,27 @@ def _change_aggregates(
     stamp.touch(session=session)
 
 
+def rating_totals(*, only: ColumnElement[bool] | None = None) -> Subquery:
+    """What a movie's aggregates are, from its ratings: (movie_id, n, s) per rated movie
+    (`only`: a condition on Rating narrowing the movies)."""
+    query = select(Rating.movie_id, func.count().label("n"), func.sum(Rating.score).label("s"))
+    if only is not None:
+        query = query.where(only)
+    return query.group_by(col(Rating.movie_id)).subquery("agg")
+
+
+def recount_aggregates(*, session: Session, only: ColumnElement[bool] | None = None) -> None:
+    """Make the aggregates exact by one GROUP BY over the ratings (after a bulk merge;
+    `only`: a condition on Rating naming the movies touched, None for every movie)."""
+    totals = rating_totals(only=only)
+    session.execute(
+        update(Movie)
+        .values(rating_count=totals.c.n, rating_sum=totals.c.s)
+        .where(col(Movie.id) == totals.c.movie_id)
+        .where(or_(col(Movie.rating_count) != totals.c.n, col(Movie.rating_sum) != totals.c.s))
+    )
+
+
 def rate_movie(
     *, session: Session, movie: Movie, user_name: str, score: float, review: str | None = None
 ) -> RatingChange:
@@ -73,14 +95,7 @@ def rate_movie(
         if review is not None:
             rating.review = review
     session.add(rating)
-    session.flush()
-    session.refresh(movie)
-    return RatingChange(
-        rating=_rating_public(rating, movie, user.name),
-        replaced=previous,
-        average_rating=average(movie.rating_sum, movie.rating_count),
-        rating_count=movie.rating_count,
-    )
+    return _changed(session, movie, _rating_public(rating, movie, user.name), previous)
 
 
 def unrate_movie(*, session: Session, movie: Movie, user_name: str) -> RatingChange:
@@ -96,11 +111,18 @@ def unrate_movie(*, session: Session, movie: Movie, user_name: str) -> RatingCha
     public = _rating_public(rating, movie, user.name)
     session.delete(rating)
     _change_aggregates(session=session, movie_id=movie.id, delta_sum=-rating.score, delta_count=-1)
+    return _changed(session, movie, public, None)
+
+
+def _changed(
+    session: Session, movie: Movie, rating: RatingPublic, replaced: float | None
+) -> RatingChange:
+    """The change written, with the movie's aggregates as they now stand."""
     session.flush()
     session.refresh(movie)
     return RatingChange(
-        rating=public,
-        replaced=None,
+        rating=rating,
+        replaced=replaced,
         average_rating=average(movie.rating_sum, movie.rating_count),
         rating_count=movie.rating_count,
     )

@@ -9,27 +9,29 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 from sqlmodel import Session
 
 from moviecli.models import CatalogState
+from moviecli.store.repo._select import core_table
 
-_state = CatalogState.__table__  # type: ignore[attr-defined]
-
-UPDATE_SQL = "UPDATE catalog_state SET ratings_stamp = ? WHERE id = 1"
+_state = core_table(CatalogState)
 
 
 def new_stamp() -> int:
     return secrets.randbits(62) + 1
 
 
+def renew(connection: Connection) -> None:
+    """A new stamp, whatever the engine (a bulk load with PostgreSQL's triggers off)."""
+    connection.execute(update(_state).where(_state.c.id == 1).values(ratings_stamp=new_stamp()))
+
+
 def touch(*, session: Session) -> None:
     """The ratings changed in this transaction."""
     if session.get_bind().dialect.name == "postgresql":
         return
-    session.connection().execute(
-        update(_state).where(_state.c.id == 1).values(ratings_stamp=new_stamp())
-    )
+    renew(session.connection())
 
 
 def read(*, session: Session) -> int:

@@ -154,15 +154,9 @@ def integrity_problems(*, session: Session) -> list[str]:
         if result != ["ok"]:
             problems.extend(f"integrity: {line}" for line in result[:20])
     problems.extend(_missing_references(session=session))
-    recomputed = (
-        select(
-            Rating.movie_id,
-            func.count().label("n"),
-            func.sum(Rating.score).label("s"),
-        )
-        .group_by(col(Rating.movie_id))
-        .subquery()
-    )
+    from moviecli.store.repo.ratings import rating_totals
+
+    recomputed = rating_totals()
     mismatched = session.exec(
         select_wide(
             Movie.id,

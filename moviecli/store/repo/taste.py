@@ -10,9 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import FromClause, Integer, column, func, inspect, select, table
-from sqlalchemy.orm import Mapper
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Integer, column, func, select, table
+from sqlmodel import Session
 
 from moviecli.models import (
     Genre,
@@ -26,23 +25,16 @@ from moviecli.models import (
 )
 from moviecli.rules import genre_name
 from moviecli.store.repo import stamp
+from moviecli.store.repo._select import core_table
 
-
-def _table(model: type[SQLModel]) -> FromClause:
-    """The model's Core table: `Model.__table__`, which SQLModel does not declare to type
-    checkers; the mapper's `local_table` is that same object."""
-    mapper: Mapper[Any] = inspect(model)
-    return mapper.local_table
-
-
-_movies = _table(Movie)
-_ratings = _table(Rating)
-_users = _table(User)
-_genres = _table(Genre)
-_movie_genres = _table(MovieGenre)
-_movie_people = _table(MoviePerson)
-_viewings = _table(Viewing)
-_watchlist = _table(WatchlistItem)
+_movies = core_table(Movie)
+_ratings = core_table(Rating)
+_users = core_table(User)
+_genres = core_table(Genre)
+_movie_genres = core_table(MovieGenre)
+_movie_people = core_table(MoviePerson)
+_viewings = core_table(Viewing)
+_watchlist = core_table(WatchlistItem)
 
 # On a shared PostgreSQL catalog every score counts, but a member sees the rater only
 # where privacy allows (else a pseudonym): the view rating_scores (migration 0007).

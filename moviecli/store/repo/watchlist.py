@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, delete, exists
+from sqlalchemy import ColumnElement, bindparam, delete, exists
 from sqlmodel import Session, col, select
 
 from moviecli.errors import DuplicateError, NotFoundError
 from moviecli.models import Movie, WatchlistEntry, WatchlistItem
-from moviecli.store.repo._select import select_wide
+from moviecli.store.repo._select import core_table, select_wide
+
+_watchlist = core_table(WatchlistItem)
 
 
 def _entries(
@@ -70,6 +72,18 @@ def remove_from_watchlist(
         )
     )
     return entries
+
+
+def leave_watchlist(*, session: Session, pairs: Sequence[tuple[int, int]]) -> None:
+    """(user_id, movie_id): films just watched leave the watchlist (`watch`, imports)."""
+    if pairs:
+        session.connection().execute(
+            delete(_watchlist).where(
+                _watchlist.c.user_id == bindparam("user"),
+                _watchlist.c.movie_id == bindparam("movie"),
+            ),
+            [{"user": user, "movie": movie} for user, movie in pairs],
+        )
 
 
 def watchlist_filter(*, user_id: int | None) -> ColumnElement[bool]:

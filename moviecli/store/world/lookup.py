@@ -24,6 +24,7 @@ from moviecli.models.world import (
     WorldFilm,
 )
 from moviecli.rules import id_text, search_key
+from moviecli.store.repo import filters as sql_filters
 from moviecli.store.world.schema import akas, names, principals, titles
 
 # find: how a hit matched, best first.
@@ -189,13 +190,9 @@ def candidates(
 def _filters(filters: FindFilters) -> list[ColumnElement[bool]]:
     from moviecli.rules import parse_imdb_id
 
-    conditions: list[ColumnElement[bool]] = []
-    if filters.year is not None:
-        conditions.append(titles.c.start_year == filters.year)
-    if filters.from_year is not None:
-        conditions.append(titles.c.start_year >= filters.from_year)
-    if filters.to_year is not None:
-        conditions.append(titles.c.start_year <= filters.to_year)
+    conditions = sql_filters.years(
+        titles.c.start_year, year=filters.year, from_year=filters.from_year, to_year=filters.to_year
+    )
     if filters.kind is not None:
         conditions.append(titles.c.type == filters.kind)
     person = filters.person
@@ -209,10 +206,6 @@ def _filters(filters: FindFilters) -> list[ColumnElement[bool]]:
             titles.c.id.in_(select(principals.c.title_id).where(principals.c.name_id.in_(people)))
         )
     return conditions
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def search(*, session: Session, text: str, filters: FindFilters) -> list[tuple[int, WorldFilm]]:
@@ -254,9 +247,7 @@ def search(*, session: Session, text: str, filters: FindFilters) -> list[tuple[i
     )
     words = key.split()
     if not limit or len(hits) < limit:
-        contains = [
-            titles.c.title_key.like(f"%{_escape_like(word)}%", escape="\\") for word in words
-        ]
+        contains = [sql_filters.contains(titles.c.title_key, word) for word in words]
         # A plain scan, sorted after: walking the votes index would fetch every row
         # by its id (measured on 75k films: 16 ms the scan, 160 ms the index walk).
         query = (
@@ -465,16 +456,13 @@ def top_weighted(
     score = (v / (v + m)) * r + (m / (v + m)) * literal(mean) if weighted else r * literal(1.0)
     conditions: list[ColumnElement[bool]] = [v >= max(min_votes, 1), r.is_not(None)]
     if genre:
-        wanted = f"%|{_escape_like(genre_name(genre))}|%"
+        wanted = f"%|{sql_filters.escape_like(genre_name(genre))}|%"
         conditions.append(
             func.lower(literal("|") + titles.c.genres + literal("|")).like(
                 wanted.lower(), escape="\\"
             )
         )
-    if from_year is not None:
-        conditions.append(titles.c.start_year >= from_year)
-    if to_year is not None:
-        conditions.append(titles.c.start_year <= to_year)
+    conditions += sql_filters.years(titles.c.start_year, from_year=from_year, to_year=to_year)
     query = (
         select(titles, score.label("score"))
         .where(*conditions)

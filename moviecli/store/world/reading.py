@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, and_, literal
+from sqlalchemy import and_, literal
 from sqlmodel import Session, col, select
 
 from moviecli.models import ExternalId, Movie, Rating, Viewing
@@ -18,6 +18,7 @@ from moviecli.models.world import (
     WorldTopRow,
 )
 from moviecli.rules import parse_imdb_id, title_key
+from moviecli.store.repo import filters as sql_filters
 from moviecli.store.world import lookup
 
 
@@ -64,16 +65,11 @@ def _catalog_hits(
 ) -> list[tuple[int, Movie]]:
     """Catalog films by exact title (rank EXACT), else holding every word (WORDS);
     `by_person`: the catalog's people narrow them too (without a world)."""
-    from moviecli.store.repo.movies import _escape_like
     from moviecli.store.repo.people import person_filter
 
-    conditions: list[ColumnElement[bool]] = []
-    if filters.year is not None:
-        conditions.append(col(Movie.year) == filters.year)
-    if filters.from_year is not None:
-        conditions.append(col(Movie.year) >= filters.from_year)
-    if filters.to_year is not None:
-        conditions.append(col(Movie.year) <= filters.to_year)
+    conditions = sql_filters.years(
+        col(Movie.year), year=filters.year, from_year=filters.from_year, to_year=filters.to_year
+    )
     if by_person and filters.person is not None:
         conditions.append(person_filter(filters.person))
     where = and_(literal(True), *conditions)
@@ -94,9 +90,7 @@ def _catalog_hits(
             select(Movie).where(Movie.title_key == key, where).order_by(col(Movie.id))
         )
     ]
-    contains = [
-        col(Movie.title_key).like(f"%{_escape_like(word)}%", escape="\\") for word in key.split()
-    ]
+    contains = [sql_filters.contains(col(Movie.title_key), word) for word in key.split()]
     query = (
         select(Movie)
         .where(*contains, Movie.title_key != key, where)
