@@ -33,6 +33,9 @@ FOLDS = 3
 NEGATIVES = 4_000  # films not rated, sampled (seeded) for the sum over all films
 SEED = 0
 NUMBERS = [0, 1]  # the base matrix's columns of standardised log votes and IMDb rating
+# Their penalty: a standard normal prior on the weight of a standardised number, weak
+# beside hundreds of ratings, enough to keep two ratings from pushing it to infinity.
+PRIOR_PENALTY = 1.0
 # How the films' reasons are named: meaningful shared features only (not votes,
 # rating or runtime buckets).
 REASON_PREFIXES = ("g:", "d:")
@@ -116,7 +119,7 @@ def _choice(
     total = float(chosen.sum())
     picked = xt @ chosen
     penalty = np.full(x.shape[1], alpha)
-    penalty[NUMBERS] = 0.0  # log votes and rating: the prior, left free
+    penalty[NUMBERS] = PRIOR_PENALTY  # log votes and rating: the prior, held loosely
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         s = x @ w
