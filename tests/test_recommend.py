@@ -23,7 +23,18 @@ from tests.taste_data import write_taste_folder
 
 pytestmark = pytest.mark.both_engines
 
-RECOMMEND_KEYS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
+RECOMMEND_KEYS = [
+    "rank",
+    "id",
+    "title",
+    "year",
+    "genres",
+    "score",
+    "because",
+    "on_watchlist",
+    "imdb_id",
+    "in_catalog",
+]
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def recommend(
     from moviecli.recommend.recommend import recommend as run_recommend
     from moviecli.store.repo import movies as movies_repo
 
-    with unit_of_work(ctx, write=False) as uow:
+    with unit_of_work(ctx, write=False, world=True) as uow:
         empty = (
             movies_repo.no_such_genre(genre)
             if genre is not None and not movies_repo.genre_known(session=uow.session, genre=genre)

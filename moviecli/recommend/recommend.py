@@ -231,6 +231,12 @@ def _crowd_scores(
     return scores, because
 
 
+def _from_world(session: Session, model: cache.Model) -> bool:
+    """The world serves where the catalog has no crowd to learn from: one person, or a
+    few whose chooser found each person's own ratings best (from_world.py)."""
+    return bool(session.info.get("world")) and model.kind in ("none", "content")
+
+
 def _percentiles(scores: np.ndarray) -> np.ndarray:
     """Each score's rank among the others, from 0 (worst) to 1 (best)."""
     order = np.argsort(scores, kind="stable")
@@ -266,6 +272,25 @@ def recommend(
     allowed = repo.matching_movie_ids(
         session=session, genre=genre, from_year=from_year, to_year=to_year
     )
+
+    if _from_world(session, model):
+        from moviecli.recommend import from_world
+
+        rows = from_world.recommend(
+            session=session,
+            members=[from_world.Member(m.name, m.ratings) for m in members],
+            seen=seen,
+            watchlist=watchlist,
+            genre=genre,
+            from_year=from_year,
+            to_year=to_year,
+            allowed=allowed,
+            limit=limit,
+            because_most=BECAUSE,
+        )
+        return Recommendations(
+            users=[m.name for m in members], method="world", trained=trained, rows=rows
+        )
 
     crowd: list[repo.CrowdMovie] | None = None
     universe = _Universe(model.movie_ids)

@@ -8,18 +8,21 @@ from pydantic import BaseModel
 
 class RecommendRow(BaseModel):
     rank: int
-    id: int
+    id: int | None  # None: a world film not in the catalog yet (imdb_id names it)
     title: str
     year: int | None
     genres: list[str]
     score: float
     because: list[str]
     on_watchlist: bool
+    imdb_id: str | None = None  # tt…: the IMDb film, when the catalog film is linked to one
+    in_catalog: bool = True  # False: proposed from the world; `rate tt…` brings it in
 
 
 class Recommendations(BaseModel):
     users: list[str]
-    method: str  # "model", "crowd" (cold start), "model+crowd" (a mixed group), "content"
+    # "model", "crowd" (cold start), "model+crowd" (a mixed group), "content", "world"
+    method: str
     trained: bool  # the model was (re)trained by this run
     rows: list[RecommendRow]
 

@@ -21,7 +21,18 @@ from moviecli.render.emit import (
 )
 from moviecli.render.widgets import list_table, user_text, year_text
 
-RECOMMEND_FIELDS = ["rank", "id", "title", "year", "genres", "score", "because", "on_watchlist"]
+RECOMMEND_FIELDS = [
+    "rank",
+    "id",
+    "title",
+    "year",
+    "genres",
+    "score",
+    "because",
+    "on_watchlist",
+    "imdb_id",
+    "in_catalog",
+]
 EVALUATION_FIELDS = [
     "method",
     "hit_rate",
@@ -84,15 +95,18 @@ def recommendations(
     table.add_column("year", justify="right")
     table.add_column("genres", overflow="fold")
     table.add_column("score", justify="right")
-    table.add_column("because you rated", overflow="fold", style="dim")
+    because = "because of" if result.method == "world" else "because you rated"
+    table.add_column(because, overflow="fold", style="dim")
     marked = any(row.on_watchlist for row in result.rows)
     for row in result.rows:
         title = user_text(row.title)
         if marked and row.on_watchlist:
             title.append(" (watchlist)", style="green")
+        if not row.in_catalog:
+            title.append(" (IMDb)", style="yellow")
         table.add_row(
             str(row.rank),
-            str(row.id),
+            str(row.id) if row.id is not None else (row.imdb_id or ""),
             title,
             year_text(row.year),
             user_text(", ".join(row.genres)),
@@ -107,9 +121,19 @@ def recommendations(
         "model+crowd": "learned from ratings, the crowd's best for members with few ratings",
         "content": "learned from your own ratings of the films' genres, people, decade "
         "and runtime (no one else rates in this catalog)",
+        "world": "learned from your own ratings against IMDb's films: their genres, people, "
+        "decade, runtime, rating and votes (no crowd to learn from in this catalog)",
     }[result.method]
     group = " (ranked by the least happy member)" if len(result.users) > 1 else ""
     console.print(user_text(f"for {who}{group}: {how}", "dim"))
+    if any(not row.in_catalog for row in result.rows):
+        console.print(
+            user_text(
+                "(IMDb): not in the catalog yet; `rate tt…`, `watch tt…` or "
+                "`add --imdb tt…` brings one in",
+                "dim",
+            )
+        )
 
 
 def evaluation(result: Evaluation, fmt: OutputFormat) -> None:

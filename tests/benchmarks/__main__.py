@@ -498,7 +498,17 @@ def main() -> None:
         default=1,
         help="timed 25m imports, each against a sqlite3 .import (0: reuse the cached catalog)",
     )
+    parser.add_argument(
+        "--world-recommend",
+        action="store_true",
+        help="only measure one person with the IMDb world against the most-voted films "
+        "(tests/benchmarks/recommend_world.py), and stop",
+    )
     args = parser.parse_args()
+    if args.world_recommend:
+        from tests.benchmarks import recommend_world
+
+        sys.exit(recommend_world.main([]))
     if shutil.which("sqlite3") is None and not args.skip_25m and args.import_runs > 0:
         raise SystemExit("the 25m import case needs the sqlite3 shell on PATH")
     cache = Path(
