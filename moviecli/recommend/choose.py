@@ -68,7 +68,7 @@ def split(
         (np.ones(int(held.sum()), np.float32), (users[held], movies[held])), shape=shape
     )
     test.sum_duplicates()
-    return train, test, np.unique(users[held])
+    return train, test, data.raters(users[held], shape[0])
 
 
 def trial(
@@ -104,7 +104,7 @@ def choose(
     sample = data.sample_users(ratings.users, len(ratings.user_ids), CHOOSE_USERS, SEED)
     sampled = not sample.all()
     train, test, users = split(ratings, keep & sample, HOLDOUT, features)
-    if len(users) == 0 or len(np.unique(train.users)) < 2:
+    if len(users) == 0 or len(data.raters(train.users, train.n_users)) < 2:
         return Choice(DEFAULT, [], 0, sampled)
     specs = candidates.grid(size, BUDGET, with_content=features is not None)
     trials = []

@@ -92,10 +92,16 @@ def newest_liked(users: np.ndarray, scores: np.ndarray, times: np.ndarray, k: in
     return held
 
 
+def raters(users: np.ndarray, n_users: int) -> np.ndarray:
+    """The indexes of the users with ratings, in order (a count, not a sort: 25M ratings)."""
+    present: np.ndarray = np.flatnonzero(np.bincount(users, minlength=n_users))
+    return present
+
+
 def sample_users(users: np.ndarray, n_users: int, most: int, seed: int) -> np.ndarray:
     """True for the ratings of at most `most` users drawn at random (seeded: the same
     catalog always gives the same sample); all of them when there are fewer."""
-    present = np.unique(users)
+    present = raters(users, n_users)
     if len(present) <= most:
         return np.ones(len(users), bool)
     rng = np.random.default_rng(seed)

@@ -40,7 +40,7 @@ def content_features(session: Session, ratings: data.RatingArrays) -> sp.csr_mat
     """The films' features for the content candidate, in a catalog of few raters."""
     from moviecli.recommend import choose
 
-    if len(np.unique(ratings.users)) > choose.CONTENT_RATERS:
+    if len(data.raters(ratings.users, len(ratings.user_ids))) > choose.CONTENT_RATERS:
         return None
     from moviecli.recommend.content import feature_matrix
 
@@ -68,7 +68,7 @@ def train(
 
     ratings = read(session, progress, with_times=True)
     n_movies = len(ratings.movie_ids)
-    raters = len(np.unique(ratings.users)) if len(ratings.users) else 0
+    raters = len(data.raters(ratings.users, len(ratings.user_ids)))
     started = time.perf_counter()
     kind, settings, arrays = "none", "{}", {}
     if raters >= MIN_USERS_TO_LEARN and n_movies >= 2:
