@@ -29,6 +29,32 @@ def _index(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return at.astype(np.int32), ids[at] == values
 
 
+class _Columns:
+    """Growing typed columns, filled in place: the ratings are held once, not as chunks
+    and then again as their concatenation (25M ratings: 500 MB less at the peak)."""
+
+    TYPES = (np.int32, np.int32, np.float32, np.int64)
+
+    def __init__(self, width: int, capacity: int) -> None:
+        self.arrays = [np.empty(capacity, t) for t in self.TYPES[:width]]
+        self.size = 0
+
+    def append(self, parts: tuple[np.ndarray, ...]) -> None:
+        n = len(parts[0])
+        if self.size + n > len(self.arrays[0]):
+            capacity = max(2 * len(self.arrays[0]), self.size + n)
+            grown = [np.empty(capacity, a.dtype) for a in self.arrays]
+            for new, old in zip(grown, self.arrays, strict=True):
+                new[: self.size] = old[: self.size]
+            self.arrays = grown
+        for array, part in zip(self.arrays, parts, strict=True):
+            array[self.size : self.size + n] = part
+        self.size += n
+
+    def columns(self) -> list[np.ndarray]:
+        return [a[: self.size] for a in self.arrays]
+
+
 def load(
     *,
     session: Session,
@@ -40,30 +66,19 @@ def load(
     `progress(read, expected)` after each chunk."""
     user_ids = np.asarray(repo.user_ids(session=session), dtype=np.int64)
     movie_ids = np.asarray(repo.rated_movie_ids(session=session), dtype=np.int64)
-    parts: list[tuple[np.ndarray, ...]] = []
+    read = _Columns(4 if with_times else 3, expected)
     for chunk in repo.rating_chunks(session=session, with_times=with_times):
         block = np.asarray(chunk, dtype=np.float64)
         users, known_user = _index(user_ids, block[:, 0].astype(np.int64))
         movies, known_movie = _index(movie_ids, block[:, 1].astype(np.int64))
         keep = known_user & known_movie  # a film whose stored count says 0 is left out
-        part: tuple[np.ndarray, ...] = (
-            users[keep],
-            movies[keep],
-            block[keep, 2].astype(np.float32),
-        )
+        part: tuple[np.ndarray, ...] = (users[keep], movies[keep], block[keep, 2])
         if with_times:
-            part += (block[keep, 3].astype(np.int64),)
-        parts.append(part)
+            part += (block[keep, 3],)
+        read.append(part)
         if progress is not None:
-            read = sum(len(p[0]) for p in parts)
-            progress(read, max(expected, read))
-    width = 4 if with_times else 3
-    columns = [
-        np.concatenate([p[i] for p in parts])
-        if parts
-        else np.zeros(0, (np.int32, np.int32, np.float32, np.int64)[i])
-        for i in range(width)
-    ]
+            progress(read.size, max(expected, read.size))
+    columns = read.columns()
     return RatingArrays(
         user_ids=user_ids,
         movie_ids=movie_ids,
