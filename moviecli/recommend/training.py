@@ -30,10 +30,19 @@ def no_progress(_: str) -> AbstractContextManager[None]:
     return nullcontext()
 
 
+def chooser_sample(users: np.ndarray, n_users: int) -> np.ndarray:
+    """The ratings the chooser holds out from and measures on (choose.CHOOSE_USERS)."""
+    from moviecli.recommend import choose
+
+    return data.sample_users(users, n_users, choose.CHOOSE_USERS, choose.SEED)
+
+
 def read(session: Session, progress: ProgressFactory, *, with_times: bool) -> data.RatingArrays:
+    """Every rating; with_times: with the times of those of the chooser's sample."""
     expected = repo.fingerprint(session=session).ratings
+    timed = chooser_sample if with_times else None
     with progress("reading ratings") as update:
-        return data.load(session=session, with_times=with_times, progress=update, expected=expected)
+        return data.load(session=session, timed=timed, progress=update, expected=expected)
 
 
 def content_features(session: Session, ratings: data.RatingArrays) -> sp.csr_matrix | None:

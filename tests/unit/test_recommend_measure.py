@@ -95,3 +95,71 @@ def test_sampled_users_are_the_same_for_the_same_catalog() -> None:
     assert np.array_equal(first, data.sample_users(users, 1_000, 100, 0))
     assert len(np.unique(users[first])) == 100
     assert data.sample_users(users, 1_000, 500, 0).all()
+
+
+@pytest.mark.parametrize("ids", [[2, 3, 5, 9], [1, 10**12, 10**13]])
+def test_ids_are_found_by_table_or_search(ids: list[int]) -> None:
+    index = data._Index(np.asarray(ids, np.int64))
+    assert (index.table is not None) == (ids[-1] < 100)
+    values = np.asarray([*ids[::-1], -1, 4, ids[-1] + 1, 0], np.int64)
+    at, known = index(values)
+    assert at[: len(ids)].tolist() == list(range(len(ids)))[::-1]
+    assert known.tolist() == [True] * len(ids) + [False] * 4
+
+
+def test_packed_ratings_unpack() -> None:
+    from moviecli.store.repo import taste as repo
+
+    users, movies, halves = np.asarray([1, 7, 2**26 - 1]), np.asarray([3, 2**32 - 1, 0]), [1, 10, 7]
+    packed = [
+        (int(u) * repo.PACK_USER + int(m) * repo.PACK_MOVIE + h,)
+        for u, m, h in zip(users, movies, halves, strict=True)
+    ]
+    got = data._unpacked(packed)
+    assert got[0].tolist() == users.tolist()
+    assert got[1].tolist() == movies.tolist()
+    assert got[2].tolist() == [0.5, 5.0, 3.5]
+
+
+def _synthetic(n_users: int, n_movies: int, seed: int = 0) -> data.RatingArrays:
+    rng = np.random.default_rng(seed)
+    keys = np.unique(rng.integers(0, n_users * n_movies, n_users * 20))
+    users, movies = (keys // n_movies).astype(np.int32), (keys % n_movies).astype(np.int32)
+    scores = (rng.integers(1, 11, len(keys)) / 2).astype(np.float32)
+    return data.RatingArrays(
+        np.arange(n_users, dtype=np.int64) + 1,
+        np.arange(n_movies, dtype=np.int64) + 1,
+        users,
+        movies,
+        scores,
+        None,
+    )
+
+
+@pytest.mark.parametrize("kind", ["als", "ease", "knn"])
+def test_fitting_on_a_sample_of_users_still_serves_everyone(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moviecli.recommend import choose
+    from moviecli.recommend.training import no_progress
+
+    ratings = _synthetic(300, 80)
+    monkeypatch.setattr(choose, "FIT_USERS", 50)
+    settings = {
+        "als": (("factors", 4), ("regularization", 1.0), ("iterations", 3)),
+        "ease": (("lambda", 4.0),),
+        "knn": (),
+    }[kind]
+    fitted = choose.fit_everything(Spec(kind, settings), ratings, no_progress)
+    counts = np.bincount(ratings.movies, minlength=80)
+    assert fitted.arrays["popularity"].tolist() == counts.tolist()  # every rating counted
+    if kind == "als":
+        factors = fitted.arrays["user_factors"]
+        assert factors.shape == (300, 4)
+        sampled = np.unique(ratings.users[data.sample_users(ratings.users, 300, 50, choose.SEED)])
+        norms = np.linalg.norm(factors, axis=1)
+        others = np.setdiff1d(np.arange(300), sampled)
+        # Every user's factors solved from their ratings, sampled or not.
+        assert norms[others].mean() > 0.5 * norms[sampled].mean() > 0
+    else:
+        assert fitted.arrays["matrix"].shape == (80, 80)
