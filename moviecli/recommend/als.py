@@ -24,6 +24,7 @@ FACTORS = 16
 ITERATIONS = 6
 REGULARIZATION = 0.5
 CG_STEPS = 2
+FOLD_IN_STEPS = 3  # from zero against fixed film factors: converged by 3 (16 factors)
 SEED = 0
 # Ratings per block of rows while a product is formed: bounds the gathered
 # (ratings × factors) float32 arrays to ~16 MiB each on any catalog size.
@@ -62,10 +63,14 @@ def _times_a(
 
 
 def _solve(
-    weights: sp.csr_matrix, fixed: np.ndarray, start: np.ndarray, regularization: float
+    weights: sp.csr_matrix,
+    fixed: np.ndarray,
+    start: np.ndarray,
+    regularization: float,
+    steps: int = CG_STEPS,
 ) -> np.ndarray:
     """New factors for the rows of `weights` (its data: confidence − 1) given the other
-    side's factors, by CG_STEPS conjugate-gradient steps from `start`."""
+    side's factors, by `steps` conjugate-gradient steps from `start`."""
     k = fixed.shape[1]
     gram = fixed.T @ fixed + regularization * np.eye(k, dtype=np.float32)
     out = np.empty_like(start)
@@ -73,15 +78,16 @@ def _solve(
         block = weights[lo:hi]
         rows = np.repeat(np.arange(hi - lo), np.diff(block.indptr))
         along = fixed[block.indices]
-        preferred = sp.csr_matrix(
-            (1.0 + block.data, block.indices, block.indptr), shape=block.shape
-        )
-        b = preferred @ fixed
         x = start[lo:hi].copy()
-        r = b - _times_a(x, block, rows, along, gram, fixed)
+        # r = Yᵀ·Cᵤ·p(u) − A·x in one sparse product: Yᵀ((1 + (c − 1)) − (c − 1)·(Y·x)).
+        t = np.einsum("ij,ij->i", x[rows], along)
+        residual = sp.csr_matrix(
+            (1.0 + block.data - block.data * t, block.indices, block.indptr), shape=block.shape
+        )
+        r = residual @ fixed - x @ gram
         p = r.copy()
         rs = np.einsum("ij,ij->i", r, r)
-        for _ in range(CG_STEPS):
+        for _ in range(steps):
             ap = _times_a(p, block, rows, along, gram, fixed)
             step = rs / np.maximum(np.einsum("ij,ij->i", p, ap), 1e-20)
             x += step[:, None] * p
@@ -91,6 +97,18 @@ def _solve(
             rs = rs_new
         out[lo:hi] = x
     return out
+
+
+def _weights(
+    users: np.ndarray, movies: np.ndarray, scores: np.ndarray, n_users: int, n_movies: int
+) -> sp.csr_matrix:
+    """Users × films, each rating's confidence − 1."""
+    # Built from the scores (never 0) so that no rating is dropped as an explicit zero,
+    # then given its weights: a rating of 2.5 or less still means "watched".
+    weights = sp.csr_matrix((scores.astype(np.float32), (users, movies)), shape=(n_users, n_movies))
+    weights.sum_duplicates()
+    weights.data = confidence_minus_one(weights.data)
+    return weights
 
 
 def fit(
@@ -106,11 +124,7 @@ def fit(
     iterations: int = ITERATIONS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """User and film factors (float32) from ratings given as index arrays."""
-    # Built from the scores (never 0) so that no rating is dropped as an explicit zero,
-    # then given its weights: a rating of 2.5 or less still means "watched".
-    weights = sp.csr_matrix((scores.astype(np.float32), (users, movies)), shape=(n_users, n_movies))
-    weights.sum_duplicates()
-    weights.data = confidence_minus_one(weights.data)
+    weights = _weights(users, movies, scores, n_users, n_movies)
     transposed = weights.T.tocsr()
     rng = np.random.default_rng(SEED)
     x = (rng.standard_normal((n_users, factors)) * 0.01).astype(np.float32)
@@ -121,3 +135,19 @@ def fit(
         if progress is not None:
             progress(done + 1, iterations)
     return x, y
+
+
+def fold_in(
+    users: np.ndarray,
+    movies: np.ndarray,
+    scores: np.ndarray,
+    movie_factors: np.ndarray,
+    n_users: int,
+    *,
+    regularization: float = REGULARIZATION,
+) -> np.ndarray:
+    """Every user's factors against fixed film factors: the user half-step of `fit`,
+    solved from zero by FOLD_IN_STEPS conjugate-gradient steps."""
+    weights = _weights(users, movies, scores, n_users, len(movie_factors))
+    start = np.zeros((n_users, movie_factors.shape[1]), np.float32)
+    return _solve(weights, movie_factors, start, regularization, FOLD_IN_STEPS)

@@ -17,16 +17,18 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from moviecli.recommend import candidates, data, metrics
+from moviecli.recommend import als, candidates, data, metrics
 from moviecli.recommend.candidates import Fitted, Ratings, Spec
 
 ProgressFactory = Callable[[str], AbstractContextManager[Callable[[int, int], None] | None]]
 
 HOLDOUT = 3
 CHOOSE_USERS = 6_000
-# EASE's and kNN's films × films products are summed over at most this many users
-# (a seeded sample) when fitted on everything: the statistics settle long before 162k.
-GRAM_USERS = 40_000
+# When the winner is fitted on everything: EASE's and kNN's films × films products are
+# summed over at most this many users (a seeded sample), and ALS learns its film factors
+# from them; these statistics settle long before 162k users. Every user is served: EASE
+# and kNN score a user's own ratings, and ALS solves each user's factors (als.fold_in).
+FIT_USERS = 40_000
 BUDGET = 2.4e10  # candidates.cost units (~2.5 ns each here): ~60 s of fitting
 SEED = 0
 # The content model is fitted per person while measuring: a candidate in catalogs of at
@@ -68,7 +70,7 @@ def split(
         (np.ones(int(held.sum()), np.float32), (users[held], movies[held])), shape=shape
     )
     test.sum_duplicates()
-    return train, test, np.unique(users[held])
+    return train, test, data.raters(users[held], shape[0])
 
 
 def trial(
@@ -104,7 +106,7 @@ def choose(
     sample = data.sample_users(ratings.users, len(ratings.user_ids), CHOOSE_USERS, SEED)
     sampled = not sample.all()
     train, test, users = split(ratings, keep & sample, HOLDOUT, features)
-    if len(users) == 0 or len(np.unique(train.users)) < 2:
+    if len(users) == 0 or len(data.raters(train.users, train.n_users)) < 2:
         return Choice(DEFAULT, [], 0, sampled)
     specs = candidates.grid(size, BUDGET, with_content=features is not None)
     trials = []
@@ -115,23 +117,36 @@ def choose(
 
 
 def fit_everything(spec: Spec, ratings: data.RatingArrays, progress: ProgressFactory) -> Fitted:
-    """The chosen candidate fitted on every rating (EASE and kNN: their films × films
-    products over at most GRAM_USERS users, a seeded sample)."""
+    """The chosen candidate fitted on every rating. EASE and kNN: their films × films
+    products over at most FIT_USERS users (a seeded sample); ALS: its film factors
+    learnt from those users, then every user's factors solved against them."""
     shape = (len(ratings.user_ids), len(ratings.movie_ids))
     full = Ratings(ratings.users, ratings.movies, ratings.scores, *shape)
     if spec.kind == "content":  # fitted per person when serving
         return Fitted(spec, {"popularity": full.counts()})
-    if spec.kind in ("ease", "knn"):
-        sample = data.sample_users(ratings.users, shape[0], GRAM_USERS, SEED)
-        if not sample.all():
-            gram_of = Ratings(
-                ratings.users[sample], ratings.movies[sample], ratings.scores[sample], *shape
-            )
-            counts = full.counts()
-            cols, g = gram_of.gram(spec.kind)
-            full._grams[spec.kind] = (cols, g)
-            fitted = candidates.fit(spec, full)
-            fitted.arrays["popularity"] = counts
-            return fitted
+    sample = data.sample_users(ratings.users, shape[0], FIT_USERS, SEED)
+    if spec.kind == "popularity" or sample.all():
+        with progress(f"training {spec.name}") as update:
+            return candidates.fit(spec, full, update)
+    some = Ratings(ratings.users[sample], ratings.movies[sample], ratings.scores[sample], *shape)
+    del sample
     with progress(f"training {spec.name}") as update:
-        return candidates.fit(spec, full, update)
+        if spec.kind in ("ease", "knn"):
+            full._grams[spec.kind] = some.gram(spec.kind)
+            del some
+            return candidates.fit(spec, full, update)
+        fitted = candidates.fit(spec, some, update)
+    del some
+    with progress("every user's factors") as update:
+        fitted.arrays["user_factors"] = als.fold_in(
+            ratings.users,
+            ratings.movies,
+            ratings.scores,
+            fitted.arrays["movie_factors"],
+            shape[0],
+            regularization=spec.setting("regularization"),
+        )
+        if update is not None:
+            update(1, 1)
+    fitted.arrays["popularity"] = full.counts()
+    return fitted

@@ -30,17 +30,26 @@ def no_progress(_: str) -> AbstractContextManager[None]:
     return nullcontext()
 
 
+def chooser_sample(users: np.ndarray, n_users: int) -> np.ndarray:
+    """The ratings the chooser holds out from and measures on (choose.CHOOSE_USERS)."""
+    from moviecli.recommend import choose
+
+    return data.sample_users(users, n_users, choose.CHOOSE_USERS, choose.SEED)
+
+
 def read(session: Session, progress: ProgressFactory, *, with_times: bool) -> data.RatingArrays:
+    """Every rating; with_times: with the times of those of the chooser's sample."""
     expected = repo.fingerprint(session=session).ratings
+    timed = chooser_sample if with_times else None
     with progress("reading ratings") as update:
-        return data.load(session=session, with_times=with_times, progress=update, expected=expected)
+        return data.load(session=session, timed=timed, progress=update, expected=expected)
 
 
 def content_features(session: Session, ratings: data.RatingArrays) -> sp.csr_matrix | None:
     """The films' features for the content candidate, in a catalog of few raters."""
     from moviecli.recommend import choose
 
-    if len(np.unique(ratings.users)) > choose.CONTENT_RATERS:
+    if len(data.raters(ratings.users, len(ratings.user_ids))) > choose.CONTENT_RATERS:
         return None
     from moviecli.recommend.content import feature_matrix
 
@@ -68,7 +77,7 @@ def train(
 
     ratings = read(session, progress, with_times=True)
     n_movies = len(ratings.movie_ids)
-    raters = len(np.unique(ratings.users)) if len(ratings.users) else 0
+    raters = len(data.raters(ratings.users, len(ratings.user_ids)))
     started = time.perf_counter()
     kind, settings, arrays = "none", "{}", {}
     if raters >= MIN_USERS_TO_LEARN and n_movies >= 2:

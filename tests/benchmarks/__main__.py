@@ -385,6 +385,19 @@ def sqlite_floor(work: Path, bare: Path) -> Run:
         fresh_catalog(catalog)
 
 
+def big_catalog(cache: Path) -> Path:
+    """The 25m catalog (without --taste) kept in the cache, built when missing or stale."""
+    from moviecli.store.schema import head
+
+    big = cache / "big.db"
+    if big.exists() and revision(big) != head():
+        fresh_catalog(big)
+    if not big.exists():
+        print(f"building the 25m catalog in {big} (a few minutes) ...", flush=True)
+        run([MOVIECLI, "--db", str(big), "import", str(dataset(cache, "25m"))])
+    return big
+
+
 def big_catalog_cases(work: Path, cache: Path, runs: int, import_runs: int) -> list[Outcome]:
     """The four commands on the 25m catalog against a freshly seeded one. The 25m
     catalog is built once and kept in the cache (rebuilt when its schema is not at
@@ -401,9 +414,8 @@ def big_catalog_cases(work: Path, cache: Path, runs: int, import_runs: int) -> l
     outcomes: list[Outcome] = []
     if import_runs > 0:
         outcomes += import_cases(work, cache, data, import_runs, keep_as=big)
-    elif not big.exists():
-        print(f"building the 25m catalog in {big} (a few minutes) ...", flush=True)
-        run([MOVIECLI, "--db", str(big), "import", str(data)])
+    else:
+        big_catalog(cache)
 
     seeded = fresh_catalog(work / "seeded.db")
     run([MOVIECLI, "--db", str(seeded), "seed"])
@@ -487,6 +499,11 @@ def main() -> None:
         "--skip-recommend", action="store_true", help="skip the recommender's cases"
     )
     parser.add_argument(
+        "--only-recommend",
+        action="store_true",
+        help="the recommender's cases only (the 25m ones too unless --skip-25m)",
+    )
+    parser.add_argument(
         "--skip-diary", action="store_true", help="skip the diary's cases on the 25m catalog"
     )
     parser.add_argument(
@@ -526,15 +543,17 @@ def main() -> None:
         skipped.append("25m import (--import-runs 0)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        outcomes = startup_cases(work, args.runs)
-        outcomes += small_catalog_cases(work, cache, args.runs)
-        if not args.skip_25m:
+        others = not args.only_recommend
+        outcomes = startup_cases(work, args.runs) if others else []
+        if others:
+            outcomes += small_catalog_cases(work, cache, args.runs)
+        if not args.skip_25m and others:
             outcomes += big_catalog_cases(work, cache, args.runs, args.import_runs)
-        if not args.skip_25m and not args.skip_diary:
+        if not args.skip_25m and not args.skip_diary and others:
             from tests.benchmarks.diary import diary_cases
 
             outcomes += diary_cases(work, cache / "big.db", cache, args.runs)
-        if not args.skip_25m and not args.skip_postgres:
+        if not args.skip_25m and not args.skip_postgres and others:
             from tests.benchmarks.postgres import postgres_cases
 
             outcomes += postgres_cases(work, cache, args.runs, args.import_runs)
@@ -543,10 +562,12 @@ def main() -> None:
 
             presets = ["1m"] if args.skip_25m else ["1m", "25m"]
             outcomes += recommend_cases(work, cache, args.runs, presets)
-        if not args.skip_world:
+        if not args.skip_world and others:
             from tests.benchmarks.world import world_cases
 
             outcomes += world_cases(work, cache, min(args.runs, 3))
+    if args.only_recommend:
+        skipped = ["everything but the recommender (--only-recommend)"]
     if args.skip_diary and not args.skip_25m:
         skipped.append("diary on the 25m catalog (--skip-diary)")
     if args.skip_recommend:

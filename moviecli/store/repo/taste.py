@@ -131,6 +131,33 @@ def rating_chunks(*, session: Session, with_times: bool) -> Iterator[list[tuple[
     the driver's tuples on the way into numpy (README, Performance). On PostgreSQL the cursor
     is a named (server-side) one, so 25M rows never sit in memory at once."""
     columns = "user_id, movie_id, score, rated_at" if with_times else "user_id, movie_id, score"
+    yield from _driver_chunks(session, f"SELECT {columns} FROM {_scores(session)}")
+
+
+# A rating packed into one integer, user_id·2³⁶ + movie_id·16 + half stars: one Python
+# object a row instead of three, 40% less CPU on the way into numpy (25M ratings: ~10 s).
+PACK_USER = 1 << 36
+PACK_MOVIE = 16
+TIMES_USERS = 500  # user ids per query of rating_times
+
+
+def packable(*, session: Session) -> bool:
+    """Whether rating_chunks can pack: SQLite (on PostgreSQL a rater may be a pseudonym)
+    and ids in range (film ids below 2³², user ids below 2²⁶)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return False
+    conn = session.connection()
+    users = conn.execute(select(func.min(_users.c.id), func.max(_users.c.id))).one()
+    movies = conn.execute(select(func.min(_movies.c.id), func.max(_movies.c.id))).one()
+    return all(
+        low is None or (low >= 0 and high < bound)
+        for (low, high), bound in ((users, 1 << 26), (movies, 1 << 32))
+    )
+
+
+def _driver_chunks(
+    session: Session, query: str, params: Sequence[Any] = ()
+) -> Iterator[list[tuple[Any, ...]]]:
     driver = session.connection().connection.driver_connection
     assert driver is not None
     if session.get_bind().dialect.name == "postgresql":
@@ -138,11 +165,31 @@ def rating_chunks(*, session: Session, with_times: bool) -> Iterator[list[tuple[
     else:
         cursor = driver.cursor()
     try:
-        cursor.execute(f"SELECT {columns} FROM {_scores(session)}")
+        if params:
+            cursor.execute(query, params)
+        else:
+            cursor.execute(query)
         while chunk := cursor.fetchmany(CHUNK_ROWS):
             yield chunk
     finally:
         cursor.close()
+
+
+def packed_rating_chunks(*, session: Session) -> Iterator[list[tuple[int]]]:
+    """All ratings packed (PACK_USER, PACK_MOVIE), CHUNK_ROWS at a time; only when
+    packable() says so."""
+    packed = f"user_id * {PACK_USER} + movie_id * {PACK_MOVIE} + CAST(score * 2 AS INTEGER)"
+    yield from _driver_chunks(session, f"SELECT {packed} FROM ratings")
+
+
+def rating_times(*, session: Session, user_ids: Sequence[int]) -> Iterator[list[tuple[int, ...]]]:
+    """(user_id, movie_id, rated_at ms) of the ratings of these users (a few thousand:
+    read by the ratings' key, which leads with the user), in chunks. SQLite (packable)."""
+    for start in range(0, len(user_ids), TIMES_USERS):
+        some = [int(u) for u in user_ids[start : start + TIMES_USERS]]
+        marks = ", ".join("?" * len(some))
+        query = f"SELECT user_id, movie_id, rated_at FROM ratings WHERE user_id IN ({marks})"
+        yield from _driver_chunks(session, query, some)
 
 
 def user_ratings(*, session: Session, user_id: int) -> list[tuple[int, float]]:
