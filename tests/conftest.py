@@ -70,6 +70,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, unknown under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` with a module's engines as separate units, longest first
+    (tests/xdist_scopes.py)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from tests.xdist_scopes import EngineScopes
+
+    return EngineScopes(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that runs on PostgreSQL `postgres` (`-m 'not postgres'` skips the
     server altogether)."""
