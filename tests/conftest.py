@@ -455,6 +455,8 @@ class Templates:
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self.factory = factory
         self.built: dict[tuple[str, str], tuple[Target, Any]] = {}
+        # The catalog the running `build` writes (what its `invoke` passes as --db).
+        self.building: Target | None = None
 
     def get(
         self, request: pytest.FixtureRequest, name: str, build: Callable[[Invoke], Any]
@@ -475,7 +477,11 @@ class Templates:
             def invoke(*args: str, input: str | None = None, db: Target | None = None) -> Result:
                 return runner.invoke(app, ["--db", str(db or where), *args], input=input)
 
-            value = build(invoke)
+            self.building = where
+            try:
+                value = build(invoke)
+            finally:
+                self.building = None
             self.built[key] = (pg.freeze(str(where)) if pg else where, value)
         return self.built[key]
 
