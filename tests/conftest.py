@@ -70,6 +70,17 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, unknown under -p no:xdist
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadscope` with a module's engines as separate units, longest first
+    (tests/xdist_scopes.py)."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from tests.xdist_scopes import EngineScopes
+
+    return EngineScopes(config, log)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test that runs on PostgreSQL `postgres` (`-m 'not postgres'` skips the
     server altogether)."""
@@ -444,6 +455,8 @@ class Templates:
     def __init__(self, factory: pytest.TempPathFactory) -> None:
         self.factory = factory
         self.built: dict[tuple[str, str], tuple[Target, Any]] = {}
+        # The catalog the running `build` writes (what its `invoke` passes as --db).
+        self.building: Target | None = None
 
     def get(
         self, request: pytest.FixtureRequest, name: str, build: Callable[[Invoke], Any]
@@ -464,7 +477,11 @@ class Templates:
             def invoke(*args: str, input: str | None = None, db: Target | None = None) -> Result:
                 return runner.invoke(app, ["--db", str(db or where), *args], input=input)
 
-            value = build(invoke)
+            self.building = where
+            try:
+                value = build(invoke)
+            finally:
+                self.building = None
             self.built[key] = (pg.freeze(str(where)) if pg else where, value)
         return self.built[key]
 

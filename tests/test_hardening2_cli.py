@@ -273,6 +273,7 @@ def test_a_table_of_every_row_is_printed_in_pages(
     assert out.rstrip().endswith("showing 1–2500")
 
 
+@pytest.mark.slow  # whole processes piped into head, six times
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_a_reader_that_goes_away_ends_every_format_alike(
     tmp_path: Path, cli: Invoke, target: Target, fmt: str

@@ -3,11 +3,15 @@ planted taste (make_movielens.py --taste) and on catalogs built through the CLI.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 
+from moviecli.recommend.cache import cache_file
 from tests.checks import add, query, rate, refused
 from tests.conftest import (
     Invoke,
@@ -58,6 +62,67 @@ def crowd(
     return copy_catalog(template, target)
 
 
+@pytest.fixture
+def trained_crowd(
+    request: pytest.FixtureRequest,
+    crowd: Target,
+    templates: Templates,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Target]:
+    """`crowd` with its model already trained, for tests that read the crowd's model
+    without changing the ratings: the model is trained once per engine (on a template
+    copy of the crowd, in a cache folder of its own) and each test gets its own copy of
+    it, stored under its own catalog's name in its own cache folder. A test whose
+    recommend trained again (the placed model was not taken) fails in teardown: the copy
+    would only have cost time."""
+
+    taste, _ = templates.get(request, "taste", lambda invoke: None)  # built by `crowd`
+
+    def build(invoke: Invoke) -> tuple[str, str]:
+        where = templates.building
+        assert where is not None
+        copy_catalog(taste, where)
+        folder = tmp_path_factory.mktemp("taste-model")
+        before = os.environ.get("XDG_CACHE_HOME")
+        os.environ["XDG_CACHE_HOME"] = str(folder)
+        try:
+            assert invoke("recommend", "-u", "ml-7", "-f", "json").exit_code == 0
+        finally:
+            if before is None:
+                del os.environ["XDG_CACHE_HOME"]
+            else:
+                os.environ["XDG_CACHE_HOME"] = before
+        (model,) = folder.glob("moviecli/models/*.npz")
+        return str(model), _locator(where)
+
+    _, (model, locator) = templates.get(request, "taste_trained", build)
+    with np.load(model, allow_pickle=False) as data:
+        fields = {name: data[name] for name in data.files}
+    identity = str(fields["identity"])
+    assert identity.count(locator) == 1, (identity, locator)
+    mine = identity.replace(locator, _locator(crowd))
+    fields["identity"] = np.str_(mine)
+    placed = cache_file(mine)
+    placed.parent.mkdir(parents=True)
+    with placed.open("wb") as out:
+        np.savez(out, allow_pickle=False, **fields)
+    written = placed.stat()
+    yield crowd
+    now = placed.stat()
+    assert list(placed.parent.iterdir()) == [placed] and (now.st_ino, now.st_mtime_ns) == (
+        written.st_ino,
+        written.st_mtime_ns,
+    ), "the trained template's model was not used: trained again"
+
+
+def _locator(target: Target) -> str:
+    """The part of a catalog's model identity that names this catalog: an SQLite file's
+    resolved path, a PostgreSQL database's name (with the slash before it)."""
+    if is_url(target):
+        return "/" + urlsplit(str(target)).path.lstrip("/")
+    return str(Path(target).resolve())
+
+
 def rated_by(path: Path, user: str) -> set[int]:
     rows = query(
         path,
@@ -80,6 +145,7 @@ def generation(path: Path) -> int:
         return int(data["generation"])
 
 
+@pytest.mark.usefixtures("trained_crowd")
 def test_recommended_films_are_unseen_and_explained(cli: Invoke, crowd: Path) -> None:
     rows = json_out(cli("recommend", "--user", "ml-7", "--limit", "15", "-f", "json"))
     assert len(rows) == 15
@@ -97,6 +163,7 @@ def test_recommended_films_are_unseen_and_explained(cli: Invoke, crowd: Path) ->
         assert row["on_watchlist"] is False
 
 
+@pytest.mark.usefixtures("trained_crowd")
 def test_filters_and_csv(cli: Invoke, crowd: Path) -> None:
     rows = json_out(
         cli("recommend", "-u", "ml-3", "-g", "drama", "--from-year", "1990", "-f", "json")
@@ -214,6 +281,7 @@ def test_a_damaged_model_file_is_trained_again(
     assert generation(model) == 1
 
 
+@pytest.mark.usefixtures("trained_crowd")
 def test_a_group_gets_films_none_of_them_has_seen(cli: Invoke, crowd: Path) -> None:
     rows = json_out(cli("recommend", "--for", "ml-1, ml-2", "-n", "20", "-f", "json"))
     assert len(rows) == 20
@@ -268,6 +336,7 @@ def test_a_one_person_catalog_gets_the_genres_they_like(cli: Invoke, catalog: Pa
     assert "your own ratings" in table.stdout  # issue 18: a content model, not the crowd
 
 
+@pytest.mark.usefixtures("trained_crowd")
 def test_someone_who_has_rated_nothing_gets_the_crowds_best(cli: Invoke, crowd: Path) -> None:
     rows = json_out(cli("recommend", "-u", "newcomer", "-n", "3", "-f", "json"))
     assert len(rows) == 3
@@ -296,6 +365,7 @@ def test_evaluate_needs_ratings_to_hold_out(cli: Invoke, catalog: Path) -> None:
     refused(cli("recommend", "--evaluate"))
 
 
+@pytest.mark.usefixtures("trained_crowd")
 def test_taste_profile(cli: Invoke, crowd: Path) -> None:
     profile = json_out(cli("taste", "-u", "ml-4", "-f", "json"))
     mine = query(
@@ -369,6 +439,7 @@ def test_the_model_is_never_written_over_something_that_is_not_a_file(
     assert not [p for p in target.parent.iterdir() if p != target]  # no temporary left
 
 
+@pytest.mark.usefixtures("trained_crowd")
 def test_films_in_the_diary_are_seen_and_the_watchlist_is_marked(cli: Invoke, crowd: Path) -> None:
     first = json_out(cli("recommend", "-u", "ml-7", "-n", "5", "-f", "json"))
     viewed, wanted = first[0]["id"], first[1]["id"]

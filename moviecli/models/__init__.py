@@ -8,6 +8,8 @@ defines any table."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from moviecli.models.inputs import (
     MovieCreate,
     MovieUpdate,
@@ -73,18 +75,6 @@ from moviecli.models.views import (
     ViewingPublic,
     WatchlistEntry,
     YearReview,
-)
-from moviecli.models.world import (
-    FindRow,
-    MovieDetailWithImdb,
-    WorldAka,
-    WorldCredit,
-    WorldFilm,
-    WorldFilmDetail,
-    WorldPerson,
-    WorldPersonFilm,
-    WorldShow,
-    WorldTopRow,
 )
 from moviecli.rules import utcnow
 
@@ -159,3 +149,43 @@ __all__ = [
     "utcnow",
     "utcnow_millis",
 ]
+
+if TYPE_CHECKING:
+    from moviecli.models.world import (
+        FindRow,
+        MovieDetailWithImdb,
+        WorldAka,
+        WorldCredit,
+        WorldFilm,
+        WorldFilmDetail,
+        WorldPerson,
+        WorldPersonFilm,
+        WorldShow,
+        WorldTopRow,
+    )
+
+# The IMDb world's view models load on first use, from moviecli.models.world: only the
+# commands that read the world need them (python -X importtime: every other command
+# imported them through this package).
+_WORLD = frozenset(
+    {
+        "FindRow",
+        "MovieDetailWithImdb",
+        "WorldAka",
+        "WorldCredit",
+        "WorldFilm",
+        "WorldFilmDetail",
+        "WorldPerson",
+        "WorldPersonFilm",
+        "WorldShow",
+        "WorldTopRow",
+    }
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in _WORLD:
+        from moviecli.models import world
+
+        return getattr(world, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,7 +23,6 @@ from moviecli.models import (
     Rating,
     utcnow,
 )
-from moviecli.models.world import WorldFilm
 from moviecli.ranking import average
 from moviecli.rules import genre_name, loose_title_key, score_histogram, title_key
 from moviecli.store.repo.filters import contains, years
@@ -32,6 +31,8 @@ from moviecli.store.repo.ratings import list_ratings
 if TYPE_CHECKING:
     from sqlalchemy import UnaryExpression
     from sqlalchemy.sql.elements import SQLCoreOperations
+
+    from moviecli.models.world import WorldFilm  # loaded by the commands that read the world
 
 PEOPLE_FIELDS = {"directors": "director", "writers": "writer", "cast": "cast"}
 
