@@ -139,8 +139,6 @@ def build_world(target: Target, world_file: Path) -> None:
             if rows[table]:
                 marks = ", ".join(["?"] * len(rows[table][0]))
                 conn.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table])
-            if (key := schema.key_index_sql(table)) is not None:
-                conn.execute(key)
         for index in schema.INDEXES:
             conn.execute(schema.create_index_sql(index))
         conn.commit()

@@ -147,28 +147,6 @@ def _why(line: bytes, columns: int, what: str = "") -> str:
     return "the row does not read"
 
 
-class SearchKeys:
-    """rules.search_key of the loaded titles, alternative titles and names, each text
-    keyed once while it keeps coming back (an alternative title repeats its film's title
-    in region after region): a dict of the texts met lately, emptied when it grows past
-    `limit` so memory stays bounded. ASCII text takes search_key's own ASCII path
-    inline (split, join, lower: what casefold does to ASCII)."""
-
-    def __init__(self, limit: int = 200_000) -> None:
-        self.limit = limit
-        self._known: dict[str, str] = {}
-
-    def __call__(self, text: str) -> str:
-        known = self._known
-        found = known.get(text)
-        if found is None:
-            found = " ".join(text.split()).lower() if text.isascii() else search_key(text)
-            if len(known) >= self.limit:
-                known.clear()
-            known[text] = found
-        return found
-
-
 def _required(text: str, what: str) -> str:
     if text == NULL or not text.strip():
         raise RowError(f"{what} is missing")
@@ -191,7 +169,6 @@ class WorldLoader:
         self.progress = progress
         self.report = LoadReport()
         self._genres: dict[str, str | None] = {NULL: None}
-        self._key = SearchKeys()
 
     # ------------------------------------------------------------ running
 
@@ -301,7 +278,6 @@ class WorldLoader:
         ids: set[int] = set()
         types = {t.encode() for t in self.options.types}
         adult_ok = self.options.adult
-        key = self._key
         rows: list[tuple[object, ...]] = []
         with self._reading("title.basics") as (report, blocks):
             for first, block in blocks:
@@ -340,7 +316,7 @@ class WorldLoader:
                             genres,
                             (packed % 128) / 10 if packed is not None else None,
                             packed // 128 if packed is not None else None,
-                            key(title),
+                            search_key(title),
                         )
                     )
                     if len(rows) >= BATCH:
@@ -355,7 +331,6 @@ class WorldLoader:
         are passed over without being decoded (most of the file)."""
         what = HEADER_ID[name]
         last_key = b""
-        prefix = b"\t"  # last_key and its tab: a row that starts with it is of that title
         keep = False
         refused = ""
         tid = 0
@@ -364,14 +339,11 @@ class WorldLoader:
             for first, block in blocks:
                 kept: list[tuple[int, int, bytes]] = []
                 for offset, line in enumerate(block):
-                    if (
-                        not line.startswith(prefix)
-                        and (key := line[: line.find(b"\t")]) != last_key
-                    ):
+                    key = line[: line.find(b"\t")]
+                    if key != last_key:
                         if keep:
                             done.add(tid)
                         last_key = key
-                        prefix = key + b"\t"
                         number = key[2:]
                         if key[:2] == b"tt" and number.isdigit():  # the quick way, inlined
                             tid = int(number)
@@ -398,46 +370,27 @@ class WorldLoader:
         current = -1
         seen: set[int] = set()
         check = self._check
-        refused = _REFUSED.search
-        append = rows.append
         for kept in self._grouped(name, ids):
             for number, tid, line in kept:
                 if tid != current:
                     current, seen = tid, set()
                 try:
-                    # _check and _ordering inlined for the well-formed row (millions of
-                    # them); anything else goes the long way, for its reason.
-                    try:
-                        text = line.decode("utf-8")
-                    except UnicodeDecodeError:
-                        text = ""
-                    fields = text.split("\t")
-                    if not text or refused(text) is not None or len(fields) != columns:
-                        fields = check(line, columns)
-                    ordering_text = fields[1]
-                    if ordering_text.isdigit() and ordering_text.isascii():
-                        ordering = int(ordering_text)
-                        if ordering in seen:
-                            ordering = _ordering(fields, seen)
-                    else:
-                        ordering = _ordering(fields, seen)
+                    fields = check(line, columns)
+                    ordering = _ordering(fields, seen)
                     row = make(tid, ordering, fields)
                 except RowError as error:
                     self._reject(self.report.files[name], number, str(error))
                     continue
                 seen.add(ordering)
                 count += 1
-                append(row)
+                rows.append(row)
             if len(rows) >= BATCH:
                 rows = self._flush(table, rows)
-                append = rows.append
         self._flush(table, rows)
         self.report.files[name].kept = count
         return count
 
     def _akas(self, ids: set[int]) -> None:
-        key = self._key
-
         def aka(tid: int, ordering: int, fields: list[str]) -> tuple[object, ...]:
             title = fields[2]
             if title == NULL or not title.strip():
@@ -449,7 +402,7 @@ class WorldLoader:
                 title,
                 None if region == NULL else region,
                 None if language == NULL else language,
-                key(title),
+                search_key(title),
             )
 
         self.report.counts["akas"] = self._per_title("title.akas", "akas", ids, 8, aka)
@@ -548,7 +501,6 @@ class WorldLoader:
         rows: list[tuple[object, ...]] = []
         kept = 0
         check = self._check
-        key = self._key
         with self._reading("name.basics") as (report, blocks):
             for first, block in blocks:
                 for offset, line in enumerate(block):
@@ -579,7 +531,7 @@ class WorldLoader:
                         (
                             nid,
                             name,
-                            key(name),
+                            search_key(name),
                             born_year,
                             died_year,
                             None if professions == NULL else professions,

@@ -145,9 +145,6 @@ class SqliteWorldWriter(Writer):
         assert self.conn is not None
         self._drain()
         conn = self.conn
-        for table in schema.TABLE_NAMES:
-            if (key := schema.key_index_sql(table)) is not None:
-                conn.execute(key)
         for index in schema.INDEXES:
             conn.execute(schema.create_index_sql(index))
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
