@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from moviecli.recommend import world
+from moviecli.recommend import group, world
 from moviecli.recommend.views import RecommendRow
 from moviecli.rules import genre_name
 from moviecli.store.repo import taste as repo
@@ -153,9 +153,7 @@ def recommend(
     if len(members) == 1:
         combined = models[0].scores[ids]
     else:
-        from moviecli.recommend.recommend import _percentiles
-
-        combined = np.min(np.vstack([_percentiles(m.scores[ids]) for m in models]), axis=0)
+        combined = group.least_happy([m.scores[ids] for m in models])
     order = np.lexsort((ids, -combined))[:limit]
     chosen = [int(ids[i]) for i in order]
 

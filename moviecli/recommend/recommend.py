@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from moviecli import ranking
-from moviecli.recommend import cache, training, weights
+from moviecli.recommend import cache, group, training, weights
 from moviecli.recommend.training import ProgressFactory, no_progress
 from moviecli.recommend.views import Recommendations, RecommendRow
 from moviecli.store.repo import taste as repo
@@ -237,14 +237,6 @@ def _from_world(session: Session, model: cache.Model) -> bool:
     return bool(session.info.get("world")) and model.kind in ("none", "content")
 
 
-def _percentiles(scores: np.ndarray) -> np.ndarray:
-    """Each score's rank among the others, from 0 (worst) to 1 (best)."""
-    order = np.argsort(scores, kind="stable")
-    ranks = np.empty(len(scores), np.float64)
-    ranks[order] = np.arange(len(scores))
-    return ranks / max(len(scores) - 1, 1)
-
-
 def recommend(
     *,
     session: Session,
@@ -322,9 +314,8 @@ def recommend(
     if len(members) == 1:
         combined = per_member[0].astype(np.float64)
     else:
-        # Each member's scores as percentiles among the candidates, so that a model score
-        # and a crowd score compare; a film is as good as its least happy member finds it.
-        combined = np.min(np.vstack([_percentiles(s) for s in per_member]), axis=0)
+        # Percentiles, so that a model score and a crowd score compare.
+        combined = group.least_happy(per_member)
     finite = np.isfinite(combined)
     ids, combined = ids[finite], combined[finite]
     order = np.lexsort((ids, -combined))[:limit]
