@@ -10,7 +10,11 @@ person goes for well-known films is learnt from their own choices, under a unit 
 prior. The sum over all films is estimated from a seeded sample of the films they did
 not rate.
 
-The penalty on the features, whether the people enter, and `others` are chosen per
+The ranking adds β × the standardised log votes to the fit's score: how far to lean
+toward well-known films beyond what the fit learnt. A film's genres share unit length
+(each 1/√n of its n genres), as a bag of features is normalised for cosine.
+
+The penalty on the features, whether the people enter, `others` and β are chosen per
 person by cross-validation of their own ratings: their liked films are split in
 FOLDS, each fold hidden in turn, and the setting that ranks the hidden films highest
 among the films they have not rated (NDCG over the first TOP places) wins; nothing is

@@ -182,9 +182,13 @@ def run(users: int, seed: int) -> dict[str, object]:
         gap = np.asarray(figures["world"][figure]) - np.asarray(figures["votes"][figure])
         mean, se = _summary(gap.tolist())
         result[f"{figure}_gap"] = {"mean": mean, "se": se}
-    result["settings"] = {
-        f"alpha {a:g}, people {p}, others {o:g}, lean {b:g}": c
-        for (a, p, o, b), c in sorted(settings.items(), key=lambda kv: -kv[1])
+    names = ("penalty", "people", "others", "lean")
+    result["settings"] = {  # how many people chose each value of each setting
+        name: {
+            f"{value:g}": sum(c for key, c in settings.items() if key[i] == value)
+            for value in sorted({key[i] for key in settings})
+        }
+        for i, name in enumerate(names)
     }
     return result
 
