@@ -1,7 +1,7 @@
 """One person with the IMDb world: the world model of `recommend` against "the most IMDb
 votes among the films they have not rated", per person.
 
-    uv run python -m tests.benchmarks.recommend_world [--users 250] [--seed 2027]
+    uv run python -m tests.benchmarks.recommend_world [--users 500] [--seed 2027]
     uv run python -m tests.benchmarks --world-recommend      # the same, from the runner
 
 Exits 1 when the world model's HitRate@10 is below GOAL × the votes'.
@@ -220,7 +220,7 @@ def report(result: dict[str, object]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--users", type=int, default=250)
+    parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--seed", type=int, default=2027)
     args = parser.parse_args(argv)
     result = run(args.users, args.seed)
