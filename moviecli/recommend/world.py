@@ -10,7 +10,11 @@ person goes for well-known films is learnt from their own choices, under a unit 
 prior. The sum over all films is estimated from a seeded sample of the films they did
 not rate.
 
-The penalty on the features, whether the people enter, and `others` are chosen per
+The ranking adds β × the standardised log votes to the fit's score: how far to lean
+toward well-known films beyond what the fit learnt. A film's genres share unit length
+(each 1/√n of its n genres), as a bag of features is normalised for cosine.
+
+The penalty on the features, whether the people enter, `others` and β are chosen per
 person by cross-validation of their own ratings: their liked films are split in
 FOLDS, each fold hidden in turn, and the setting that ranks the hidden films highest
 among the films they have not rated (NDCG over the first TOP places) wins; nothing is
@@ -33,8 +37,13 @@ import scipy.sparse as sp
 
 ALPHAS = (1.0, 4.0, 16.0)  # L2 penalties of the choice model's features
 OTHERS = (0.5, 1.0)  # how much a rated film the person did not like counts as a choice
-Setting = tuple[float, bool, float]  # alpha, people, others
-DEFAULT: Setting = (4.0, True, 0.5)  # too few liked films to choose
+# How far the ranking leans on IMDb's votes beyond the weight the fit gave them: the
+# score is x·w + β·(standardised log votes). The fit's weight says how popular the
+# films this person picks are against all films; the films they will like next may
+# lean further toward the well-known (or not), which their folds tell. 0 is the fit.
+BETAS = (0.0, 0.5, 1.0, 2.0, 4.0)
+Setting = tuple[float, bool, float, float]  # alpha, people, others, beta
+DEFAULT: Setting = (4.0, True, 0.5, 0.0)  # too few liked films to choose
 # The cross-validation's measure: NDCG over the first TOP places, top-heavy as the
 # list shown is, deep enough that a fold's hidden films (a third of the liked ones)
 # give one person a steady figure.
@@ -72,18 +81,28 @@ class Films:
     def base(self) -> sp.csr_matrix:
         """Films × (log votes, rating, token columns): every film's features but people."""
         if self._base is None:
-            indptr, indices = [0], []
+            indptr, indices, values = [0], [], []
             vocabulary = self.vocabulary  # token -> column (after the NUMBERS columns)
             for tokens in self.tokens:
                 indices += [vocabulary.setdefault(t, len(vocabulary)) for t in tokens]
                 indptr.append(len(indices))
+                values += _token_values(tokens)
             n = len(vocabulary)
             tokens_m = sp.csr_matrix(
-                (np.ones(len(indices)), indices, indptr), shape=(len(self), max(n, 1))
+                (np.asarray(values), indices, indptr), shape=(len(self), max(n, 1))
             )
             numbers = np.column_stack([_standard(np.log1p(self.votes)), _standard(self.rating)])
             self._base = sp.hstack([sp.csr_matrix(numbers), tokens_m], format="csr")
         return self._base
+
+
+def _token_values(tokens: tuple[str, ...]) -> list[float]:
+    """Each token's value in a film's row: 1, but a film's genres share a unit length
+    (1/√n each of n genres, the cosine normalisation of a bag of words), so a film
+    listed under four genres does not weigh four times one listed under one."""
+    genres = sum(1 for t in tokens if t.startswith("g:"))
+    share = 1.0 / math.sqrt(genres) if genres else 1.0
+    return [share if t.startswith("g:") else 1.0 for t in tokens]
 
 
 def _standard(values: np.ndarray) -> np.ndarray:
@@ -141,6 +160,11 @@ def _choice(
         return value, -picked + total * (xt @ (e / z)) + shrink
 
     return _lbfgs(loss, start)
+
+
+def _lean(films: Films) -> np.ndarray:
+    """The standardised log votes, which β multiplies."""
+    return np.asarray(films.base[:, NUMBERS[0]].toarray()).ravel()
 
 
 def _lbfgs(
@@ -256,13 +280,15 @@ def _gain(scores: np.ndarray, hidden: np.ndarray, excluded: np.ndarray) -> float
 
 
 def _choose(person: _Person) -> Setting:
-    """(alpha, people, others) by FOLDS-fold cross-validation over the liked ratings."""
+    """(alpha, people, others, beta) by FOLDS-fold cross-validation over the liked
+    ratings. β costs no fit: each fold's scores are re-ranked with each β."""
     liked = np.flatnonzero(person.liked)
     if len(liked) < 2 * FOLDS:
         return DEFAULT
     fold_of = np.random.default_rng(SEED).permutation(len(liked)) % FOLDS
     totals: dict[Setting, float] = {}
     every = np.arange(len(person.rated))
+    lean = _lean(person.films)
     for k in range(FOLDS):
         hidden = liked[fold_of == k]
         train = np.setdiff1d(every, hidden)
@@ -276,12 +302,21 @@ def _choose(person: _Person) -> Setting:
                 w = None
                 for alpha in reversed(ALPHAS):  # strongest first: each starts the next
                     w = person.fit(train, alpha, with_people, others, w)
-                    key = (alpha, with_people, others)
-                    gain = _gain(np.asarray(x @ w), targets, excluded)
-                    totals[key] = totals.get(key, 0.0) + gain
+                    scores = np.asarray(x @ w)
+                    for beta in BETAS:
+                        key = (alpha, with_people, others, beta)
+                        gain = _gain(scores + beta * lean, targets, excluded)
+                        totals[key] = totals.get(key, 0.0) + gain
     best = max(totals.values())
-    order = [(a, p, o) for p in (False, True) for o in reversed(OTHERS) for a in reversed(ALPHAS)]
-    # Ties: without people first, every rated film a choice, the strongest penalty.
+    order = [
+        (a, p, o, b)
+        for b in BETAS
+        for p in (False, True)
+        for o in reversed(OTHERS)
+        for a in reversed(ALPHAS)
+    ]
+    # Ties: no lean first, without people, every rated film a choice, the strongest
+    # penalty.
     return next(key for key in order if totals.get(key, -1.0) >= best - 1e-12)
 
 
@@ -303,15 +338,15 @@ def fit(films: Films, people: sp.csr_matrix, rated: Sequence[tuple[int, float]])
     at = np.asarray([i for i, _ in rated], np.int64)
     given = np.asarray([s for _, s in rated], np.float64)
     person = _Person(films, people, at, given)
-    alpha, with_people, others = _choose(person)
+    alpha, with_people, others, beta = _choose(person)
     with_people = with_people and bool(len(person.people_columns))
     weights = person.fit(np.arange(len(at)), alpha, with_people, others)
     matrix = person.matrix(with_people)
     return PersonModel(
-        np.asarray(matrix @ weights),
+        np.asarray(matrix @ weights) + beta * _lean(films),
         weights,
         person.people_columns if with_people else np.zeros(0, np.int64),
-        (alpha, with_people, others),
+        (alpha, with_people, others, beta),
         matrix,
     )
 

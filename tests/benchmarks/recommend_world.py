@@ -1,7 +1,7 @@
 """One person with the IMDb world: the world model of `recommend` against "the most IMDb
 votes among the films they have not rated", per person.
 
-    uv run python -m tests.benchmarks.recommend_world [--users 250] [--seed 2027]
+    uv run python -m tests.benchmarks.recommend_world [--users 500] [--seed 2027]
     uv run python -m tests.benchmarks --world-recommend      # the same, from the runner
 
 Exits 1 when the world model's HitRate@10 is below GOAL × the votes'.
@@ -17,7 +17,8 @@ candidate. Their model is the code `recommend` runs (from_world.load_films once 
 shared world, from_world.person_model per person, reading the people from the world
 with the same queries); only the catalog around it is left out. HitRate@10: a held-out
 film among the top 10; NDCG@10 against the ideal order; ± one standard error (each
-person one observation)."""
+person one observation), and the same for the paired difference world − votes (both
+measured on the same people, so its error is smaller than either's)."""
 
 from __future__ import annotations
 
@@ -143,7 +144,7 @@ def run(users: int, seed: int) -> dict[str, object]:
     figures: dict[str, dict[str, list[float]]] = {
         name: {"hit": [], "ndcg": []} for name in ("votes", "world")
     }
-    settings: dict[tuple[float, bool, float], int] = defaultdict(int)
+    settings: dict[tuple[float, bool, float, float], int] = defaultdict(int)
     started = time.perf_counter()
     with catalog.session(write=False) as session:
         films = from_world.load_films(session=session)
@@ -177,9 +178,17 @@ def run(users: int, seed: int) -> dict[str, object]:
         hit, hit_se = _summary(values["hit"])
         ndcg, ndcg_se = _summary(values["ndcg"])
         result[name] = {"hit_rate": hit, "hit_rate_se": hit_se, "ndcg": ndcg, "ndcg_se": ndcg_se}
-    result["settings"] = {
-        f"alpha {a:g}, people {p}, others {o:g}": c
-        for (a, p, o), c in sorted(settings.items(), key=lambda kv: -kv[1])
+    for figure in ("hit", "ndcg"):  # the same people under both: their paired difference
+        gap = np.asarray(figures["world"][figure]) - np.asarray(figures["votes"][figure])
+        mean, se = _summary(gap.tolist())
+        result[f"{figure}_gap"] = {"mean": mean, "se": se}
+    names = ("penalty", "people", "others", "lean")
+    result["settings"] = {  # how many people chose each value of each setting
+        name: {
+            f"{value:g}": sum(c for key, c in settings.items() if key[i] == value)
+            for value in sorted({key[i] for key in settings})
+        }
+        for i, name in enumerate(names)
     }
     return result
 
@@ -199,13 +208,19 @@ def report(result: dict[str, object]) -> str:
             f"NDCG@10 {f['ndcg']:.4f} ± {f['ndcg_se']:.4f}   "
             f"({f['hit_rate'] / max(base['hit_rate'], 1e-9):.2f}× the votes' HitRate)"
         )
+    hit_gap, ndcg_gap = result["hit_gap"], result["ndcg_gap"]
+    assert isinstance(hit_gap, dict) and isinstance(ndcg_gap, dict)
+    lines.append(
+        f"  world − votes, paired        HitRate@10 {hit_gap['mean']:+.3f} ± {hit_gap['se']:.3f}   "
+        f"NDCG@10 {ndcg_gap['mean']:+.4f} ± {ndcg_gap['se']:.4f}"
+    )
     lines.append(f"  settings chosen by each person's cross-validation: {result['settings']}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--users", type=int, default=250)
+    parser.add_argument("--users", type=int, default=500)
     parser.add_argument("--seed", type=int, default=2027)
     args = parser.parse_args(argv)
     result = run(args.users, args.seed)
