@@ -107,11 +107,15 @@ class Catalog:
                     session.rollback()
                     raise
                 # Ctrl-C may land inside a driver call (psycopg cancels the query and
-                # raises its own error; mid-COPY the connection stays busy and a rollback
-                # fails). Closing the connection aborts the transaction all the same, and
-                # Ctrl-C stays the answer.
+                # raises its own error; mid-statement the connection stays busy, so a
+                # ROLLBACK fails, and the pool's own reset would print that failure with
+                # its traceback). On PostgreSQL the connection is closed unasked: the
+                # server aborts the transaction all the same, and Ctrl-C stays the answer.
                 try:
-                    session.rollback()
+                    if self.dialect == "postgresql":
+                        session.invalidate()
+                    else:
+                        session.rollback()
                 except Exception:
                     with suppress(Exception):
                         session.invalidate()
