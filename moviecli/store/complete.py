@@ -10,6 +10,7 @@ import sqlite3
 
 from moviecli.config import resolve_location
 from moviecli.rules import title_key
+from moviecli.store.repo.filters import escape_like
 
 LIMIT = 50
 
@@ -23,7 +24,7 @@ def movie_titles(db_option: str | None, incomplete: str) -> list[str]:
     if location.path is None or not location.path.is_file():
         return []
     prefix = title_key(incomplete)
-    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = escape_like(prefix) + "%"
     try:
         connection = sqlite3.connect(f"{location.path.absolute().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error:

@@ -3,9 +3,12 @@ key column (LIKE, its wildcards escaped) and a year or range of years."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement
+if TYPE_CHECKING:
+    # Shell completion (store/complete.py) escapes with this module and must not load
+    # SQLAlchemy.
+    from sqlalchemy import ColumnElement
 
 
 def escape_like(text: str) -> str:
