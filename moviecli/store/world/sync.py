@@ -14,7 +14,7 @@ from moviecli.store.catalog import Catalog
 from moviecli.store.engine import is_postgres
 from moviecli.store.world.files import WorldFile
 from moviecli.store.world.fill import LinkReport, link_catalog, linked_titles, not_linked_films
-from moviecli.store.world.load import LoadOptions, LoadReport, Progress, WorldLoader
+from moviecli.store.world.load import LoadOptions, LoadReport, Progress, WorldLoader, Writer
 from moviecli.store.world.location import (
     WORLD_SCHEMA,
     attach_world,
@@ -23,7 +23,13 @@ from moviecli.store.world.location import (
     world_path,
     world_present,
 )
-from moviecli.store.world.writers import COUNT_KEYS, WorldChanges, disk_full, open_writer
+from moviecli.store.world.writers import (
+    COUNT_KEYS,
+    SqliteWorldWriter,
+    WorldChanges,
+    disk_full,
+    open_writer,
+)
 
 
 @dataclass
@@ -86,7 +92,7 @@ def sync_world(
     writer = open_writer(catalog)
     try:
         writer.open()
-        report = WorldLoader(writer, files, options, progress).run()
+        report = _load(writer, files, options, progress)
         changes = writer.changes()
         writer.finish(_meta(report, options, source))
         writer.switch()
@@ -99,6 +105,22 @@ def sync_world(
     finally:
         writer.close()
     return SyncResult(world_where(catalog), report, changes, link_after_sync(catalog))
+
+
+def _load(
+    writer: Writer, files: dict[str, WorldFile], options: LoadOptions, progress: Progress | None
+) -> LoadReport:
+    """The compiled reader when it is installed and vouches for the files (a SQLite
+    world), else the standard-library reader (compiled.py says why both)."""
+    from moviecli.store.world import compiled
+
+    if isinstance(writer, SqliteWorldWriter) and compiled.available():
+        try:
+            with writer.released() as path:
+                return compiled.CompiledLoader(path, files, options, progress).run()
+        except compiled.Doubt:
+            writer.empty()
+    return WorldLoader(writer, files, options, progress).run()
 
 
 def link_after_sync(catalog: Catalog) -> LinkReport | None:

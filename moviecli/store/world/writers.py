@@ -14,6 +14,7 @@ import os
 import queue
 import sqlite3
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,14 @@ class SqliteWorldWriter(Writer):
         for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
             leftover.unlink(missing_ok=True)
         self._had_world = world_file_present(self.target)
+        self._connect()
+        assert self.conn is not None
+        for table in schema.TABLE_NAMES:
+            self.conn.execute(schema.create_table_sql("sqlite", table))
+        self._thread = threading.Thread(target=self._insert, daemon=True)
+        self._thread.start()
+
+    def _connect(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.conn = conn
         conn.execute("PRAGMA journal_mode = OFF")
@@ -100,10 +109,25 @@ class SqliteWorldWriter(Writer):
         if self._had_world:
             conn.execute("ATTACH DATABASE ? AS old", (f"file:{self.target.absolute()}?mode=ro",))
         conn.execute("BEGIN")
+
+    @contextlib.contextmanager
+    def released(self) -> Iterator[Path]:
+        """The new world's file, its (empty) tables committed and let go, for another
+        writer (the compiled reader) to fill; taken back afterwards."""
+        assert self.conn is not None
+        self.conn.execute("COMMIT")
+        self.conn.close()
+        self.conn = None
+        try:
+            yield self.path
+        finally:
+            self._connect()
+
+    def empty(self) -> None:
+        """Remove whatever rows a load left (before another load fills the tables)."""
+        assert self.conn is not None
         for table in schema.TABLE_NAMES:
-            conn.execute(schema.create_table_sql("sqlite", table))
-        self._thread = threading.Thread(target=self._insert, daemon=True)
-        self._thread.start()
+            self.conn.execute(f"DELETE FROM {table}")
 
     def _insert(self) -> None:
         assert self.conn is not None
