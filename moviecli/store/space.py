@@ -33,7 +33,12 @@ def out_of_space(error: BaseException, path: Path | None = None) -> bool:
     text = " ".join(str(cause).split()).lower()
     if any(words in text for words in NO_ROOM_TEXTS):
         return True
-    if getattr(cause, "sqlite_errorname", None) == "SQLITE_IOERR_WRITE" and path is not None:
+    if path is None:
+        return False
+    if getattr(cause, "sqlite_errorname", None) == "SQLITE_IOERR_WRITE":
+        return no_room_left(path)
+    # ADBC's SQLite driver (the world's compiled reader) gives SQLite's message only.
+    if type(cause).__module__.startswith("adbc_driver") and "disk i/o error" in text:
         return no_room_left(path)
     return False
 

@@ -52,17 +52,23 @@ _TT = "tt[0-9]{1,9}"
 _RATING = "[0-9]{1,2}(\\.[0-9])?"
 _NM = "nm[0-9]{1,9}"
 # (table, key column, the text it is the key of)
-KEYED = (("titles", "title_key", "primary_title"), ("akas", "title_key", "title"), ("names", "name_key", "name"))
+KEYED = (
+    ("titles", "title_key", "primary_title"),
+    ("akas", "title_key", "title"),
+    ("names", "name_key", "name"),
+)
 
 
 class Doubt(Exception):
     """The compiled reader cannot vouch for these files: the standard reader loads them."""
 
 
-def available() -> bool:
-    """DuckDB and ADBC's SQLite driver are installed, and $MOVIECLI_WORLD_READER does
-    not ask for the standard reader."""
+def available(files: dict[str, WorldFile]) -> bool:
+    """DuckDB and ADBC's SQLite driver are installed, $MOVIECLI_WORLD_READER does not ask
+    for the standard reader, and the files are files (a pipe can be read only once)."""
     if os.environ.get(ENV, "").strip().lower() == "python":
+        return False
+    if not all(file.path.is_file() for file in files.values()):
         return False
     try:
         import adbc_driver_sqlite  # noqa: F401
@@ -164,6 +170,8 @@ class CompiledLoader:
         try:
             try:
                 self._read(db)
+            except duckdb.InterruptException:
+                raise KeyboardInterrupt from None
             except duckdb.Error as error:  # a CSV error, a damaged stream, ...
                 raise Doubt(str(error).splitlines()[0]) from None
             self._write(db)
@@ -172,6 +180,7 @@ class CompiledLoader:
             shutil.rmtree(self.spill, ignore_errors=True)
         self._fill_keys()
         self.report.seconds = time.perf_counter() - started
+        self.report.reader = "compiled"
         return self.report
 
     # ------------------------------------------------------------ reading and checking
@@ -379,9 +388,7 @@ class CompiledLoader:
                 OR NOT (directors IS NULL OR {_whole("directors", nm_list)})
                 OR NOT (writers IS NULL OR {_whole("writers", nm_list)})))""",
         )
-        self._doubt(
-            db, name, "SELECT count(*) - count(DISTINCT tid) FROM c_all WHERE keep"
-        )
+        self._doubt(db, name, "SELECT count(*) - count(DISTINCT tid) FROM c_all WHERE keep")
         rows = self._count(db, "SELECT count(*) FROM c_all")
         categories = dict(zip(("directors", "writers"), CREW_CATEGORIES, strict=True))
         parts = " UNION ALL ".join(
@@ -418,7 +425,8 @@ class CompiledLoader:
         name = "name.basics"
         columns = HEADERS[name]
         db.execute(
-            "CREATE TEMP TABLE credited AS SELECT name_id AS id FROM p UNION SELECT name_id FROM crew"
+            "CREATE TEMP TABLE credited AS "
+            "SELECT name_id AS id FROM p UNION SELECT name_id FROM crew"
         )
         db.execute(
             f"""CREATE TEMP TABLE n_all AS

@@ -6,7 +6,11 @@ and principals filtered to those ids (collecting the credited people's ids), cre
 (directors and writers the principals lack), name.basics filtered to the credited
 people. Rows go to the engine's writer (writers.py) in batches as they are read, so
 memory holds only the id sets. Rows that break the format are rejected one by one
-(file, line, reason); `strict` fails the load at the first."""
+(file, line, reason); `strict` fails the load at the first. Blank lines are passed
+over, neither rows nor errors.
+
+compiled.py reads the same files faster when it can vouch for them; this reader is the
+reference: it reads anything and names every bad row."""
 
 from __future__ import annotations
 
@@ -68,6 +72,7 @@ class LoadReport:
     rejected_count: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # films, people, credits, akas
     seconds: float = 0.0
+    reader: str = "standard"  # or "compiled" (compiled.py)
 
 
 class Writer:
@@ -227,7 +232,7 @@ class WorldLoader:
 
     def _counted(self, lines: Lines, report: FileReport) -> Iterator[Block]:
         for first, block in lines.blocks():
-            report.rows += len(block)
+            report.rows += len(block) - block.count(b"")  # a blank line is not a row
             self._tick(lines, report.name)
             yield first, block
 
@@ -248,6 +253,8 @@ class WorldLoader:
         with self._reading("title.ratings") as (report, blocks):
             for first, block in blocks:
                 for offset, line in enumerate(block):
+                    if not line:
+                        continue  # a blank line is no row (as for DuckDB and csv.DictReader)
                     try:
                         tconst, rating, votes = line.split(b"\t")
                         tid = _bid(tconst, b"tt", "tconst")
@@ -282,6 +289,8 @@ class WorldLoader:
         with self._reading("title.basics") as (report, blocks):
             for first, block in blocks:
                 for offset, line in enumerate(block):
+                    if not line:
+                        continue  # a blank line is no row (as for DuckDB and csv.DictReader)
                     head = line.split(b"\t", 2)
                     if len(head) == 3 and head[1] not in types:
                         continue
@@ -339,6 +348,8 @@ class WorldLoader:
             for first, block in blocks:
                 kept: list[tuple[int, int, bytes]] = []
                 for offset, line in enumerate(block):
+                    if not line:
+                        continue  # a blank line is no row (as for DuckDB and csv.DictReader)
                     key = line[: line.find(b"\t")]
                     if key != last_key:
                         if keep:
@@ -462,6 +473,8 @@ class WorldLoader:
         with self._reading("title.crew") as (report, blocks):
             for first, block in blocks:
                 for offset, line in enumerate(block):
+                    if not line:
+                        continue  # a blank line is no row (as for DuckDB and csv.DictReader)
                     try:
                         tid = int(line[2 : line.find(b"\t")])
                     except ValueError:
@@ -504,6 +517,8 @@ class WorldLoader:
         with self._reading("name.basics") as (report, blocks):
             for first, block in blocks:
                 for offset, line in enumerate(block):
+                    if not line:
+                        continue  # a blank line is no row (as for DuckDB and csv.DictReader)
                     try:
                         nid = int(line[2 : line.find(b"\t")])
                     except ValueError:

@@ -65,6 +65,7 @@ def _meta(report: LoadReport, options: LoadOptions, source: str) -> dict[str, st
         "types": ",".join(sorted(options.types)),
         "adult": "1" if options.adult else "0",
         "source": source,
+        "reader": report.reader,
     }
     for key in COUNT_KEYS:
         meta[f"count:{key}"] = str(report.counts.get(key, 0))
@@ -114,12 +115,16 @@ def _load(
     world), else the standard-library reader (compiled.py says why both)."""
     from moviecli.store.world import compiled
 
-    if isinstance(writer, SqliteWorldWriter) and compiled.available():
-        try:
-            with writer.released() as path:
-                return compiled.CompiledLoader(path, files, options, progress).run()
-        except compiled.Doubt:
-            writer.empty()
+    if isinstance(writer, SqliteWorldWriter) and compiled.available(files):
+        with writer.released() as path:
+            try:
+                report: LoadReport | None = compiled.CompiledLoader(
+                    path, files, options, progress
+                ).run()
+            except compiled.Doubt:
+                report = None  # it wrote nothing
+        if report is not None:
+            return report
     return WorldLoader(writer, files, options, progress).run()
 
 

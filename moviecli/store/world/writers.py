@@ -113,21 +113,14 @@ class SqliteWorldWriter(Writer):
     @contextlib.contextmanager
     def released(self) -> Iterator[Path]:
         """The new world's file, its (empty) tables committed and let go, for another
-        writer (the compiled reader) to fill; taken back afterwards."""
+        writer (the compiled reader) to fill; taken back afterwards, unless that writer
+        failed (then the file is abort()'s to remove)."""
         assert self.conn is not None
         self.conn.execute("COMMIT")
         self.conn.close()
         self.conn = None
-        try:
-            yield self.path
-        finally:
-            self._connect()
-
-    def empty(self) -> None:
-        """Remove whatever rows a load left (before another load fills the tables)."""
-        assert self.conn is not None
-        for table in schema.TABLE_NAMES:
-            self.conn.execute(f"DELETE FROM {table}")
+        yield self.path
+        self._connect()
 
     def _insert(self) -> None:
         assert self.conn is not None

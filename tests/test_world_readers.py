@@ -1,0 +1,174 @@
+"""The two readers of IMDb's files write the same world: the compiled one (DuckDB and
+ADBC, store/world/compiled.py) for files it can vouch for, the standard-library one
+(store/world/load.py) for everything else. Each case syncs the same folder twice, once
+with $MOVIECLI_WORLD_READER=python, and compares the worlds table by table, and the
+sync's report (rows, kept, skipped per file; the counts)."""
+
+from __future__ import annotations
+
+import gzip
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Invoke
+from tests.world_support import HEAT, HEAT_AKAS, HEAT_PRINCIPALS, heat_world, make_world
+
+TABLES = {
+    "titles": "id",
+    "akas": "title_id, ordering",
+    "names": "id",
+    "principals": "title_id, ordering",
+}
+NOT_COMPARED = ("synced_at", "reader")
+
+
+def _world(path: Path) -> tuple[dict[str, list[tuple[object, ...]]], dict[str, str]]:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+        tables = {
+            table: connection.execute(f"SELECT * FROM {table} ORDER BY {key}").fetchall()
+            for table, key in TABLES.items()
+        }
+        meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    return tables, meta
+
+
+def _sync(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, world: Path, reader: str, folder: Path, *args: str
+) -> tuple[dict[str, list[tuple[object, ...]]], dict[str, str]]:
+    monkeypatch.setenv("MOVIECLI_WORLD", str(world))
+    monkeypatch.setenv("MOVIECLI_WORLD_READER", reader)
+    result = cli("imdb", "sync", "--from", str(folder), *args)
+    assert result.exit_code == 0, result.output
+    return _world(world)
+
+
+def _both(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, folder: Path, *args: str
+) -> tuple[str, str]:
+    """Sync with each reader; the worlds must be equal. Returns which reader each used."""
+    standard, standard_meta = _sync(
+        cli, monkeypatch, tmp_path / "standard.sqlite", "python", folder, *args
+    )
+    compiled, compiled_meta = _sync(
+        cli, monkeypatch, tmp_path / "compiled.sqlite", "", folder, *args
+    )
+    for table in TABLES:
+        assert compiled[table] == standard[table], table
+    assert standard["titles"], "an empty world proves nothing"
+    for key in NOT_COMPARED:
+        standard_meta.pop(key, None)
+    reader = compiled_meta.pop("reader")
+    compiled_meta.pop("synced_at")
+    assert compiled_meta == standard_meta
+    return "standard", reader
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--preset", "tiny"),
+        ("--preset", "tiny", "--plain"),
+        ("--preset", "tiny", "--seed", "7"),
+    ],
+    ids=["gz", "plain", "seed-7"],
+)
+def test_the_compiled_reader_writes_the_standard_readers_world(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    folder = make_world(tmp_path / "files", *args)
+    assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
+
+
+@pytest.mark.parametrize(
+    "options",
+    [("--adult",), ("--types", "movie,tvMovie,tvSeries,short")],
+    ids=["adult", "types"],
+)
+def test_both_readers_agree_on_the_sync_options(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    folder = make_world(tmp_path / "files", "--preset", "tiny")
+    assert _both(cli, monkeypatch, tmp_path, folder, *options) == ("standard", "compiled")
+
+
+def test_hand_written_films_with_accents_and_crew_read_alike(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = heat_world(tmp_path / "files", gz=True)
+    assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
+    tables, _ = _world(tmp_path / "compiled.sqlite")
+    titles = {row[0]: row for row in tables["titles"]}
+    assert titles[211915][-1] == "amelie"  # a key made by Python: not printable ASCII
+    assert titles[113277][-1] == "heat"  # a key made by DuckDB
+    # title.crew's writer that the principals lack comes after the title's own credits.
+    assert (93164, 3, 2222, "director", None, None) in tables["principals"]
+
+
+def test_blank_lines_are_no_rows_for_either_reader(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = heat_world(tmp_path / "files", title_akas=[*HEAT_AKAS[:2], "", *HEAT_AKAS[2:]])
+    assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
+    _, meta = _world(tmp_path / "compiled.sqlite")
+    assert meta["file:title.akas:rows"] == str(len(HEAT_AKAS))
+    assert meta["file:title.akas:skipped"] == "0"
+
+
+# Files the compiled reader must not vouch for: each one's rows are for the standard
+# reader, which refuses them by file and line (or reads them: a rating with two
+# decimals is IMDb's format stretched, not broken).
+DOUBTFUL = {
+    "control character": {"title_basics": [*HEAT[:2], HEAT[2].replace("Amélie", "Am\x07lie")]},
+    "blank title": {"title_basics": [*HEAT[:2], HEAT[2].replace("\tAmélie\t", "\t \t")]},
+    "year not a number": {"title_basics": [HEAT[0].replace("\t1995\t", "\t199x\t"), *HEAT[1:]]},
+    "too many fields": {"title_basics": [HEAT[0] + "\textra", *HEAT[1:]]},
+    "carriage return": {"title_basics": [HEAT[0] + "\r", *HEAT[1:]]},
+    "rows apart": {
+        "title_principals": [*HEAT_PRINCIPALS[:2], *HEAT_PRINCIPALS[4:6], HEAT_PRINCIPALS[2]]
+    },
+    "ordering twice": {"title_akas": [HEAT_AKAS[0], HEAT_AKAS[1].replace("\t2\t", "\t1\t")]},
+    "bad person id": {
+        "title_principals": [
+            HEAT_PRINCIPALS[0].replace("nm0000199", "mn0000199"),
+            *HEAT_PRINCIPALS[1:],
+        ]
+    },
+    "two decimals": {"title_ratings": ["tt0113277\t8.25\t700000", "tt0093164\t5.9\t9000"]},
+}
+
+
+@pytest.mark.parametrize("case", list(DOUBTFUL), ids=list(DOUBTFUL))
+def test_files_the_compiled_reader_cannot_vouch_for_go_to_the_standard_reader(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, case: str
+) -> None:
+    folder = heat_world(tmp_path / "files", **DOUBTFUL[case])
+    assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "standard")
+    _, meta = _world(tmp_path / "compiled.sqlite")
+    skipped = sum(int(v) for k, v in meta.items() if k.endswith(":skipped"))
+    assert skipped == (0 if case == "two decimals" else 1), meta
+
+
+def test_a_damaged_stream_is_named_as_before(cli: Invoke, tmp_path: Path) -> None:
+    folder = heat_world(tmp_path / "files", gz=True)
+    path = folder / "title.akas.tsv.gz"
+    path.write_bytes(path.read_bytes()[:-20])
+    result = cli("imdb", "sync", "--from", str(folder))
+    assert result.exit_code == 1
+    assert "title.akas.tsv.gz is damaged or cut short" in result.stderr
+
+
+def test_a_stream_of_several_gzip_members_is_read_whole(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = heat_world(tmp_path / "files", gz=True)
+    path = folder / "title.akas.tsv.gz"
+    lines = gzip.decompress(path.read_bytes()).decode().splitlines(keepends=True)
+    path.write_bytes(
+        gzip.compress("".join(lines[:3]).encode()) + gzip.compress("".join(lines[3:]).encode())
+    )
+    assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
+    _, meta = _world(tmp_path / "compiled.sqlite")
+    assert meta["file:title.akas:rows"] == str(len(HEAT_AKAS))
