@@ -63,8 +63,17 @@ def world_cases(work: Path, cache: Path, runs: int) -> list[Outcome]:
     def reference() -> Run:
         return run([sys.executable, "-m", "tests.benchmarks.world_duckdb", str(files), str(duck)])
 
+    def standard() -> Run:  # the standard-library reader, for the compiled one's gain
+        return run(
+            [MOVIECLI, "--db", str(catalog), "imdb", "sync", "--from", str(files)],
+            env={"MOVIECLI_WORLD": str(world), "MOVIECLI_WORLD_READER": "python"},
+        )
+
+    slow = standard()
     mine, theirs = alternate(ours, reference, runs, warm_up=False)
     measured, referenced = medians(mine, theirs)
+    cpu = statistics.median(r.cpu_seconds for r in mine)
+    cpu_reference = statistics.median(r.cpu_seconds for r in theirs)
     peak = max(r.max_rss_kib for r in mine) / 1024
     size = world.stat().st_size / 1e6
     return [
@@ -73,7 +82,16 @@ def world_cases(work: Path, cache: Path, runs: int) -> list[Outcome]:
             measured,
             referenced,
             3.0,
-            note="vs DuckDB loading the same film subset",
+            note=(
+                f"vs DuckDB loading the same film subset; CPU {cpu:.1f} s vs {cpu_reference:.1f} s"
+            ),
+        ),
+        Outcome(
+            "world: compiled vs stdlib reader",
+            measured,
+            slow.seconds,
+            None,
+            note=f"the standard-library reader: {slow.cpu_seconds:.1f} s of CPU (one run)",
         ),
         Outcome(
             "world: sync (peak RSS)",
