@@ -94,15 +94,25 @@ def test_both_readers_agree_on_the_sync_options(
     assert _both(cli, monkeypatch, tmp_path, folder, *options) == ("standard", "compiled")
 
 
+SPACED = "tt0000042\tmovie\t  The  Odd   Spaces \t\\N\t0\t2003\t\\N\t95\tDrama"
+
+
 def test_hand_written_films_with_accents_and_crew_read_alike(
     cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    folder = heat_world(tmp_path / "files", gz=True)
+    folder = heat_world(
+        tmp_path / "files",
+        gz=True,
+        title_basics=[*HEAT, SPACED],
+        title_akas=[*HEAT_AKAS, "tt0000042\t1\tOdd Spaces,  The\tUS\t\\N\t\\N\t\\N\t0"],
+    )
     assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
     tables, _ = _world(tmp_path / "compiled.sqlite")
     titles = {row[0]: row for row in tables["titles"]}
     assert titles[211915][-1] == "amelie"  # a key made by Python: not printable ASCII
     assert titles[113277][-1] == "heat"  # a key made by DuckDB
+    assert titles[42][-1] == "the odd spaces"
+    assert ("odd spaces, the",) in [(row[-1],) for row in tables["akas"]]
     # title.crew's writer that the principals lack comes after the title's own credits.
     assert (93164, 3, 2222, "director", None, None) in tables["principals"]
 
@@ -126,6 +136,18 @@ DOUBTFUL = {
     "year not a number": {"title_basics": [HEAT[0].replace("\t1995\t", "\t199x\t"), *HEAT[1:]]},
     "too many fields": {"title_basics": [HEAT[0] + "\textra", *HEAT[1:]]},
     "carriage return": {"title_basics": [HEAT[0] + "\r", *HEAT[1:]]},
+    "control character in an end year": {
+        "title_basics": [HEAT[0].replace("\t\\N\t170", "\t\x1b[2J\t170"), *HEAT[1:]]
+    },
+    "control character in an alternative title's types": {
+        "title_akas": [HEAT_AKAS[0].replace("imdbDisplay", "imdb\x07Display"), *HEAT_AKAS[1:]]
+    },
+    "control character in a job": {
+        "title_principals": [
+            HEAT_PRINCIPALS[0].replace("actor\t\\N", "actor\tgrip\x00"),
+            *HEAT_PRINCIPALS[1:],
+        ]
+    },
     "rows apart": {
         "title_principals": [*HEAT_PRINCIPALS[:2], *HEAT_PRINCIPALS[4:6], HEAT_PRINCIPALS[2]]
     },

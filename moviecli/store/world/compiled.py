@@ -125,16 +125,31 @@ def _int_or_null(column: str) -> str:
 
 
 def _key(column: str) -> str:
-    """rules.search_key of printable-ASCII text; '' (filled by Python) otherwise."""
+    """rules.search_key of ASCII text (one byte per character; control characters are
+    doubted before): runs of spaces made one, the ends trimmed, lower case; '' (filled by
+    Python) otherwise. Only text with a doubled or an outer space pays for the regex."""
+    spaced = f"({column} LIKE ' %' OR {column} LIKE '% ' OR contains({column}, '  '))"
     return (
-        f"CASE WHEN regexp_full_match({column}, '[ -~]*') "
-        f"THEN lower(regexp_replace(trim({column}), ' +', ' ', 'g')) ELSE '' END"
+        f"CASE WHEN strlen({column}) = length({column}) THEN lower(CASE WHEN {spaced} "
+        f"THEN regexp_replace(trim({column}), ' +', ' ', 'g') ELSE {column} END) ELSE '' END"
     )
 
 
-def _line(columns: tuple[str, ...]) -> str:
-    """The kept row's fields joined, for the control-character check."""
-    return "concat_ws(chr(9), " + ", ".join(f"coalesce({c}, '')" for c in columns) + ")"
+# The fields of each file that no other check confines to digits and letters (ids,
+# orderings, years, isAdult and title.crew's id lists are): only these can hold a
+# control character, which the standard reader refuses anywhere in a kept row.
+FREE_TEXT = {
+    "title.basics": ("titleType", "primaryTitle", "originalTitle", "endYear", "genres"),
+    "title.akas": ("title", "region", "language", "types", "attributes", "isOriginalTitle"),
+    "title.principals": ("category", "job", "characters"),
+    "name.basics": ("primaryName", "primaryProfession", "knownForTitles"),
+}
+
+
+def _control(name: str) -> str:
+    """Whether a kept row of this file holds a control character (load._REFUSED)."""
+    fields = ", ".join(f"coalesce({c}, '')" for c in FREE_TEXT[name])
+    return f"regexp_matches(concat_ws(chr(9), {fields}), '{_CONTROL}')"
 
 
 class CompiledLoader:
@@ -248,7 +263,6 @@ class CompiledLoader:
     def _titles(self, db: Any) -> None:
         file = self.files["title.basics"]
         types = ", ".join(_literal(t) for t in sorted(self.options.types))
-        columns = HEADERS["title.basics"]
         db.execute(
             f"""CREATE TEMP TABLE b AS SELECT keep,
                 CASE WHEN keep THEN tconst END AS tconst, CASE WHEN keep THEN titleType END AS type,
@@ -258,7 +272,7 @@ class CompiledLoader:
                 CASE WHEN keep THEN startYear END AS year,
                 CASE WHEN keep THEN runtimeMinutes END AS runtime,
                 CASE WHEN keep THEN genres END AS genres,
-                CASE WHEN keep THEN regexp_matches({_line(columns)}, '{_CONTROL}') END AS control
+                CASE WHEN keep THEN {_control(file.name)} END AS control
                 FROM (SELECT *, coalesce(titleType IN ({types}), false) AS keep
                       FROM {_source(file)})"""
         )
@@ -319,7 +333,7 @@ class CompiledLoader:
         self.report.files[name] = FileReport(name, rows=rows)
         db.execute(
             f"""CREATE TEMP TABLE {table} AS
-                SELECT *, regexp_matches({_line(columns)}, '{_CONTROL}') AS control
+                SELECT *, {_control(name)} AS control
                 FROM (SELECT rowid AS pos, * FROM raw WHERE tid IN (SELECT id FROM t))"""
         )
         db.execute("DROP TABLE raw")
@@ -367,15 +381,12 @@ class CompiledLoader:
     def _crew(self, db: Any) -> None:
         """title.crew's directors and writers that the principal credits lack, added after
         the title's own credits in the file's order (directors, then writers)."""
-        name = "title.crew"
-        columns = HEADERS[name]
+        name = "title.crew"  # every field an id or a list of ids: no free text
         nm_list = f"{_NM}(,{_NM})*"
         db.execute(
             f"""CREATE TEMP TABLE c_all AS
                 SELECT tid, keep, CASE WHEN keep THEN directors END AS directors,
-                       CASE WHEN keep THEN writers END AS writers,
-                       CASE WHEN keep THEN regexp_matches({_line(columns)}, '{_CONTROL}')
-                       END AS control
+                       CASE WHEN keep THEN writers END AS writers
                 FROM (SELECT *, coalesce(tid IN (SELECT id FROM t), false) AS keep
                       FROM (SELECT CASE WHEN {_whole("tconst", _TT)}
                                    THEN CAST(substr(tconst, 3) AS BIGINT) END AS tid, *
@@ -384,8 +395,8 @@ class CompiledLoader:
         self._doubt(
             db,
             name,
-            f"""SELECT count(*) FROM c_all WHERE tid IS NULL OR (keep AND (control
-                OR NOT (directors IS NULL OR {_whole("directors", nm_list)})
+            f"""SELECT count(*) FROM c_all WHERE tid IS NULL OR (keep AND (
+                NOT (directors IS NULL OR {_whole("directors", nm_list)})
                 OR NOT (writers IS NULL OR {_whole("writers", nm_list)})))""",
         )
         self._doubt(db, name, "SELECT count(*) - count(DISTINCT tid) FROM c_all WHERE keep")
@@ -423,7 +434,6 @@ class CompiledLoader:
 
     def _names(self, db: Any) -> None:
         name = "name.basics"
-        columns = HEADERS[name]
         db.execute(
             "CREATE TEMP TABLE credited AS "
             "SELECT name_id AS id FROM p UNION SELECT name_id FROM crew"
@@ -435,8 +445,7 @@ class CompiledLoader:
                        CASE WHEN keep THEN deathYear END AS died,
                        CASE WHEN keep THEN primaryProfession END AS professions,
                        CASE WHEN keep THEN knownForTitles END AS known_for,
-                       CASE WHEN keep THEN regexp_matches({_line(columns)}, '{_CONTROL}')
-                       END AS control
+                       CASE WHEN keep THEN {_control(name)} END AS control
                 FROM (SELECT *, coalesce(nid IN (SELECT id FROM credited), false) AS keep
                       FROM (SELECT CASE WHEN {_whole("nconst", _NM)}
                                    THEN CAST(substr(nconst, 3) AS BIGINT) END AS nid, *
