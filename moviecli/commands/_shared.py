@@ -237,12 +237,14 @@ def subcommand_follows(ctx: typer.Context, shared: tuple[str, ...] = ("user", "f
     return True
 
 
-def users_rows(ctx: typer.Context, user: str | None, read: Callable[..., T]) -> T:
-    """What a reader lists of one user's own: `read(session=..., user_id=...)`, with
-    user_id None for a name the catalog does not know yet (nothing of theirs)."""
+def users_rows(
+    ctx: typer.Context, user: str | None, read: Callable[[UnitOfWork, int | None], T]
+) -> T:
+    """What a reader lists of one user's own: `read(uow, user_id)`, with user_id None
+    for a name the catalog does not know yet (nothing of theirs)."""
     name = user_name(user)
     with unit_of_work(ctx, write=False) as uow:
-        return read(session=uow.session, user_id=uow.users.id_of(name))
+        return read(uow, uow.users.id_of(name))
 
 
 def confirm(question: str) -> bool:
@@ -347,9 +349,7 @@ def filter_movie_id(uow: UnitOfWork, ref: str | None) -> int | None:
     """The id of the movie a --movie filter names (None: no filter)."""
     if ref is None:
         return None
-    from moviecli.store.repo.movies import resolve_movie
-
-    return resolve_movie(session=uow.session, ref=ref).saved_id
+    return uow.movies.resolve_movie(ref=ref).saved_id
 
 
 def brought_line(movie_id: int | None, film: Any) -> str:

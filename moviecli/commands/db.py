@@ -153,7 +153,7 @@ def history(ctx: typer.Context) -> None:
 def check(ctx: typer.Context) -> None:
     """Check integrity, foreign keys, rating aggregates and the schema revision."""
     from moviecli import render
-    from moviecli.store.repo import stats as stats_repo
+    from moviecli.store.repo.stats import Stats
     from moviecli.store.schema import head, read_revision, revisions
 
     target = _existing_catalog(ctx)
@@ -166,7 +166,7 @@ def check(ctx: typer.Context) -> None:
             )
         if revision in revisions():
             with target.session(write=False, check_schema=False) as s:
-                problems += stats_repo.integrity_problems(session=s)
+                problems += Stats(s).integrity_problems()
     finally:
         target.dispose()
     if problems:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlmodel import Session
+from moviecli.store.repo._base import Repository
 
 # Each film's IMDb id (the first, when a film has two), for the Letterboxd export.
 _IMDB_IDS = (
@@ -82,15 +82,20 @@ QUERIES = {
 }
 
 
-def stream(*, session: Session, name: str, user_id: int | None = None) -> Iterator[tuple[Any, ...]]:
-    """The rows of one of QUERIES, streamed (a server-side cursor on PostgreSQL);
-    `user_id` for the queries of one user."""
-    connection = session.connection().execution_options(stream_results=True, yield_per=5000)
-    if user_id is None:
-        rows = connection.exec_driver_sql(QUERIES[name])
-    else:
-        from sqlalchemy import text
+class Dump(Repository):
+    """The exports' reads: every row of a table in a stable order, streamed."""
 
-        rows = connection.execute(text(QUERIES[name]), {"user": user_id})
-    for row in rows:
-        yield tuple(row)
+    def stream(self, *, name: str, user_id: int | None = None) -> Iterator[tuple[Any, ...]]:
+        """The rows of one of QUERIES, streamed (a server-side cursor on PostgreSQL);
+        `user_id` for the queries of one user."""
+        connection = self.session.connection().execution_options(
+            stream_results=True, yield_per=5000
+        )
+        if user_id is None:
+            rows = connection.exec_driver_sql(QUERIES[name])
+        else:
+            from sqlalchemy import text
+
+            rows = connection.execute(text(QUERIES[name]), {"user": user_id})
+        for row in rows:
+            yield tuple(row)
