@@ -43,6 +43,7 @@ from moviecli.rules import (
     PERSON_NAME_MAX,
     check_name,
     check_user_name,
+    genre_key,
     latest_unix_seconds,
     parse_score,
     split_names,
@@ -307,11 +308,12 @@ class Loader:
 
     def genre_id(self, name: str, preferred_id: int | None = None) -> int:
         """The genre's id, creating it (with `preferred_id` when that is free)."""
-        genre_id = self.genres.get(name.casefold())
+        key = genre_key(name)
+        genre_id = self.genres.get(key)
         if genre_id is not None:
             return genre_id
         genre_id = self.bulk.insert("genres", {"name": name}, preferred_id)
-        self.genres[name.casefold()] = genre_id
+        self.genres[key] = genre_id
         return genre_id
 
     def _add_genres(self, movie_id: int, names: Iterable[str]) -> None:

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from moviecli.recommend import group, world
 from moviecli.recommend.views import RecommendRow
-from moviecli.rules import genre_name
+from moviecli.rules import genre_key, genre_name
 from moviecli.store.repo import taste as repo
 from moviecli.store.repo.taste import Taste
 from moviecli.store.world import features
@@ -190,8 +190,8 @@ def _passes(
     """The filters: on a world film's own values; on `allowed` for catalog-only films."""
     ok = np.ones(len(films), bool)
     if genre is not None:
-        wanted = f"g:{genre_name(genre)}".lower()
-        ok &= np.asarray([any(t.lower() == wanted for t in ts) for ts in films.tokens])
+        wanted = genre_key(f"g:{genre_name(genre)}")
+        ok &= np.asarray([any(genre_key(t) == wanted for t in ts) for ts in films.tokens])
     if from_year is not None:
         ok &= films.years >= from_year
     if to_year is not None:

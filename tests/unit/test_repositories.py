@@ -252,3 +252,27 @@ def test_users_resolve_creates_only_when_writing(scope: Scope, catalog: Path) ->
         assert users.ids_by_name() == {"ann": ann.id, "bo": bo.id}
         with pytest.raises(NotFoundError, match="no user named 'cy' in this catalog"):
             users.require(["ann", "cy"])
+
+
+def test_genres_match_caselessly_beyond_ascii(scope: Scope) -> None:
+    """One rule for every genre match (rules.genre_key, casefold): SQLite's lower() folds
+    ASCII letters only, so 'ÉPOPÉE' once missed 'Épopée'."""
+    with scope() as uow:
+        first = add(uow, "Die Nibelungen", 1924, "Épopée")
+        second = add(uow, "Ivan the Terrible", 1944, "ÉPOPÉE")
+        third = add(uow, "Heat", 1995, "Crime")
+        for movie_id, score in ((first, 4.0), (second, 3.0), (third, 5.0)):
+            movie = uow.movies.resolve_movie(ref=str(movie_id))
+            uow.ratings.rate_movie(movie=movie, user_name="ann", score=score)
+    with scope(write=False) as uow:
+        assert uow.movies.genres_by_movie(movie_ids=[first, second, third]) == {
+            first: ["Épopée"],
+            second: ["Épopée"],
+            third: ["Crime"],
+        }
+        assert uow.movies.genre_known(genre="épopée")
+        assert not uow.movies.genre_known(genre="Western")
+        page = uow.movies.list_movies(genre="ÉPOPÉE", sort="year")
+        assert [m.id for m in page.items] == [first, second]
+        assert uow.taste.matching_movie_ids(genre="épopée") == {first, second}
+        assert [row.id for row in uow.stats.top_rated(genre="épopée")] == [first, second]

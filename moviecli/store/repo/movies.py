@@ -24,7 +24,7 @@ from moviecli.models import (
     utcnow,
 )
 from moviecli.ranking import average
-from moviecli.rules import genre_name, loose_title_key, score_histogram, title_key
+from moviecli.rules import genre_key, genre_name, loose_title_key, score_histogram, title_key
 from moviecli.store.repo._base import Repository
 from moviecli.store.repo.filters import contains, years
 from moviecli.store.repo.ratings import Ratings
@@ -310,20 +310,44 @@ class Movies(Repository):
         self.session.expunge(movie)
         return public
 
+    def _genres_by_key(self) -> dict[str, int]:
+        """Every genre of the catalog, genre_key -> id (the first, should two spellings
+        share a key). A catalog has a few dozen genres: matched here, since SQL cannot
+        casefold."""
+        rows = self.session.exec(select(Genre.id, Genre.name).order_by(col(Genre.id)))
+        by_key: dict[str, int] = {}
+        for genre_id, name in rows:
+            if genre_id is not None:
+                by_key.setdefault(genre_key(name), genre_id)
+        return by_key
+
     def genre_ids(self, *, names: Iterable[str]) -> list[int]:
         """Ids of these genres (already Title Cased), creating the missing ones."""
+        by_key = self._genres_by_key()
         ids: list[int] = []
         for name in names:
-            genre = self.session.exec(
-                select(Genre).where(func.lower(Genre.name) == name.lower())
-            ).first()
-            if genre is None:
+            genre_id = by_key.get(genre_key(name))
+            if genre_id is None:
                 genre = Genre(name=name)
                 self.session.add(genre)
                 self.session.flush()
-            assert genre.id is not None
-            ids.append(genre.id)
+                assert genre.id is not None
+                genre_id = by_key[genre_key(name)] = genre.id
+            ids.append(genre_id)
         return ids
+
+    def matching_genre_ids(self, *, genre: str) -> list[int]:
+        """The ids of the genres a typed --genre names (genre_name, then genre_key)."""
+        wanted = genre_key(genre_name(genre))
+        rows = self.session.exec(select(Genre.id, Genre.name).order_by(col(Genre.id)))
+        return [genre_id for genre_id, name in rows if genre_id and genre_key(name) == wanted]
+
+    def genre_filter(self, genre: str) -> ColumnElement[bool]:
+        """A movie is of the genre a typed --genre names."""
+        return exists().where(
+            col(MovieGenre.movie_id) == Movie.id,
+            col(MovieGenre.genre_id).in_(self.matching_genre_ids(genre=genre)),
+        )
 
     def set_genres(self, *, movie_id: int, names: Sequence[str]) -> None:
         self.session.exec(delete(MovieGenre).where(col(MovieGenre.movie_id) == movie_id))
@@ -353,10 +377,7 @@ class Movies(Repository):
 
     def genre_known(self, *, genre: str) -> bool:
         """Whether the catalog has this genre (as --genre matches it)."""
-        found = self.session.exec(
-            select(Genre.id).where(func.lower(Genre.name) == genre_name(genre).lower()).limit(1)
-        ).first()
-        return found is not None
+        return bool(self.matching_genre_ids(genre=genre))
 
     def movie_listing(
         self,
@@ -397,7 +418,7 @@ class Movies(Repository):
         if search:
             conditions.append(contains(col(Movie.title_key), title_key(search)))
         if genre:
-            conditions.append(genre_filter(genre))
+            conditions.append(self.genre_filter(genre))
         conditions += years(col(Movie.year), year=year, from_year=from_year, to_year=to_year)
         where = and_(literal(True), *conditions)
 
@@ -498,14 +519,6 @@ def _public(movie: Movie, genres: list[str]) -> MoviePublic:
         director=movie.director,
         average_rating=average(movie.rating_sum, movie.rating_count),
         rating_count=movie.rating_count,
-    )
-
-
-def genre_filter(genre: str) -> ColumnElement[bool]:
-    return exists().where(
-        col(MovieGenre.movie_id) == Movie.id,
-        col(MovieGenre.genre_id) == Genre.id,
-        func.lower(Genre.name) == genre_name(genre).lower(),
     )
 
 

@@ -23,7 +23,7 @@ from moviecli.models import (
 from moviecli.rules import score_histogram
 from moviecli.store.repo._base import Repository
 from moviecli.store.repo._select import select_wide
-from moviecli.store.repo.movies import Movies, genre_filter
+from moviecli.store.repo.movies import Movies
 
 RankBy = Literal["weighted", "mean"]
 
@@ -76,7 +76,7 @@ class Stats(Repository):
             score = ranking.mean_rating(score_sum, count)
         conditions: list[ColumnElement[bool]] = [count >= max(min_ratings, 1)]
         if genre:
-            conditions.append(genre_filter(genre))
+            conditions.append(Movies(self.session).genre_filter(genre))
         if from_year is not None:
             conditions.append(col(Movie.year) >= from_year)
         if to_year is not None:

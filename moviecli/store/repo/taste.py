@@ -22,7 +22,6 @@ from moviecli.models import (
     Viewing,
     WatchlistItem,
 )
-from moviecli.rules import genre_name
 from moviecli.store.repo import stamp
 from moviecli.store.repo._base import Repository
 from moviecli.store.repo._select import core_table
@@ -176,12 +175,12 @@ class Taste(Repository):
             return None
         query = select(_movies.c.id)
         if genre is not None:
-            wanted = genre_name(genre).lower()
+            from moviecli.store.repo.movies import Movies
+
+            genres = Movies(self.session).matching_genre_ids(genre=genre)
             query = query.where(
                 _movies.c.id.in_(
-                    select(_movie_genres.c.movie_id)
-                    .join(_genres, _genres.c.id == _movie_genres.c.genre_id)
-                    .where(func.lower(_genres.c.name) == wanted)
+                    select(_movie_genres.c.movie_id).where(_movie_genres.c.genre_id.in_(genres))
                 )
             )
         if from_year is not None:
