@@ -14,11 +14,9 @@ from moviecli.models import (
     ExternalId,
     Genre,
     Movie,
-    MovieCreate,
     MovieDetail,
     MovieGenre,
     MoviePublic,
-    MovieUpdate,
     Page,
     Rating,
     utcnow,
@@ -27,12 +25,12 @@ from moviecli.ranking import average
 from moviecli.rules import genre_key, genre_name, loose_title_key, score_histogram, title_key
 from moviecli.store.repo._base import Repository
 from moviecli.store.repo.filters import contains, years
-from moviecli.store.repo.ratings import Ratings
 
 if TYPE_CHECKING:
     from sqlalchemy import UnaryExpression
     from sqlalchemy.sql.elements import SQLCoreOperations
 
+    from moviecli.models import MovieCreate, MovieUpdate
     from moviecli.models.world import WorldFilm  # loaded by the commands that read the world
 
 PEOPLE_FIELDS = {"directors": "director", "writers": "writer", "cast": "cast"}
@@ -400,20 +398,25 @@ class Movies(Repository):
         """How many movies match, and the page of them, streamed from the database in chunks
         (`limit` 0: all of them, in bounded memory); `tag`, `watched` and `on_watchlist` are
         the user's (`user_id`)."""
-        from moviecli.store.repo.diary import watched_filter
-        from moviecli.store.repo.people import person_filter
-        from moviecli.store.repo.tags import tag_filter
-        from moviecli.store.repo.watchlist import watchlist_filter
-
+        # Each filter's repository is loaded only when the filter is given (import time
+        # of a plain `list`).
         conditions: list[ColumnElement[bool]] = []
         if tag is not None:
+            from moviecli.store.repo.tags import tag_filter
+
             conditions.append(tag_filter(user_id=user_id, tag=tag))
         if person is not None:
+            from moviecli.store.repo.people import person_filter
+
             conditions.append(person_filter(person))
         if watched is not None:
+            from moviecli.store.repo.diary import watched_filter
+
             seen = watched_filter(user_id=user_id)
             conditions.append(seen if watched else ~seen)
         if on_watchlist:
+            from moviecli.store.repo.watchlist import watchlist_filter
+
             conditions.append(watchlist_filter(user_id=user_id))
         if search:
             conditions.append(contains(col(Movie.title_key), title_key(search)))
@@ -461,6 +464,7 @@ class Movies(Repository):
         viewings (newest first) and watchlist mark."""
         from moviecli.store.repo.diary import Diary
         from moviecli.store.repo.people import People
+        from moviecli.store.repo.ratings import Ratings
         from moviecli.store.repo.tags import Tags
         from moviecli.store.repo.users import Users
         from moviecli.store.repo.watchlist import Watchlist

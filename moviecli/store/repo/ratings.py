@@ -20,7 +20,6 @@ from moviecli.models import (
     utcnow_millis,
 )
 from moviecli.ranking import average
-from moviecli.store.repo import stamp
 from moviecli.store.repo._base import Repository
 from moviecli.store.repo._select import select_wide
 from moviecli.store.repo.users import Users
@@ -51,10 +50,13 @@ class Ratings(Repository):
                 rating_count=col(Movie.rating_count) + delta_count,
             )
         )
-        stamp.touch(session=self.session)
+        self.touch_stamp()
 
     def touch_stamp(self) -> None:
-        """The ratings changed in this transaction (an import's merge): a new stamp."""
+        """The ratings changed in this transaction: a new stamp (SQLite; on PostgreSQL
+        the catalog's triggers set it)."""
+        from moviecli.store.repo import stamp
+
         stamp.touch(session=self.session)
 
     def recount_aggregates(self, *, only: ColumnElement[bool] | None = None) -> None:

@@ -18,7 +18,7 @@ from moviecli.models import (
     Rating,
     TopRow,
     User,
-    metadata,
+    all_tables,
 )
 from moviecli.rules import score_histogram
 from moviecli.store.repo._base import Repository
@@ -183,7 +183,7 @@ class Stats(Repository):
         them.)"""
         found: list[str] = []
         present = set(inspect(self.session.connection()).get_table_names())
-        for table in metadata.sorted_tables:
+        for table in all_tables().sorted_tables:
             for constraint in table.foreign_key_constraints:
                 parent = constraint.referred_table
                 if not {table.name, parent.name} <= present:  # an older revision
