@@ -69,11 +69,9 @@ def unit_of_work(
         if write and s.get_bind().dialect.name == "postgresql":
             # A shared catalog: the users this command named must be ones the login
             # role may write as (named now, or later while the session is open).
-            from moviecli.store import members
-
             for name in state.get("users", ()):
-                members.check_writer(s, name)
-            state["writer"] = s
+                uow.members.check_writer(name)
+            state["writer"] = uow.members
         s.info["chosen"] = picks.chosen if picks is not None else {}
         try:
             yield uow
@@ -151,9 +149,7 @@ def user_name(option: str | None) -> str:
     if shared:
         state.setdefault("users", []).append(name)
         if (writer := state.get("writer")) is not None:
-            from moviecli.store import members
-
-            members.check_writer(writer, name)
+            writer.check_writer(name)
     return name
 
 

@@ -4,7 +4,7 @@
 # real annotations spare it evaluating hundreds of strings (README, Performance).
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,9 @@ from moviecli.options import (
     person_filter,
     year_option,
 )
+
+if TYPE_CHECKING:
+    from moviecli.store.catalog import UnitOfWork
 
 GENRE_HELP = "A genre; repeat for several, or separate them with | (crime|drama)."
 GenreOption = Annotated[
@@ -405,7 +408,7 @@ def delete(
         with unit_of_work(ctx, write=False) as uow:
             target = uow.movies.resolve_movie(ref=movie)
             counts = uow.movies.attached(movie_id=target.saved_id)
-            others = _others_with_data(uow.session, target.saved_id, target.title, target.year)
+            others = _others_with_data(uow, target.saved_id, target.title, target.year)
         confirm_delete(
             f"Delete #{target.id} {target.title} ({target.year or '?'})"
             f"{_goes(counts, others=others)}?"
@@ -418,7 +421,7 @@ def delete(
                 f"'{movie}' changed while you answered (now #{target.id}); nothing was deleted"
             )
         counts = uow.movies.attached(movie_id=target.saved_id)
-        others = _others_with_data(uow.session, target.saved_id, target.title, target.year)
+        others = _others_with_data(uow, target.saved_id, target.title, target.year)
         deleted = uow.movies.delete_movie(movie=target)
     render.movie(deleted, fmt, action="Deleted")
     if yes and any(counts.values()):
@@ -442,16 +445,16 @@ def _goes(counts: dict[str, int], lead: str = " and its", others: str = "") -> s
     return f"{lead} {listed}{whose}"
 
 
-def _others_with_data(s: Any, movie_id: int, title: str, year: int | None) -> str:
+def _others_with_data(uow: "UnitOfWork", movie_id: int, title: str, year: int | None) -> str:
     """On a shared catalog: ' of NAME, NAME' when the film holds other people's data (the
     caller must be an admin to delete it, else refused), '' otherwise."""
-    from moviecli.store import members
+    from moviecli.store.members import NotAllowedError
 
-    count, names, allowed = members.film_others(session=s, movie_id=movie_id)
+    count, names, allowed = uow.members.film_others(movie_id=movie_id)
     if not count:
         return ""
     if not allowed:
-        raise members.NotAllowedError(
+        raise NotAllowedError(
             f"'{title} ({year or '?'})' holds the ratings, diary or lists of {count} other "
             "user(s): only an admin of the catalog may delete it"
         )

@@ -29,6 +29,7 @@ from moviecli.store.engine import make_engine
 from moviecli.store.migrate import ensure_schema
 
 if TYPE_CHECKING:
+    from moviecli.store.members import Members
     from moviecli.store.repo.diary import Diary
     from moviecli.store.repo.dump import Dump
     from moviecli.store.repo.lists import Lists
@@ -216,6 +217,12 @@ class UnitOfWork:
         from moviecli.store.repo.taste import Taste
 
         return Taste(self.session)
+
+    @cached_property
+    def members(self) -> Members:
+        from moviecli.store.members import Members
+
+        return Members(self.session)
 
     @cached_property
     def dump(self) -> Dump:
