@@ -297,6 +297,15 @@ def genre_name(raw: str) -> str:
     return " ".join(word_case(w) for w in words)
 
 
+def genre_key(name: str) -> str:
+    """What the spellings of one genre share: its name casefolded. The one rule that
+    matches genres, in `add`/`edit`, the --genre filters and imports alike (a typed
+    --genre goes through genre_name first). casefold, not lower: it is Unicode's
+    caseless match ('Straße' meets 'STRASSE'), where lower() misses some, and SQL's
+    lower() on SQLite folds ASCII letters only (so 'Épopée' missed 'épopée')."""
+    return name.casefold()
+
+
 def genre_names(raws: Iterable[str]) -> list[str]:
     """Genre names as stored: Title Cased, each once (case-insensitively), blank and
     over-long ones left out (imports skip those; `add` and `edit` refuse them first)."""
@@ -304,8 +313,8 @@ def genre_names(raws: Iterable[str]) -> list[str]:
     seen: set[str] = set()
     for raw in raws:
         name = genre_name(raw)
-        if name and len(name) <= GENRE_MAX and name.casefold() not in seen:
-            seen.add(name.casefold())
+        if name and len(name) <= GENRE_MAX and genre_key(name) not in seen:
+            seen.add(genre_key(name))
             names.append(name)
     return names
 

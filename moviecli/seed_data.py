@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from moviecli.models import MovieCreate
 from moviecli.rules import split_names
-from moviecli.store.repo import movies as movies_repo
-from moviecli.store.repo import ratings as ratings_repo
+
+if TYPE_CHECKING:
+    from moviecli.store.catalog import UnitOfWork
 
 # title, year, genres, runtime, director, original title
 FILMS: list[tuple[str, int, list[str], int, str, str | None]] = [
@@ -90,10 +91,10 @@ DEMO_RATINGS: list[tuple[str, str, float, str | None]] = [
 ]
 
 
-def seed_catalog(*, session: Session) -> int:
+def seed_catalog(uow: UnitOfWork) -> int:
     """Add the starter films and demo ratings to an empty catalog; return how many films
     were added (0 when the catalog already held movies)."""
-    if not movies_repo.is_empty(session=session):
+    if not uow.movies.is_empty():
         return 0
     movies = {}
     for title, year, genres, runtime, director, original in FILMS:
@@ -107,10 +108,8 @@ def seed_catalog(*, session: Session) -> int:
                 "original_title": original,
             }
         )
-        movies[title] = movies_repo.add_movie(session=session, data=data).id
+        movies[title] = uow.movies.add_movie(data=data).id
     for user, title, score, review in DEMO_RATINGS:
-        movie = movies_repo.resolve_movie(session=session, ref=str(movies[title]))
-        ratings_repo.rate_movie(
-            session=session, movie=movie, user_name=user, score=score, review=review
-        )
+        movie = uow.movies.resolve_movie(ref=str(movies[title]))
+        uow.ratings.rate_movie(movie=movie, user_name=user, score=score, review=review)
     return len(FILMS)

@@ -18,8 +18,8 @@ from moviecli.config import resolve_location
 from moviecli.errors import MoviecliError, NotFoundError
 from moviecli.models import MovieUpdate
 from moviecli.store.catalog import Catalog
-from moviecli.store.repo import movies as movies_repo
-from moviecli.store.repo import ratings as ratings_repo
+from moviecli.store.repo.movies import Movies
+from moviecli.store.repo.ratings import Ratings
 
 TITLES = ["Heat", "Alien", "Zodiac", "Arrival"]
 USERS = ["ann", "bob", "cy"]
@@ -82,17 +82,18 @@ def stored_and_recomputed(
 def apply(catalog: Catalog, operation: tuple) -> None:  # type: ignore[type-arg]
     kind, movie_id, *rest = operation
     with catalog.session(write=True) as session:
-        movie = movies_repo.resolve_movie(session=session, ref=str(movie_id))
+        movies, ratings = Movies(session), Ratings(session)
+        movie = movies.resolve_movie(ref=str(movie_id))
         if kind == "rate":
             user, score = rest
-            ratings_repo.rate_movie(session=session, movie=movie, user_name=user, score=score)
+            ratings.rate_movie(movie=movie, user_name=user, score=score)
         elif kind == "unrate":
-            ratings_repo.unrate_movie(session=session, movie=movie, user_name=rest[0])
+            ratings.unrate_movie(movie=movie, user_name=rest[0])
         elif kind == "edit":
             changes = MovieUpdate.model_validate(rest[0])
-            movies_repo.update_movie(session=session, movie=movie, changes=changes)
+            movies.update_movie(movie=movie, changes=changes)
         else:
-            movies_repo.delete_movie(session=session, movie=movie)
+            movies.delete_movie(movie=movie)
 
 
 @settings(max_examples=30, deadline=None)

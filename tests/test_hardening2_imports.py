@@ -746,10 +746,16 @@ def test_letterboxd_export_reads_imdb_ids_once(catalog: Path) -> None:
     """Before: a subquery per viewing, answered by scanning every IMDb id (35 s for
     100,000 viewings). No step reading external_ids may sit under a correlated
     subquery (one that runs again for each row)."""
+    from sqlalchemy.dialects import sqlite
+
     from moviecli.store.repo.dump import QUERIES
 
     for name in ("letterboxd_viewings", "letterboxd_rated"):
-        plan = sql_rows(catalog, "EXPLAIN QUERY PLAN " + QUERIES[name].replace(":user", "1"))
+        statement = QUERIES[name].params(user=1)
+        sql = str(
+            statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+        )
+        plan = sql_rows(catalog, "EXPLAIN QUERY PLAN " + sql)
         details = {row[0]: str(row[3]) for row in plan}
         for _id, parent, _unused, detail in plan:
             if "external_ids" in detail or detail.startswith("SEARCH e "):

@@ -31,8 +31,8 @@ import sys, time
 from collections.abc import Callable
 from pathlib import Path
 from sqlmodel import select
-from moviecli.store.repo import movies as movies_repo
-from moviecli.store.repo import ratings as ratings_repo
+from moviecli.store.repo.movies import Movies
+from moviecli.store.repo.ratings import Ratings
 from moviecli.config import resolve_location
 from moviecli.store.catalog import Catalog
 from moviecli.models import Movie, MovieCreate, MovieUpdate
@@ -42,19 +42,19 @@ catalog = Catalog(resolve_location(db))
 with catalog.session(write=True) as s:
     if catalog.dialect == "sqlite":
         s.connection().exec_driver_sql("PRAGMA cache_size = 5")
+    movies, ratings = Movies(s), Ratings(s)
     for i in range(60):
-        added = movies_repo.add_movie(
-            session=s, data=MovieCreate(title=f"Crash {i}", year=2000, genres=["crash"])
+        added = movies.add_movie(
+            data=MovieCreate(title=f"Crash {i}", year=2000, genres=["crash"])
         )
         movie = s.get(Movie, added.id)
-        ratings_repo.rate_movie(session=s, movie=movie, user_name="crasher", score=2.5)
+        ratings.rate_movie(movie=movie, user_name="crasher", score=2.5)
     for movie in list(s.exec(select(Movie))):
-        movies_repo.update_movie(
-            session=s,
+        movies.update_movie(
             movie=movie,
             changes=MovieUpdate(title=f"{movie.title} (edited)", genres=["edited"], director="X"),
         )
-        ratings_repo.rate_movie(session=s, movie=movie, user_name="tester", score=0.5)
+        ratings.rate_movie(movie=movie, user_name="tester", score=0.5)
     s.flush()
     Path(ready).write_text("in the middle")
     while True:
@@ -69,15 +69,16 @@ import sys, time
 from collections.abc import Callable
 from pathlib import Path
 from moviecli import cli
-from moviecli.store.repo import movies, ratings
+from moviecli.store.repo.movies import Movies
+from moviecli.store.repo.ratings import Ratings
 
 ready, function = sys.argv[1:3]
-repository = ratings if function in ("rate_movie", "unrate_movie") else movies
+repository = Ratings if function in ("rate_movie", "unrate_movie") else Movies
 original = getattr(repository, function)
 
-def blocking(**kwargs):
-    result = original(**kwargs)
-    kwargs["session"].flush()
+def blocking(self, **kwargs):
+    result = original(self, **kwargs)
+    self.session.flush()
     Path(ready).write_text("written, not committed")
     while True:
         time.sleep(0.05)
@@ -208,9 +209,9 @@ def test_ctrl_c_during_a_write_says_so_and_changes_nothing(
 SWALLOWING_CLI = """
 import os, signal, sys
 from moviecli import cli
-from moviecli.store.repo import movies
+from moviecli.store.repo.movies import Movies
 
-original = movies.add_movie
+original = Movies.add_movie
 
 class Finaliser:
     def __del__(self):
@@ -218,13 +219,13 @@ class Finaliser:
         for _ in range(100_000):  # the handler runs here, inside __del__
             pass
 
-def add_movie(**kwargs):
-    result = original(**kwargs)
-    kwargs["session"].flush()
+def add_movie(self, **kwargs):
+    result = original(self, **kwargs)
+    self.session.flush()
     Finaliser()
     return result
 
-movies.add_movie = add_movie
+Movies.add_movie = add_movie
 sys.argv = ["moviecli", *sys.argv[1:]]
 cli.main()
 """

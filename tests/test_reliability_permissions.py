@@ -35,21 +35,21 @@ def umask(request: pytest.FixtureRequest) -> Iterator[int]:
 def files_seen_mid_write(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """The modes of the catalog's files while moviecli's own connection has them open
     (SQLite removes -wal and -shm when the last connection closes)."""
-    from moviecli.store.repo import movies as repository
+    from moviecli.store.repo.movies import Movies
 
     seen: dict[str, int] = {}
-    original = repository.add_movie
+    original = Movies.add_movie
 
-    def add_movie(**kwargs):  # type: ignore[no-untyped-def]
-        result = original(**kwargs)
-        kwargs["session"].flush()
-        database = Path(kwargs["session"].get_bind().url.database)
+    def add_movie(self, **kwargs):  # type: ignore[no-untyped-def]
+        result = original(self, **kwargs)
+        self.session.flush()
+        database = Path(self.session.get_bind().url.database)
         for path in database.parent.iterdir():
             if path.name.startswith(database.name):
                 seen[path.name.removeprefix(database.name) or "db"] = mode(path)
         return result
 
-    monkeypatch.setattr(repository, "add_movie", add_movie)
+    monkeypatch.setattr(Movies, "add_movie", add_movie)
     return seen
 
 

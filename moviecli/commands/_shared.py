@@ -69,11 +69,9 @@ def unit_of_work(
         if write and s.get_bind().dialect.name == "postgresql":
             # A shared catalog: the users this command named must be ones the login
             # role may write as (named now, or later while the session is open).
-            from moviecli.store import members
-
             for name in state.get("users", ()):
-                members.check_writer(s, name)
-            state["writer"] = s
+                uow.members.check_writer(name)
+            state["writer"] = uow.members
         s.info["chosen"] = picks.chosen if picks is not None else {}
         try:
             yield uow
@@ -151,9 +149,7 @@ def user_name(option: str | None) -> str:
     if shared:
         state.setdefault("users", []).append(name)
         if (writer := state.get("writer")) is not None:
-            from moviecli.store import members
-
-            members.check_writer(writer, name)
+            writer.check_writer(name)
     return name
 
 
@@ -237,12 +233,14 @@ def subcommand_follows(ctx: typer.Context, shared: tuple[str, ...] = ("user", "f
     return True
 
 
-def users_rows(ctx: typer.Context, user: str | None, read: Callable[..., T]) -> T:
-    """What a reader lists of one user's own: `read(session=..., user_id=...)`, with
-    user_id None for a name the catalog does not know yet (nothing of theirs)."""
+def users_rows(
+    ctx: typer.Context, user: str | None, read: Callable[[UnitOfWork, int | None], T]
+) -> T:
+    """What a reader lists of one user's own: `read(uow, user_id)`, with user_id None
+    for a name the catalog does not know yet (nothing of theirs)."""
     name = user_name(user)
     with unit_of_work(ctx, write=False) as uow:
-        return read(session=uow.session, user_id=uow.users.id_of(name))
+        return read(uow, uow.users.id_of(name))
 
 
 def confirm(question: str) -> bool:
@@ -347,9 +345,7 @@ def filter_movie_id(uow: UnitOfWork, ref: str | None) -> int | None:
     """The id of the movie a --movie filter names (None: no filter)."""
     if ref is None:
         return None
-    from moviecli.store.repo.movies import resolve_movie
-
-    return resolve_movie(session=uow.session, ref=ref).saved_id
+    return uow.movies.resolve_movie(ref=ref).saved_id
 
 
 def brought_line(movie_id: int | None, film: Any) -> str:

@@ -4,7 +4,7 @@
 # real annotations spare it evaluating hundreds of strings (README, Performance).
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,9 @@ from moviecli.options import (
     person_filter,
     year_option,
 )
+
+if TYPE_CHECKING:
+    from moviecli.store.catalog import UnitOfWork
 
 GENRE_HELP = "A genre; repeat for several, or separate them with | (crime|drama)."
 GenreOption = Annotated[
@@ -119,7 +122,6 @@ def add(
     IMDb's films (after 'imdb sync') is added with its details; several ask which."""
     from moviecli import render
     from moviecli.models import MovieCreate
-    from moviecli.store.repo import movies as movies_repo
 
     if imdb or year is None:
         _add_from_world(ctx, title, imdb=imdb, fmt=fmt)
@@ -136,7 +138,7 @@ def add(
         original_title=original_title,
     )
     with unit_of_work(ctx, write=True) as uow:
-        movie = movies_repo.add_movie(session=uow.session, data=data, force=force)
+        movie = uow.movies.add_movie(data=data, force=force)
     render.movie(movie, fmt, action="Added")
 
 
@@ -147,7 +149,6 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
     from moviecli.commands._shared import Picks, brought_line, choosing
     from moviecli.models import MoviePublic
     from moviecli.rules import parse_imdb_id
-    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.world import bring
 
     if imdb:
@@ -164,7 +165,7 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
                         "or add the film by title with --year"
                     )
                 _missing_year(ctx)
-            film = movies_repo.world_film(session=uow.session, ref=title)
+            film = uow.movies.world_film(ref=title)
             if film is None:
                 if imdb:
                     raise MoviecliError(f"{title.strip()} is not among IMDb's films here")
@@ -172,7 +173,7 @@ def _add_from_world(ctx: typer.Context, title: str, *, imdb: bool, fmt: OutputFo
                     f"'{title}' is not among IMDb's films: give --year to add it by hand"
                 )
             movie = bring.add_world_film(session=uow.session, film=film)
-            public = movies_repo.movie_public(session=uow.session, movie=movie)
+            public = uow.movies.movie_public(movie=movie)
             return public, brought_line(movie.id, film)
 
     added, line = choosing(run)
@@ -234,7 +235,6 @@ def list_movies(
 ) -> None:
     """List movies with their average rating and number of ratings."""
     from moviecli import render
-    from moviecli.store.repo import movies as movies_repo
 
     if watched and unwatched:
         raise typer.BadParameter(
@@ -244,13 +244,12 @@ def list_movies(
     personal = tag is not None or seen is not None or on_watchlist
     name = user_name(user) if personal else None
     with unit_of_work(ctx, write=False) as uow:
-        total, rows = movies_repo.movie_listing(
+        total, rows = uow.movies.movie_listing(
             user_id=uow.users.id_of(name) if name is not None else None,
             tag=tag,
             person=person,
             watched=seen,
             on_watchlist=on_watchlist,
-            session=uow.session,
             search=search,
             genre=genre,
             year=year,
@@ -281,20 +280,19 @@ def show(
     from moviecli.commands._shared import Picks, choosing
     from moviecli.models.world import WorldFilm
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import movies as movies_repo
     from moviecli.store.world import reading
 
     name = user_name(user)
 
     def run(picks: Picks) -> tuple[Any, Any]:
         with unit_of_work(ctx, write=False, world=True, picks=picks) as uow:
-            found = movies_repo.resolve_reference(session=uow.session, ref=movie)
+            found = uow.movies.resolve_reference(ref=movie)
             if isinstance(found, WorldFilm):
                 title_id = int(found.imdb_id[2:])
                 return None, reading.world_show(
                     session=uow.session, title_id=title_id, with_akas=akas
                 )
-            detail = movies_repo.movie_detail(session=uow.session, movie=found, user=name)
+            detail = uow.movies.movie_detail(movie=found, user=name)
             imdb = (
                 reading.catalog_film_detail(session=uow.session, movie_id=detail.id, with_akas=akas)
                 if uow.world
@@ -363,7 +361,6 @@ def edit(
     --clear empties one."""
     from moviecli import render
     from moviecli.models import MovieUpdate
-    from moviecli.store.repo import movies as movies_repo
 
     given = {
         "title": title,
@@ -388,8 +385,8 @@ def edit(
             "--runtime, --director, --writer, --cast, --original-title, --clear FIELD"
         )
     with unit_of_work(ctx, write=True) as uow:
-        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
-        updated = movies_repo.update_movie(session=uow.session, movie=target, changes=changes)
+        target = uow.movies.resolve_movie(ref=movie)
+        updated = uow.movies.update_movie(movie=target, changes=changes)
     render.movie(updated, fmt, action="Updated")
 
 
@@ -403,30 +400,29 @@ def delete(
     (and their reviews), tags, list and watchlist entries (asks first, with the counts,
     unless --yes)."""
     from moviecli import render
-    from moviecli.store.repo import movies as movies_repo
 
     confirmed_id = None
     if not yes:
         # Ask outside any transaction: a write lock held while a person reads the
         # question would make every other terminal wait, then fail as "busy".
         with unit_of_work(ctx, write=False) as uow:
-            target = movies_repo.resolve_movie(session=uow.session, ref=movie)
-            counts = movies_repo.attached(session=uow.session, movie_id=target.saved_id)
-            others = _others_with_data(uow.session, target.saved_id, target.title, target.year)
+            target = uow.movies.resolve_movie(ref=movie)
+            counts = uow.movies.attached(movie_id=target.saved_id)
+            others = _others_with_data(uow, target.saved_id, target.title, target.year)
         confirm_delete(
             f"Delete #{target.id} {target.title} ({target.year or '?'})"
             f"{_goes(counts, others=others)}?"
         )
         confirmed_id = target.id
     with unit_of_work(ctx, write=True) as uow:
-        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
+        target = uow.movies.resolve_movie(ref=movie)
         if confirmed_id is not None and target.id != confirmed_id:
             raise MoviecliError(
                 f"'{movie}' changed while you answered (now #{target.id}); nothing was deleted"
             )
-        counts = movies_repo.attached(session=uow.session, movie_id=target.saved_id)
-        others = _others_with_data(uow.session, target.saved_id, target.title, target.year)
-        deleted = movies_repo.delete_movie(session=uow.session, movie=target)
+        counts = uow.movies.attached(movie_id=target.saved_id)
+        others = _others_with_data(uow, target.saved_id, target.title, target.year)
+        deleted = uow.movies.delete_movie(movie=target)
     render.movie(deleted, fmt, action="Deleted")
     if yes and any(counts.values()):
         render.note(f"Deleted with it{_goes(counts, lead=':', others=others)}")
@@ -449,16 +445,16 @@ def _goes(counts: dict[str, int], lead: str = " and its", others: str = "") -> s
     return f"{lead} {listed}{whose}"
 
 
-def _others_with_data(s: Any, movie_id: int, title: str, year: int | None) -> str:
+def _others_with_data(uow: "UnitOfWork", movie_id: int, title: str, year: int | None) -> str:
     """On a shared catalog: ' of NAME, NAME' when the film holds other people's data (the
     caller must be an admin to delete it, else refused), '' otherwise."""
-    from moviecli.store import members
+    from moviecli.store.members import NotAllowedError
 
-    count, names, allowed = members.film_others(session=s, movie_id=movie_id)
+    count, names, allowed = uow.members.film_others(movie_id=movie_id)
     if not count:
         return ""
     if not allowed:
-        raise members.NotAllowedError(
+        raise NotAllowedError(
             f"'{title} ({year or '?'})' holds the ratings, diary or lists of {count} other "
             "user(s): only an admin of the catalog may delete it"
         )
@@ -470,11 +466,10 @@ def seed(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """Fill an empty catalog with a starter set of films and a few ratings, then list it."""
     from moviecli import render
     from moviecli.seed_data import seed_catalog
-    from moviecli.store.repo import movies as movies_repo
 
     with unit_of_work(ctx, write=True) as uow:
-        added = seed_catalog(session=uow.session)
-        page = movies_repo.list_movies(session=uow.session, limit=0)
+        added = seed_catalog(uow)
+        page = uow.movies.list_movies(limit=0)
     if added:
         render.note(f"Seeded the catalog with {added} movies.")
     else:
@@ -490,19 +485,17 @@ def stats(
 ) -> None:
     """Counts, the score histogram and the top genres; with --year, your year in review."""
     from moviecli import render
-    from moviecli.store.repo import stats as stats_repo
 
     if year is not None:
         from moviecli.render import diary as render_diary
-        from moviecli.store.repo import diary as diary_repo
 
         name = user_name(user)
         with unit_of_work(ctx, write=False) as uow:
-            review = diary_repo.year_review(session=uow.session, user=name, year=year)
+            review = uow.diary.year_review(user=name, year=year)
         render_diary.year_review(review, fmt)
         return
     with unit_of_work(ctx, write=False) as uow:
-        data = stats_repo.catalog_stats(session=uow.session)
+        data = uow.stats.catalog_stats()
     render.stats(data, fmt)
 
 

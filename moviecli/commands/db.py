@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from sqlalchemy import Engine
-    from sqlmodel import Session
 
     from moviecli.store.catalog import Catalog
     from moviecli.store.migrate import MigrationResult
@@ -153,7 +152,7 @@ def history(ctx: typer.Context) -> None:
 def check(ctx: typer.Context) -> None:
     """Check integrity, foreign keys, rating aggregates and the schema revision."""
     from moviecli import render
-    from moviecli.store.repo import stats as stats_repo
+    from moviecli.store.repo.stats import Stats
     from moviecli.store.schema import head, read_revision, revisions
 
     target = _existing_catalog(ctx)
@@ -166,7 +165,7 @@ def check(ctx: typer.Context) -> None:
             )
         if revision in revisions():
             with target.session(write=False, check_schema=False) as s:
-                problems += stats_repo.integrity_problems(session=s)
+                problems += Stats(s).integrity_problems()
     finally:
         target.dispose()
     if problems:
@@ -229,15 +228,14 @@ def members_list(
     from moviecli.commands._shared import unit_of_work
     from moviecli.options import OutputFormat
     from moviecli.render.members import MemberPublic, members
-    from moviecli.store import members as repo
 
     try:
         chosen = OutputFormat(fmt.lower())
     except ValueError:
         raise typer.BadParameter("must be table, json or csv", param_hint="'--format'") from None
     with unit_of_work(ctx, write=False) as uow:
-        _shared_only(uow.session)
-        rows = repo.members(session=uow.session)
+        uow.members.require_shared()
+        rows = uow.members.members()
     members(
         [
             MemberPublic(
@@ -252,14 +250,6 @@ def members_list(
         ],
         chosen,
     )
-
-
-def _shared_only(s: "Session") -> None:
-    if s.get_bind().dialect.name != "postgresql":
-        raise MoviecliError(
-            "members belong to a shared PostgreSQL catalog; an SQLite catalog is one "
-            "person's file (see 'Sharing a catalog' in the README)"
-        )
 
 
 def _member_name(name: str) -> str:
@@ -291,15 +281,14 @@ def members_add(
     password is set: the member sets it with psql's \\password, or the server's admin."""
     from moviecli import render
     from moviecli.commands._shared import unit_of_work
-    from moviecli.store import members as repo
 
     if admin and guest:
         raise MoviecliError("--admin and --guest: give one of them")
     name = _member_name(name)
     kind = "admin" if admin else "guest" if guest else "member"
     with unit_of_work(ctx, write=True) as uow:
-        _shared_only(uow.session)
-        repo.add_member(session=uow.session, name=name, kind=kind)
+        uow.members.require_shared()
+        uow.members.add_member(name=name, kind=kind)
     render.note(
         f"{name} is now a{'n' if kind == 'admin' else ''} {kind} of this catalog. "
         f"Give the role a password (psql: \\password {name}), then they connect as {name}."
@@ -321,11 +310,10 @@ def members_remove(
     """Take NAME's membership and drop the login role; their data goes too unless --keep-data."""
     from moviecli import render
     from moviecli.commands._shared import unit_of_work
-    from moviecli.store import members as repo
 
     with unit_of_work(ctx, write=True) as uow:
-        _shared_only(uow.session)
-        dropped = repo.remove_member(session=uow.session, name=name, keep_data=keep_data)
+        uow.members.require_shared()
+        dropped = uow.members.remove_member(name=name, keep_data=keep_data)
     kept = "their data is kept" if keep_data else "their ratings, diary and lists went too"
     role = "the role was dropped" if dropped else "the role stays (it owns things elsewhere)"
     render.note(f"{name} is no longer a member: {kept}; {role}.")

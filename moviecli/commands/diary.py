@@ -109,8 +109,6 @@ def watch(
 ) -> None:
     """Log a viewing (a second one of a film is a rewatch); it leaves your watchlist."""
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import diary as diary_repo
-    from moviecli.store.repo import ratings as ratings_repo
 
     watched_on = parse_date(on) if on is not None else date.today()
     score = parse_score(rate) if rate is not None else None
@@ -123,11 +121,8 @@ def watch(
             target = movie_to_write(uow, movie, picks)
             account = uow.users.resolve(name)
             if score is not None:
-                ratings_repo.rate_movie(
-                    session=uow.session, movie=target, user_name=name, score=score
-                )
-            return diary_repo.log_viewing(
-                session=uow.session,
+                uow.ratings.rate_movie(movie=target, user_name=name, score=score)
+            return uow.diary.log_viewing(
                 movie=target,
                 user=account,
                 watched_on=watched_on,
@@ -160,7 +155,6 @@ def diary(
     if subcommand_follows(ctx):
         return
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import diary as diary_repo
 
     if year is not None and month is not None:
         raise InvalidValueError("give --year or --month, not both")
@@ -172,8 +166,7 @@ def diary(
     name = user_name(user)
     with unit_of_work(ctx, write=False) as uow:
         movie_id = filter_movie_id(uow, movie)
-        rows = diary_repo.iter_viewings(
-            session=uow.session,
+        rows = uow.diary.iter_viewings(
             user=name,
             start=start,
             end=end,
@@ -203,11 +196,10 @@ def diary_delete(
     """Remove one viewing from your diary."""
     user, fmt = user_and_format(ctx, user, fmt)
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import diary as diary_repo
 
     name = user_name(user)
     with unit_of_work(ctx, write=True) as uow:
-        removed = diary_repo.delete_viewing(session=uow.session, user=name, viewing_id=entry_id)
+        removed = uow.diary.delete_viewing(user=name, viewing_id=entry_id)
     render_diary.viewing(removed, fmt, action="Removed")
 
 

@@ -103,7 +103,7 @@ def import_(
         ):
             # The loader checks the references it writes (Loader.check_references); a
             # dry run's unit of work rolls everything back at the end.
-            summary = Loader(uow.session, source, strict=strict, progress=progress).run()
+            summary = Loader(uow, source, strict=strict, progress=progress).run()
     summary.dry_run = dry_run
     render.import_summary(summary)
 
@@ -163,13 +163,13 @@ def export(
     plan(output, force=force)  # refuse before the catalog is read
     with unit_of_work(ctx, write=False) as uow, open_output(output, force=force) as stream:
         if fmt is ExportFormat.json:
-            counts = moviecli_json.write_json(uow.session, stream, revision=head())
+            counts = moviecli_json.write_json(uow, stream, revision=head())
             what = f"{plural(counts['movies'], 'movie')}, {plural(counts['ratings'], 'rating')}"
         elif fmt is ExportFormat.letterboxd:
-            rows = letterboxd.write_letterboxd(uow.session, stream, user=user_name(user))
+            rows = letterboxd.write_letterboxd(uow, stream, user=user_name(user))
             what = plural(rows, "diary row")
         else:
-            what = plural(ratings_csv.write_csv(uow.session, stream), "rating")
+            what = plural(ratings_csv.write_csv(uow, stream), "rating")
     if output != STDOUT:
         render.note(f"Exported {what} to {output}")
 

@@ -45,9 +45,10 @@ def lists(
     if subcommand_follows(ctx):
         return
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import lists as lists_repo
 
-    render_diary.list_summaries(users_rows(ctx, user, lists_repo.summaries), fmt)
+    render_diary.list_summaries(
+        users_rows(ctx, user, lambda uow, user_id: uow.lists.summaries(user_id=user_id)), fmt
+    )
 
 
 @lists_app.command("create")
@@ -67,14 +68,12 @@ def lists_create(
     """Make a new, empty list (names are unique per user, case-insensitively)."""
     user, fmt = user_and_format(ctx, user, fmt)
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import lists as lists_repo
 
     list_name = _list_name(name)
     text = note_text(description, "description")
     who = user_name(user)
     with unit_of_work(ctx, write=True) as uow:
-        created = lists_repo.create_list(
-            session=uow.session,
+        created = uow.lists.create_list(
             user_id=uow.users.resolve(who).id,
             name=list_name,
             description=text,
@@ -86,24 +85,20 @@ def lists_create(
 def _change_list(
     ctx: typer.Context, name: str, movies: list[str], user: str | None, **add: Any
 ) -> Any:
-    from moviecli.store.repo import lists as lists_repo
-    from moviecli.store.repo import movies as movies_repo
 
     who = user_name(user)
 
     def run(picks: Picks) -> Any:
         # Adding may bring IMDb's films into the catalog; removing names catalog films.
         with unit_of_work(ctx, write=True, world=bool(add), picks=picks) as uow:
-            found = lists_repo.find_list(session=uow.session, user=who, name=name)
+            found = uow.lists.find_list(user=who, name=name)
             if add:
                 targets = [movie_to_write(uow, m, picks) for m in movies]
-                lists_repo.add_to_list(
-                    session=uow.session, movie_list=found, movies=targets, note=add["note"]
-                )
+                uow.lists.add_to_list(movie_list=found, movies=targets, note=add["note"])
             else:
-                targets = [movies_repo.resolve_movie(session=uow.session, ref=m) for m in movies]
-                lists_repo.remove_from_list(session=uow.session, movie_list=found, movies=targets)
-            return lists_repo.list_detail(session=uow.session, movie_list=found, user=who)
+                targets = [uow.movies.resolve_movie(ref=m) for m in movies]
+                uow.lists.remove_from_list(movie_list=found, movies=targets)
+            return uow.lists.list_detail(movie_list=found, user=who)
 
     return choosing(run)
 
@@ -151,12 +146,11 @@ def lists_show(
     """A list's films in order, and how many of them you have seen."""
     user, fmt = user_and_format(ctx, user, fmt)
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import lists as lists_repo
 
     who = user_name(user)
     with unit_of_work(ctx, write=False) as uow:
-        found = lists_repo.find_list(session=uow.session, user=who, name=name)
-        detail = lists_repo.list_detail(session=uow.session, movie_list=found, user=who)
+        found = uow.lists.find_list(user=who, name=name)
+        detail = uow.lists.list_detail(movie_list=found, user=who)
     render_diary.list_detail(detail, fmt)
 
 
@@ -171,16 +165,15 @@ def lists_delete(
     """Delete a list (not its films); asks first unless --yes."""
     user, fmt = user_and_format(ctx, user, fmt)
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import lists as lists_repo
 
     who = user_name(user)
     if not yes:
         with unit_of_work(ctx, write=False) as uow:
-            found = lists_repo.find_list(session=uow.session, user=who, name=name)
+            found = uow.lists.find_list(user=who, name=name)
         confirm_delete(f"Delete the list '{found.name}'?")
     with unit_of_work(ctx, write=True) as uow:
-        found = lists_repo.find_list(session=uow.session, user=who, name=name)
-        deleted = lists_repo.delete_list(session=uow.session, movie_list=found, user=who)
+        found = uow.lists.find_list(user=who, name=name)
+        deleted = uow.lists.delete_list(movie_list=found, user=who)
     render_diary.list_summary(deleted, fmt, action="Deleted")
 
 

@@ -28,7 +28,6 @@ def person(
     namesakes apart with what tells them apart; an nm id names one."""
     from moviecli.render import diary as render_diary
     from moviecli.rules import PERSON_NAME_MAX, check_name
-    from moviecli.store.repo import people as people_repo
 
     wanted = checked(check_name, name, what="person's name", limit=PERSON_NAME_MAX)
     who = user_name(user)
@@ -43,7 +42,7 @@ def person(
 
                 render_world.people(known, fmt)
                 return
-        found = people_repo.find_people(session=uow.session, name=wanted, user_id=user_id)
+        found = uow.people.find_people(name=wanted, user_id=user_id)
     render_diary.people(found, fmt)
 
 

@@ -54,7 +54,6 @@ def privacy(
     on SQLite (one person's file) it is stored and changes nothing."""
     from moviecli.render.members import PrivacyPublic
     from moviecli.render.members import privacy as show
-    from moviecli.store import members
 
     changes = {
         kind: level.value
@@ -64,11 +63,9 @@ def privacy(
     name = user_name(user)
     with unit_of_work(ctx, write=bool(changes)) as uow:
         if changes:
-            settings = members.set_privacy(
-                session=uow.session, user_id=uow.users.resolve(name).id, changes=changes
-            )
+            settings = uow.members.set_privacy(user_id=uow.users.resolve(name).id, changes=changes)
         else:
-            settings = members.privacy_of(session=uow.session, user_id=uow.users.id_of(name))
+            settings = uow.members.privacy_of(user_id=uow.users.id_of(name))
     show(PrivacyPublic(user=name, **settings), fmt)
 
 

@@ -58,15 +58,13 @@ def rate(
     from moviecli import render
     from moviecli.commands._shared import validated
     from moviecli.models import RatingChange, RatingCreate
-    from moviecli.store.repo import ratings as ratings_repo
 
     data = validated(RatingCreate, score=parse_score(score), user=user_name(user), review=review)
 
     def run(picks: Picks) -> RatingChange:
         with unit_of_work(ctx, write=True, world=True, picks=picks) as uow:
             target = movie_to_write(uow, movie, picks)
-            return ratings_repo.rate_movie(
-                session=uow.session,
+            return uow.ratings.rate_movie(
                 movie=target,
                 user_name=data.user,
                 score=data.score,
@@ -86,13 +84,11 @@ def unrate(
     from moviecli import render
     from moviecli.commands._shared import validated
     from moviecli.models import UserNameInput
-    from moviecli.store.repo import movies as movies_repo
-    from moviecli.store.repo import ratings as ratings_repo
 
     name = validated(UserNameInput, user=user_name(user)).user
     with unit_of_work(ctx, write=True) as uow:
-        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
-        change = ratings_repo.unrate_movie(session=uow.session, movie=target, user_name=name)
+        target = uow.movies.resolve_movie(ref=movie)
+        change = uow.ratings.unrate_movie(movie=target, user_name=name)
     render.rating_change(change, fmt, removed=True)
 
 
@@ -121,13 +117,11 @@ def ratings(
 ) -> None:
     """List ratings, newest first unless --sort or --asc says otherwise."""
     from moviecli import render
-    from moviecli.store.repo import ratings as ratings_repo
 
     wanted = user_name(user) if user is not None else None
     with unit_of_work(ctx, write=False) as uow:
         movie_id = filter_movie_id(uow, movie)
-        rows = ratings_repo.iter_ratings(
-            session=uow.session,
+        rows = uow.ratings.iter_ratings(
             user_name=wanted,
             movie_id=movie_id,
             sort=sort.value if sort is not None else "date",
@@ -180,8 +174,7 @@ def top(
 ) -> None:
     """The best rated movies."""
     from moviecli import render
-    from moviecli.store.repo import movies as movies_repo
-    from moviecli.store.repo import stats as stats_repo
+    from moviecli.store.repo.movies import no_such_genre
 
     if imdb:
         _top_imdb(
@@ -207,15 +200,14 @@ def top(
     ]
     with unit_of_work(ctx, write=False) as uow:
         if min_ratings is None:
-            min_ratings = stats_repo.default_min_ratings(session=uow.session)
-        mean = stats_repo.catalog_mean(session=uow.session) if explain else None
+            min_ratings = uow.stats.default_min_ratings()
+        mean = uow.stats.catalog_mean() if explain else None
         empty = (
-            movies_repo.no_such_genre(genre)
-            if genre is not None and not movies_repo.genre_known(session=uow.session, genre=genre)
+            no_such_genre(genre)
+            if genre is not None and not uow.movies.genre_known(genre=genre)
             else None
         )
-        rows = stats_repo.top_rated(
-            session=uow.session,
+        rows = uow.stats.top_rated(
             limit=limit,
             genre=genre,
             from_year=from_year,

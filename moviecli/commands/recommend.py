@@ -90,12 +90,12 @@ def recommend(
     count = checked(check_recommend_limit, limit)
     names = checked(user_name_list, group) if group is not None else [user_name(user)]
     from moviecli.recommend.recommend import recommend as run_recommend
-    from moviecli.store.repo import movies as movies_repo
+    from moviecli.store.repo.movies import no_such_genre
 
     with unit_of_work(ctx, write=False, world=True) as uow:
         empty = (
-            movies_repo.no_such_genre(genre)
-            if genre is not None and not movies_repo.genre_known(session=uow.session, genre=genre)
+            no_such_genre(genre)
+            if genre is not None and not uow.movies.genre_known(genre=genre)
             else None
         )
         result = run_recommend(

@@ -27,7 +27,6 @@ def tag(
 ) -> None:
     """Tag a film (a tag keeps the spelling you first gave it)."""
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import tags as tags_repo
 
     names = [tag_text(t) for t in tags]
     who = user_name(user)
@@ -36,10 +35,8 @@ def tag(
         with unit_of_work(ctx, write=True, world=True, picks=picks) as uow:
             target = movie_to_write(uow, movie, picks)
             movie_id, user_id = target.saved_id, uow.users.resolve(who).id
-            tags_repo.tag_movie(session=uow.session, movie_id=movie_id, user_id=user_id, tags=names)
-            now = tags_repo.tags_by_movie(
-                session=uow.session, user_id=user_id, movie_ids=[movie_id]
-            )
+            uow.tags.tag_movie(movie_id=movie_id, user_id=user_id, tags=names)
+            now = uow.tags.tags_by_movie(user_id=user_id, movie_ids=[movie_id])
             return target, now[movie_id]
 
     target, now = choosing(run)
@@ -55,22 +52,19 @@ def untag(
 ) -> None:
     """Remove tags from a film."""
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import movies as movies_repo
-    from moviecli.store.repo import tags as tags_repo
 
     names = [tag_text(t) for t in tags]
     who = user_name(user)
     with unit_of_work(ctx, write=True) as uow:
-        target = movies_repo.resolve_movie(session=uow.session, ref=movie)
+        target = uow.movies.resolve_movie(ref=movie)
         movie_id, user_id = target.saved_id, uow.users.id_of(who)
-        tags_repo.untag_movie(
-            session=uow.session,
+        uow.tags.untag_movie(
             movie_id=movie_id,
             user_id=user_id,
             tags=names,
             title=f"{target.title} ({target.year or '?'})",
         )
-        now = tags_repo.tags_by_movie(session=uow.session, user_id=user_id, movie_ids=[movie_id])
+        now = uow.tags.tags_by_movie(user_id=user_id, movie_ids=[movie_id])
     render_diary.movie_tags(movie_id, target.title, target.year, now[movie_id], fmt)
 
 
@@ -79,9 +73,10 @@ def tags(
 ) -> None:
     """Your tags, with the number of films each is on."""
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import tags as tags_repo
 
-    render_diary.tag_counts(users_rows(ctx, user, tags_repo.user_tags), fmt)
+    render_diary.tag_counts(
+        users_rows(ctx, user, lambda uow, user_id: uow.tags.user_tags(user_id=user_id)), fmt
+    )
 
 
 def register(app: typer.Typer) -> None:

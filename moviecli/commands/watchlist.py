@@ -38,9 +38,10 @@ def watchlist(
     if subcommand_follows(ctx):
         return
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import watchlist as watchlist_repo
 
-    render_diary.watchlist(users_rows(ctx, user, watchlist_repo.watchlist), fmt)
+    render_diary.watchlist(
+        users_rows(ctx, user, lambda uow, user_id: uow.watchlist.watchlist(user_id=user_id)), fmt
+    )
 
 
 @watchlist_app.command("add")
@@ -54,7 +55,6 @@ def watchlist_add(
     """Put films on your watchlist."""
     user, fmt = user_and_format(ctx, user, fmt)
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import watchlist as watchlist_repo
 
     text = note_text(note)
     name = user_name(user)
@@ -62,8 +62,8 @@ def watchlist_add(
     def run(picks: Picks) -> Any:
         with unit_of_work(ctx, write=True, world=True, picks=picks) as uow:
             targets = [movie_to_write(uow, m, picks) for m in movies]
-            return watchlist_repo.add_to_watchlist(
-                session=uow.session, user_id=uow.users.resolve(name).id, movies=targets, note=text
+            return uow.watchlist.add_to_watchlist(
+                user_id=uow.users.resolve(name).id, movies=targets, note=text
             )
 
     render_diary.watchlist(choosing(run), fmt, action="Added to the watchlist")
@@ -79,15 +79,11 @@ def watchlist_remove(
     """Take films off your watchlist."""
     user, fmt = user_and_format(ctx, user, fmt)
     from moviecli.render import diary as render_diary
-    from moviecli.store.repo import movies as movies_repo
-    from moviecli.store.repo import watchlist as watchlist_repo
 
     name = user_name(user)
     with unit_of_work(ctx, write=True) as uow:
-        targets = [movies_repo.resolve_movie(session=uow.session, ref=m) for m in movies]
-        removed = watchlist_repo.remove_from_watchlist(
-            session=uow.session, user_id=uow.users.id_of(name), movies=targets
-        )
+        targets = [uow.movies.resolve_movie(ref=m) for m in movies]
+        removed = uow.watchlist.remove_from_watchlist(user_id=uow.users.id_of(name), movies=targets)
     render_diary.watchlist(removed, fmt, action="Removed from the watchlist")
 
 

@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from typing import IO, Any
-
-from sqlmodel import Session
+from typing import IO, TYPE_CHECKING, Any
 
 from moviecli.exporters.moviecli_format import FORMAT_NAME, SECTIONS, VERSION, iso
 from moviecli.rules import utcnow
+
+if TYPE_CHECKING:
+    from moviecli.store.catalog import UnitOfWork
+    from moviecli.store.repo.dump import Dump
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
 
 
-def write_json(session: Session, out: IO[str], *, revision: str | None) -> dict[str, int]:
+def write_json(uow: UnitOfWork, out: IO[str], *, revision: str | None) -> dict[str, int]:
     """Every table, one record per line; returns how many records of each kind."""
     counts = dict.fromkeys(SECTIONS, 0)
     head = {
@@ -31,7 +33,7 @@ def write_json(session: Session, out: IO[str], *, revision: str | None) -> dict[
     for position, section in enumerate(SECTIONS):
         out.write(f'"{section}": [\n')
         first = True
-        for record in _section(session, section):
+        for record in _section(uow.dump, section):
             out.write(("" if first else ",\n") + _dumps(record))
             first = False
             counts[section] += 1
@@ -67,31 +69,27 @@ _WRITTEN: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _section(session: Session, section: str) -> Iterator[dict[str, Any]]:
-    from moviecli.store.repo.dump import stream
-
+def _section(dump: Dump, section: str) -> Iterator[dict[str, Any]]:
     if section == "movies":
-        yield from _movies(session)
+        yield from _movies(dump)
         return
     names = _COLUMNS[section]
     written = [(index, _WRITTEN[name]) for index, name in enumerate(names) if name in _WRITTEN]
-    for row in stream(session=session, name=section):
+    for row in dump.stream(name=section):
         values = list(row)
         for index, write in written:
             values[index] = write(values[index])
         yield dict(zip(names, values, strict=True))
 
 
-def _movies(session: Session) -> Iterator[dict[str, Any]]:
-    from moviecli.store.repo.dump import stream
-
-    genres = stream(session=session, name="movie_genres")
-    external = stream(session=session, name="external_ids")
-    people = stream(session=session, name="movie_people")
+def _movies(dump: Dump) -> Iterator[dict[str, Any]]:
+    genres = dump.stream(name="movie_genres")
+    external = dump.stream(name="external_ids")
+    people = dump.stream(name="movie_people")
     next_genre = next(genres, None)
     next_external = next(external, None)
     next_person = next(people, None)
-    for row in stream(session=session, name="movies"):
+    for row in dump.stream(name="movies"):
         movie_id = row[0]
         names: list[str] = []
         while next_genre is not None and next_genre[0] <= movie_id:

@@ -4,21 +4,21 @@ formulas (the importer takes it off again)."""
 
 from __future__ import annotations
 
-from typing import IO
-
-from sqlmodel import Session
+from typing import IO, TYPE_CHECKING
 
 from moviecli.exporters.moviecli_format import CSV_FIELDS, iso
 
+if TYPE_CHECKING:
+    from moviecli.store.catalog import UnitOfWork
 
-def write_csv(session: Session, out: IO[str]) -> int:
+
+def write_csv(uow: UnitOfWork, out: IO[str]) -> int:
     from moviecli.render import CsvOut
-    from moviecli.store.repo.dump import stream
 
     writer = CsvOut(out, CSV_FIELDS)
     count = 0
-    for movie_id, title, year, user, score, review, rated_at in stream(
-        session=session, name="ratings_with_titles"
+    for movie_id, title, year, user, score, review, rated_at in uow.dump.stream(
+        name="ratings_with_titles"
     ):
         writer.row([movie_id, title, year, user, float(score), review, iso(rated_at)])
         count += 1

@@ -10,7 +10,7 @@ import gc
 from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from itertools import chain
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from moviecli.errors import MoviecliError
 from moviecli.importers import validate
@@ -43,6 +43,7 @@ from moviecli.rules import (
     PERSON_NAME_MAX,
     check_name,
     check_user_name,
+    genre_key,
     latest_unix_seconds,
     parse_score,
     split_names,
@@ -50,6 +51,9 @@ from moviecli.rules import (
     title_key,
 )
 from moviecli.store.bulk import CopyRefused, MergeCounts
+
+if TYPE_CHECKING:
+    from moviecli.store.catalog import UnitOfWork
 
 FLUSH_ROWS = 50_000
 # A score as a rating file writes it ("4", "4.5", "4.0"), read once per distinct text.
@@ -94,18 +98,18 @@ class _UserIds(dict[str, int]):
 class Loader:
     def __init__(
         self,
-        session: Any,
+        uow: UnitOfWork,
         source: ImportSource,
         *,
         strict: bool = False,
         progress: ProgressCallback | None = None,
     ) -> None:
         from moviecli.store.bulk import bulk_writer
-        from moviecli.store.repo.users import Users
 
-        self.session = session
-        self.bulk = bulk_writer(session)
-        self._users = Users(session, writes=True)
+        self.uow = uow
+        self.session = uow.session
+        self.bulk = bulk_writer(self.session)
+        self._users = uow.users
         self.source = source
         self.strict = strict
         self.progress = progress
@@ -224,10 +228,10 @@ class Loader:
         if not self.source.validated:
             validate.record(record, self.moments, self._tag_texts)
 
-    def _store(self) -> Any:
-        """The session, for the repositories' rules, with every row written so far."""
+    def _store(self) -> UnitOfWork:
+        """The unit of work, for the repositories' rules, with every row written so far."""
         self.bulk.flush()
-        return self.session
+        return self.uow
 
     def _phase(self, name: str) -> None:
         if self.progress is not None:
@@ -304,11 +308,12 @@ class Loader:
 
     def genre_id(self, name: str, preferred_id: int | None = None) -> int:
         """The genre's id, creating it (with `preferred_id` when that is free)."""
-        genre_id = self.genres.get(name.casefold())
+        key = genre_key(name)
+        genre_id = self.genres.get(key)
         if genre_id is not None:
             return genre_id
         genre_id = self.bulk.insert("genres", {"name": name}, preferred_id)
-        self.genres[name.casefold()] = genre_id
+        self.genres[key] = genre_id
         return genre_id
 
     def _add_genres(self, movie_id: int, names: Iterable[str]) -> None:
@@ -325,11 +330,9 @@ class Loader:
         self._directors.append((movie_id, split_names(text)))
 
     def _flush_directors(self) -> None:
-        from moviecli.store.repo.people import add_credits
-
         if self._directors:
-            add_credits(
-                session=self._store(), role="director", credits=self._directors, known=self._people
+            self._store().people.add_credits(
+                role="director", credits=self._directors, known=self._people
             )
             self._directors.clear()
 
@@ -535,14 +538,11 @@ class Loader:
     def _recount(self, counts: MergeCounts) -> None:
         """What the merge leaves to the repositories' rules: the aggregates of the movies
         it touched, and a new ratings stamp when ratings were added or replaced."""
-        from moviecli.store.repo import stamp
-        from moviecli.store.repo.ratings import recount_aggregates
-
         if counts.recount != "none":
             only = self.bulk.staged_movies() if counts.recount == "staged" else None
-            recount_aggregates(session=self._store(), only=only)
+            self._store().ratings.recount_aggregates(only=only)
         if counts.added or counts.replaced:
-            stamp.touch(session=self._store())
+            self._store().ratings.touch_stamp()
 
     def _record_merge(self, counts: MergeCounts) -> None:
         summary = self.summary
@@ -638,9 +638,7 @@ class Loader:
             self._reject(Reject(record.line, str(error), record.file))
             return
         key = text_key(record.name)
-        from moviecli.store.repo.lists import list_named
-
-        found = list_named(session=self._store(), user_id=user_id, name=record.name)
+        found = self._store().lists.list_named(user_id=user_id, name=record.name)
         list_id = None if found is None else found.id
         if list_id is None:
             list_id = self.bulk.insert(
@@ -679,9 +677,7 @@ class Loader:
             return
         end = self._list_ends.get(list_id)
         if end is None:
-            from moviecli.store.repo.lists import last_position
-
-            end = self._list_ends[list_id] = last_position(session=self._store(), list_id=list_id)
+            end = self._list_ends[list_id] = self._store().lists.last_position(list_id=list_id)
         position = record.position if record.position is not None else end + 1
         if self.bulk.add_list_item(
             list_id, movie_id, position, record.note or None, record.added_at or self.now
@@ -700,11 +696,9 @@ class Loader:
         except ValueError as error:
             self._reject(Reject(record.line, str(error)))
             return
-        from moviecli.store.repo.people import person_id
-
         self.bulk.ids_given()
-        self._person_ids[record.id] = person_id(
-            session=self._store(), name=name, preferred_id=record.id, known=self._people
+        self._person_ids[record.id] = self._store().people.person_id(
+            name=name, preferred_id=record.id, known=self._people
         )
 
     def _title(self, record: TitleRecord) -> None:
@@ -724,9 +718,6 @@ class Loader:
     def _flush_diary(self) -> None:
         """Viewings first (which of them are new needs the catalog's), then the
         watchlist, which leaves out the films the user has watched."""
-        from moviecli.store.repo.diary import mark_rewatches
-        from moviecli.store.repo.watchlist import leave_watchlist
-
         summary = self.summary
         bulk = self.bulk
         users = sorted({v.user_id for v in self._viewings} | {w[0] for w in self._watchlist})
@@ -743,9 +734,9 @@ class Loader:
                 bulk.insert("viewings", viewing.values(), viewing.id)
         bulk.add_viewings([v.row() for v in new if v.id is None])
         if new:
-            session = self._store()
-            mark_rewatches(session=session, user_ids=[v.user_id for v in new])
-            leave_watchlist(session=session, pairs=sorted({(v.user_id, v.movie_id) for v in new}))
+            uow = self._store()
+            uow.diary.mark_rewatches(user_ids=[v.user_id for v in new])
+            uow.watchlist.leave_watchlist(pairs=sorted({(v.user_id, v.movie_id) for v in new}))
         summary.viewings_added += len(new)
         self._viewings.clear()
         entries = self._watchlist

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
@@ -29,9 +28,7 @@ from moviecli.models.types import (
     utcnow_millis,
 )
 from moviecli.rules import (
-    CHECK_DESCRIPTION,
     CHECK_HALF_STARS,
-    CHECK_LIST_NAME,
     CHECK_NOTE,
     CHECK_PERSON_NAME,
     CHECK_POSITION,
@@ -42,7 +39,6 @@ from moviecli.rules import (
     CHECK_USER_NAME,
     CHECK_YEAR,
     GENRE_MAX,
-    LIST_NAME_MAX,
     PERSON_NAME_MAX,
     RUNTIME_MAX,
     RUNTIME_MIN,
@@ -181,17 +177,6 @@ class Rating(SQLModel, table=True):
     )
 
 
-class CatalogState(SQLModel, table=True):
-    """One row: `ratings_stamp` changes (to a new random number) in the same transaction
-    as every change to the ratings, so the recommender knows when its model is stale."""
-
-    __tablename__ = "catalog_state"
-    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
-
-    id: int = Field(default=1, primary_key=True)
-    ratings_stamp: int = Field(default=0, sa_type=BigInteger)
-
-
 class Person(SQLModel, table=True):
     """One row per person however many films they are in; `name_key` (rules.text_key)
     matches names case-insensitively on both engines. Two people may share a name."""
@@ -252,97 +237,3 @@ class WatchlistItem(SQLModel, table=True):
     movie_id: int = Field(sa_column=fk_column("movies.id", primary_key=True))
     added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
     note: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
-
-
-class MovieList(SQLModel, table=True):
-    """A user's named list; names are unique per user case-insensitively (name_key)."""
-
-    __tablename__ = "lists"
-    __table_args__ = (
-        UniqueConstraint("user_id", "name_key", name="uq_lists_user_id_name_key"),
-        CheckConstraint(CHECK_LIST_NAME, name="name_length"),
-        CheckConstraint(CHECK_DESCRIPTION, name="description_length"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(sa_column=fk_column("users.id"))
-    name: str = Field(max_length=LIST_NAME_MAX, sa_type=text_type(LIST_NAME_MAX))
-    name_key: str = Field(max_length=LIST_NAME_MAX, sa_type=text_type(LIST_NAME_MAX))
-    description: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
-    ranked: bool = Field(default=False, sa_column=Column(Boolean, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
-
-
-class ListItem(SQLModel, table=True):
-    __tablename__ = "list_items"
-    __table_args__ = (
-        Index("ix_list_items_list_id_position", "list_id", "position"),
-        CheckConstraint(CHECK_NOTE, name="note_length"),
-        CheckConstraint(CHECK_POSITION, name="position"),
-        Index("ix_list_items_movie_id", "movie_id"),
-    )
-
-    list_id: int = Field(sa_column=fk_column("lists.id", primary_key=True))
-    movie_id: int = Field(sa_column=fk_column("movies.id", primary_key=True))
-    position: int
-    note: str | None = Field(default=None, sa_column=Column(long_text_type(), nullable=True))
-    added_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime, nullable=False))
-
-
-class Privacy(SQLModel, table=True):
-    """Who besides the user sees their diary, reviews and lists on a shared catalog:
-    'public' (guests too), 'members' (no row means this) or 'private'. PostgreSQL's row
-    security enforces it (migration 0007); on SQLite it is stored and changes nothing.
-    `pseudonym` (PostgreSQL: random, readable by the owner only) stands for the user in
-    the anonymous scores that recommendations read."""
-
-    __tablename__ = "privacy"
-    __table_args__ = tuple(
-        CheckConstraint(f"{c} IN ('public', 'members', 'private')", name=c)
-        for c in ("diary", "reviews", "lists")
-    )
-
-    user_id: int = Field(sa_column=fk_column("users.id", primary_key=True))
-    diary: str = Field(
-        default="members",
-        max_length=8,
-        sa_type=text_type(8),
-        sa_column_kwargs={"server_default": "members"},
-    )
-    reviews: str = Field(
-        default="members",
-        max_length=8,
-        sa_type=text_type(8),
-        sa_column_kwargs={"server_default": "members"},
-    )
-    lists: str = Field(
-        default="members",
-        max_length=8,
-        sa_type=text_type(8),
-        sa_column_kwargs={"server_default": "members"},
-    )
-    pseudonym: int | None = Field(default=None)
-
-
-# ---------------------------------------------------------------- the IMDb world's marks
-
-
-class MovieImdbField(SQLModel, table=True):
-    """A field of a film whose current value came from the IMDb world (title, year,
-    runtime_minutes, original_title, genres, directors, writers, cast): a later sync may
-    update it; `edit` of the field drops the mark, so a typed value is never overwritten."""
-
-    __tablename__ = "movie_imdb_fields"
-
-    movie_id: int = Field(sa_column=fk_column("movies.id", primary_key=True))
-    field: str = Field(max_length=32, primary_key=True, sa_type=text_type(32))
-
-
-class PersonImdbId(SQLModel, table=True):
-    """The IMDb person (nm id as an integer) a catalog person is: two people of one name
-    stay two."""
-
-    __tablename__ = "person_imdb_ids"
-
-    person_id: int = Field(sa_column=fk_column("people.id", primary_key=True))
-    imdb_id: int = Field(sa_column=Column(Integer, nullable=False, unique=True))

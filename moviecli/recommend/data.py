@@ -11,6 +11,7 @@ import numpy as np
 from sqlmodel import Session
 
 from moviecli.store.repo import taste as repo
+from moviecli.store.repo.taste import Taste
 
 
 @dataclass
@@ -99,14 +100,14 @@ def load(
     """Every rating, converted chunk by chunk (12 bytes a rating, 20 with times);
     `progress(read, expected)` after each chunk. `timed(users, n_users)`: which ratings
     need their time (a mask); the others' may be read as 0."""
-    user_ids = np.asarray(repo.user_ids(session=session), dtype=np.int64)
-    movie_ids = np.asarray(repo.rated_movie_ids(session=session), dtype=np.int64)
-    packed = repo.packable(session=session)
+    user_ids = np.asarray(Taste(session).user_ids(), dtype=np.int64)
+    movie_ids = np.asarray(Taste(session).rated_movie_ids(), dtype=np.int64)
+    packed = Taste(session).packable()
     read = _Columns(4 if timed is not None and not packed else 3, expected)
     chunks = (
-        repo.packed_rating_chunks(session=session)
+        Taste(session).packed_rating_chunks()
         if packed
-        else repo.rating_chunks(session=session, with_times=timed is not None)
+        else Taste(session).rating_chunks(with_times=timed is not None)
     )
     convert = _unpacked if packed else _columns
     user_index, movie_index = _Index(user_ids), _Index(movie_ids)
@@ -144,7 +145,7 @@ def _times(session: Session, ratings: RatingArrays, wanted: np.ndarray) -> np.nd
     keys = keys[order]
     users = np.flatnonzero(np.bincount(ratings.users[at], minlength=len(ratings.user_ids)))
     user_index, movie_index = _Index(ratings.user_ids), _Index(ratings.movie_ids)
-    for chunk in repo.rating_times(session=session, user_ids=ratings.user_ids[users].tolist()):
+    for chunk in Taste(session).rating_times(user_ids=ratings.user_ids[users].tolist()):
         rows = np.asarray(chunk, dtype=np.int64)
         u, known_user = user_index(rows[:, 0])
         m, known_movie = movie_index(rows[:, 1])

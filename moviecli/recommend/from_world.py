@@ -18,8 +18,9 @@ import scipy.sparse as sp
 
 from moviecli.recommend import group, world
 from moviecli.recommend.views import RecommendRow
-from moviecli.rules import genre_name
+from moviecli.rules import genre_key, genre_name
 from moviecli.store.repo import taste as repo
+from moviecli.store.repo.taste import Taste
 from moviecli.store.world import features
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def recommend(
 
     linked = linked_titles(session)  # catalog id -> title id
     catalog_of = {t: m for m, t in linked.items()}
-    crowd = repo.crowd_movies(session=session)
+    crowd = Taste(session).crowd_movies()
     catalog_only = [c for c in crowd if c.id not in linked]
     rated_titles = [linked[m] for member in members for m, _ in member.ratings if m in linked]
     films = load_films(session=session, extra_title_ids=rated_titles, catalog_only=catalog_only)
@@ -189,8 +190,8 @@ def _passes(
     """The filters: on a world film's own values; on `allowed` for catalog-only films."""
     ok = np.ones(len(films), bool)
     if genre is not None:
-        wanted = f"g:{genre_name(genre)}".lower()
-        ok &= np.asarray([any(t.lower() == wanted for t in ts) for ts in films.tokens])
+        wanted = genre_key(f"g:{genre_name(genre)}")
+        ok &= np.asarray([any(genre_key(t) == wanted for t in ts) for ts in films.tokens])
     if from_year is not None:
         ok &= films.years >= from_year
     if to_year is not None:
@@ -229,7 +230,7 @@ def _rows(
 
     reason_films = {i for r in reasons.values() for kind, i in r if kind == "film"}
     in_catalog = {i: m for i in set(chosen) | reason_films if (m := movie_of(i)) is not None}
-    cards = repo.movie_cards(session=session, movie_ids=set(in_catalog.values()))
+    cards = Taste(session).movie_cards(movie_ids=set(in_catalog.values()))
     outside = [int(films.title_ids[i]) for i in chosen if i not in in_catalog]
     world_films = lookup.films_by_id(session=session, title_ids=outside)
     people = features.person_names(

@@ -14,6 +14,7 @@ from moviecli.recommend import cache, group, training, weights
 from moviecli.recommend.training import ProgressFactory, no_progress
 from moviecli.recommend.views import Recommendations, RecommendRow
 from moviecli.store.repo import taste as repo
+from moviecli.store.repo.taste import Taste
 from moviecli.store.repo.users import Users
 
 if TYPE_CHECKING:
@@ -254,16 +255,14 @@ def recommend(
     else:
         found = [(user.id, user.name) for user in Users(session).require(names)]
     members = [
-        _Member(name, user_id, repo.user_ratings(session=session, user_id=user_id))
+        _Member(name, user_id, Taste(session).user_ratings(user_id=user_id))
         for user_id, name in found
     ]
     model, trained = training.current_model(session=session, progress=progress)
     user_ids = [m.user_id for m in members]
-    seen = repo.seen_movie_ids(session=session, user_ids=user_ids)
-    watchlist = repo.watchlist_movie_ids(session=session, user_ids=user_ids)
-    allowed = repo.matching_movie_ids(
-        session=session, genre=genre, from_year=from_year, to_year=to_year
-    )
+    seen = Taste(session).seen_movie_ids(user_ids=user_ids)
+    watchlist = Taste(session).watchlist_movie_ids(user_ids=user_ids)
+    allowed = Taste(session).matching_movie_ids(genre=genre, from_year=from_year, to_year=to_year)
 
     if _from_world(session, model):
         from moviecli.recommend import from_world
@@ -288,7 +287,7 @@ def recommend(
     universe = _Universe(model.movie_ids)
     views = [_model_scores(m, model, universe) for m in members]
     if any(v is None for v in views):
-        crowd = repo.crowd_movies(session=session)
+        crowd = Taste(session).crowd_movies()
         universe = _Universe(np.asarray([c.id for c in crowd], np.int64))
         views = [
             _model_scores(m, model, universe) or _fallback(m, model, crowd, universe)
@@ -330,8 +329,8 @@ def recommend(
                 if depth < len(reasons_of_member) and reasons_of_member[depth] not in merged:
                     merged.append(reasons_of_member[depth])
         reasons[movie_id] = merged[:BECAUSE]
-    cards = repo.movie_cards(
-        session=session, movie_ids=set(chosen) | {m for r in reasons.values() for m in r}
+    cards = Taste(session).movie_cards(
+        movie_ids=set(chosen) | {m for r in reasons.values() for m in r}
     )
     rows = []
     for rank, (movie_id, i) in enumerate(zip(chosen, order, strict=True), start=1):

@@ -12,7 +12,7 @@ from moviecli.recommend import training
 from moviecli.recommend.training import ProgressFactory, no_progress
 from moviecli.recommend.views import DifferenceRow, ScaleRow, TasteProfile, TwinRow
 from moviecli.rules import HALF_STARS
-from moviecli.store.repo import taste as repo
+from moviecli.store.repo.taste import Taste
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -65,7 +65,7 @@ def _twin_films(mine: dict[int, float], aggregates: dict[int, tuple[int, float]]
 def _twins(
     session: Session, user_id: int, mine: dict[int, float], films: list[int]
 ) -> list[TwinRow]:
-    rows = [r for r in repo.ratings_of_movies(session=session, movie_ids=films) if r[0] != user_id]
+    rows = [r for r in Taste(session).ratings_of_movies(movie_ids=films) if r[0] != user_id]
     if not rows:
         return []
     users, index = np.unique(np.asarray([r[0] for r in rows], np.int64), return_inverse=True)
@@ -86,7 +86,7 @@ def _twins(
     strength = corr * n / (n + TWIN_SHRINK)
     eligible = np.flatnonzero((n >= TWIN_MIN_SHARED) & np.isfinite(strength))
     best = eligible[np.lexsort((users[eligible], -strength[eligible]))][:TWINS]
-    names = repo.user_names(session=session, user_ids=[int(users[i]) for i in best])
+    names = Taste(session).user_names(user_ids=[int(users[i]) for i in best])
     return [
         TwinRow(
             user=names.get(int(users[i]), str(users[i])),
@@ -102,7 +102,7 @@ def taste(*, session: Session, name: str, progress: ProgressFactory = no_progres
     from moviecli.store.repo.users import Users
 
     ((user_id, user_name),) = [(u.id, u.name) for u in Users(session).require([name])]
-    ratings = repo.user_ratings(session=session, user_id=user_id)
+    ratings = Taste(session).user_ratings(user_id=user_id)
     if not ratings:
         raise NotFoundError(f"{user_name} has not rated anything yet")
     # The crowd's half stars come with the model (counting every rating again is slow).
@@ -127,7 +127,7 @@ def taste(*, session: Session, name: str, progress: ProgressFactory = no_progres
     ]
 
     mine = dict(ratings)
-    aggregates = repo.movie_aggregates(session=session, movie_ids=list(mine))
+    aggregates = Taste(session).movie_aggregates(movie_ids=list(mine))
     weighted = []
     for movie, score in mine.items():
         count, total = aggregates.get(movie, (1, score))
@@ -137,7 +137,7 @@ def taste(*, session: Session, name: str, progress: ProgressFactory = no_progres
             weighted.append((abs(diff) * v / (v + DIFFERENCE_SHRINK), movie, diff, v, total))
     weighted.sort(key=lambda t: (-t[0], t[1]))
     chosen = weighted[:DIFFERENCES]
-    cards = repo.movie_cards(session=session, movie_ids=[m for _, m, *_ in chosen])
+    cards = Taste(session).movie_cards(movie_ids=[m for _, m, *_ in chosen])
     differences = [
         DifferenceRow(
             id=movie,

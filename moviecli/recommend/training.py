@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from moviecli.recommend import cache, data
-from moviecli.store.repo import taste as repo
+from moviecli.store.repo.taste import Taste
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -39,7 +39,7 @@ def chooser_sample(users: np.ndarray, n_users: int) -> np.ndarray:
 
 def read(session: Session, progress: ProgressFactory, *, with_times: bool) -> data.RatingArrays:
     """Every rating; with_times: with the times of those of the chooser's sample."""
-    expected = repo.fingerprint(session=session).ratings
+    expected = Taste(session).fingerprint().ratings
     timed = chooser_sample if with_times else None
     with progress("reading ratings") as update:
         return data.load(session=session, timed=timed, progress=update, expected=expected)
@@ -53,7 +53,7 @@ def content_features(session: Session, ratings: data.RatingArrays) -> sp.csr_mat
         return None
     from moviecli.recommend.content import feature_matrix
 
-    return feature_matrix(repo.crowd_movies(session=session), ratings.movie_ids)
+    return feature_matrix(Taste(session).crowd_movies(), ratings.movie_ids)
 
 
 def trials_json(choice: Choice) -> list[dict[str, object]]:
@@ -112,8 +112,8 @@ def current_model(
     *, session: Session, progress: ProgressFactory = no_progress
 ) -> tuple[cache.Model, bool]:
     """The catalog's model, trained now if missing or stale; and whether it was."""
-    identity = repo.catalog_identity(session=session)
-    fingerprint = repo.fingerprint(session=session).text()
+    identity = Taste(session).catalog_identity()
+    fingerprint = Taste(session).fingerprint().text()
     path = cache.cache_file(identity)
     model = cache.load(path, identity=identity, fingerprint=fingerprint)
     if model is not None:

@@ -14,14 +14,16 @@ Which SQL style serves which job (one rule, so that a reader knows where to look
 - **Raw SQL text** only where the dialect needs it or SQLAlchemy cannot say it:
   PRAGMAs, `BEGIN IMMEDIATE`, PostgreSQL's COPY, advisory locks, the catalog's own
   SQL functions (members.py), reading `sqlite_master`/`pg_catalog`, migrations' DDL.
-  One exception, for speed: store/bulk runs its per-row import statements as text
+  Two exceptions, for speed: store/bulk runs its per-row import statements as text
   on the driver's cursor (`?` placeholders), since SQLAlchemy's per-statement cost
   was seconds on a 62,000-movie import; those statements know tables and rows only.
+  And repo/taste.py reads every rating for the recommender on the driver's cursor
+  (SQLAlchemy's rows cost ten times the driver's tuples on the way into numpy).
   Every rule about what rows mean (people, the watchlist after watching, rewatches,
   aggregates, the ratings stamp) is written once, in store/repo, and the import
   calls it there.
 
 Layout: engine.py (engines, per-connection set-up) · schema.py (read the revision) ·
-migrate.py (Alembic) · catalog.py (one transaction per command) · repo/ (the
-repositories) · bulk/ (insert many rows, the staged merge; one file per engine) ·
-world/ (the IMDb world)."""
+migrate.py (Alembic) · catalog.py (one transaction per command, which hands out the
+repositories) · repo/ (the repositories: classes bound to a session) · bulk/ (insert
+many rows, the staged merge; one file per engine) · world/ (the IMDb world)."""

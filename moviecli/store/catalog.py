@@ -2,10 +2,10 @@
 
 `unit_of_work(catalog, write=...)` is the way in for a command. It owns "this catalog must
 exist" (NoCatalogError, the one wording), answers a reader or a dry run from an empty
-scratch catalog where nothing is there yet, hands out the users repository
-(`uow.users`, the one place a name becomes a user) beside the session that the
-other repositories take, commits at the end, and rolls back on any error, on Ctrl-C
-(see `Catalog.session`) and for a dry run."""
+scratch catalog where nothing is there yet, hands out the repositories bound to its
+session (`uow.users`, the one place a name becomes a user; `uow.movies`, `uow.ratings`,
+`uow.diary`, ...), commits at the end, and rolls back on any error, on Ctrl-C (see
+`Catalog.session`) and for a dry run."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -26,7 +27,20 @@ from moviecli.config import DatabaseLocation, resolve_location
 from moviecli.errors import BlankCatalogError, NoCatalogError
 from moviecli.store.engine import make_engine
 from moviecli.store.migrate import ensure_schema
-from moviecli.store.repo.users import Users
+
+if TYPE_CHECKING:
+    from moviecli.store.members import Members
+    from moviecli.store.repo.diary import Diary
+    from moviecli.store.repo.dump import Dump
+    from moviecli.store.repo.lists import Lists
+    from moviecli.store.repo.movies import Movies
+    from moviecli.store.repo.people import People
+    from moviecli.store.repo.ratings import Ratings
+    from moviecli.store.repo.stats import Stats
+    from moviecli.store.repo.tags import Tags
+    from moviecli.store.repo.taste import Taste
+    from moviecli.store.repo.users import Users
+    from moviecli.store.repo.watchlist import Watchlist
 
 # SQLite gives a new row the highest id + 1; PostgreSQL's sequences move on past ids
 # freed by a delete or taken by a rolled-back command (a Ctrl-C'd import), so the same
@@ -130,20 +144,91 @@ class Catalog:
 
 
 class UnitOfWork:
-    """One command's transaction: its session (for the repositories' functions), the
-    users repository, and whether it writes and whether it is a dry run (rolled back
-    at the end, whatever happened)."""
+    """One command's transaction: the repositories over its session (each built on first
+    use, so that a command loads only the ones it uses), and whether it writes and
+    whether it is a dry run (rolled back at the end, whatever happened)."""
 
     def __init__(self, session: Session, *, writes: bool, dry_run: bool) -> None:
         self.session = session
         self.writes = writes
         self.dry_run = dry_run
-        self.users = Users(session, writes=writes)
 
     @property
     def world(self) -> bool:
         """IMDb's films are readable in this transaction (as imdb.*)."""
         return bool(self.session.info.get("world"))
+
+    @cached_property
+    def users(self) -> Users:
+        from moviecli.store.repo.users import Users
+
+        return Users(self.session, writes=self.writes)
+
+    @cached_property
+    def movies(self) -> Movies:
+        from moviecli.store.repo.movies import Movies
+
+        return Movies(self.session)
+
+    @cached_property
+    def ratings(self) -> Ratings:
+        from moviecli.store.repo.ratings import Ratings
+
+        return Ratings(self.session)
+
+    @cached_property
+    def diary(self) -> Diary:
+        from moviecli.store.repo.diary import Diary
+
+        return Diary(self.session)
+
+    @cached_property
+    def watchlist(self) -> Watchlist:
+        from moviecli.store.repo.watchlist import Watchlist
+
+        return Watchlist(self.session)
+
+    @cached_property
+    def lists(self) -> Lists:
+        from moviecli.store.repo.lists import Lists
+
+        return Lists(self.session)
+
+    @cached_property
+    def tags(self) -> Tags:
+        from moviecli.store.repo.tags import Tags
+
+        return Tags(self.session)
+
+    @cached_property
+    def people(self) -> People:
+        from moviecli.store.repo.people import People
+
+        return People(self.session)
+
+    @cached_property
+    def stats(self) -> Stats:
+        from moviecli.store.repo.stats import Stats
+
+        return Stats(self.session)
+
+    @cached_property
+    def taste(self) -> Taste:
+        from moviecli.store.repo.taste import Taste
+
+        return Taste(self.session)
+
+    @cached_property
+    def members(self) -> Members:
+        from moviecli.store.members import Members
+
+        return Members(self.session)
+
+    @cached_property
+    def dump(self) -> Dump:
+        from moviecli.store.repo.dump import Dump
+
+        return Dump(self.session)
 
 
 @contextmanager

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import text
-from sqlmodel import Session
 
 from moviecli.config import DatabaseLocation
 from moviecli.errors import InvalidValueError, MoviecliError, NotFoundError
+from moviecli.store.repo._base import Repository
 
 PRIVACY_KINDS = ("diary", "reviews", "lists")
 PRIVACY_LEVELS = ("public", "members", "private")
@@ -36,8 +36,147 @@ class Member:
     watchlist: int
 
 
-def is_shared(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+class Members(Repository):
+    """The members of a shared catalog and their privacy, over one session."""
+
+    def is_shared(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def require_shared(self) -> None:
+        """Members are a shared catalog's: refused on SQLite."""
+        if not self.is_shared():
+            raise MoviecliError(
+                "members belong to a shared PostgreSQL catalog; an SQLite catalog is one "
+                "person's file (see 'Sharing a catalog' in the README)"
+            )
+
+    def _who(self) -> tuple[str, bool, bool]:
+        """(session_user, may act as an admin here, is a member or guest of the catalog)."""
+        row = (
+            self.session.connection()
+            .execute(
+                text(
+                    "SELECT session_user::text, "
+                    "pg_has_role(session_user, moviecli_role('admin'), 'MEMBER'), "
+                    "pg_has_role(session_user, moviecli_role('member'), 'MEMBER') "
+                    "OR pg_has_role(session_user, moviecli_role('guest'), 'MEMBER')"
+                )
+            )
+            .one()
+        )
+        return str(row[0]), bool(row[1]), bool(row[2])
+
+    def check_member(self) -> str:
+        """The caller's role, refused unless it is a member, a guest or the owner."""
+        me, _admin, member = self._who()
+        if not member:
+            raise NotAllowedError(
+                f"the role '{me}' is not a member of this catalog; its owner or an admin can "
+                f"add it with 'moviecli db members add {me}'"
+            )
+        return me
+
+    def check_writer(self, name: str) -> None:
+        """May the caller write as user `name`? Themself always; the owner and admins also
+        users with no role here (a MovieLens crowd, seed's demo raters); nobody another
+        member."""
+        me, admin, member = self._who()
+        if not member:
+            self.check_member()
+        if name == me:
+            return
+        is_member = (
+            self.session.connection()
+            .execute(text("SELECT moviecli_is_member_name(:n)"), {"n": name})
+            .scalar_one()
+        )
+        if is_member:
+            raise NotAllowedError(
+                f"'{name}' is another member of this catalog: you write only as yourself "
+                f"('{me}'); leave out --user and MOVIECLI_USER"
+            )
+        if not admin:
+            raise NotAllowedError(
+                f"you are logged in as '{me}': only the owner or an admin may write for "
+                f"'{name}'; leave out --user and MOVIECLI_USER to write as yourself"
+            )
+
+    def require_admin(self) -> str:
+        me, admin, _member = self._who()
+        if not admin:
+            raise NotAllowedError(
+                f"only the owner or an admin of the catalog may manage its members (you are '{me}')"
+            )
+        return me
+
+    def add_member(self, *, name: str, kind: str) -> None:
+        self.require_admin()
+        if kind not in MEMBER_KINDS:
+            raise InvalidValueError(f"kind must be one of {', '.join(MEMBER_KINDS)}")
+        self.session.connection().execute(
+            text("SELECT moviecli_member_add(:n, :k)"), {"n": name, "k": kind}
+        )
+
+    def remove_member(self, *, name: str, keep_data: bool) -> bool:
+        """Whether the login role itself was dropped (not when it owns things elsewhere)."""
+        self.require_admin()
+        if name not in {m.name for m in self.members()}:
+            raise NotFoundError(f"no member named '{name}' in this catalog")
+        return bool(
+            self.session.connection()
+            .execute(text("SELECT moviecli_member_remove(:n, :k)"), {"n": name, "k": keep_data})
+            .scalar_one()
+        )
+
+    def members(self) -> list[Member]:
+        self.require_admin()
+        rows = self.session.connection().execute(text("SELECT * FROM moviecli_members()"))
+        return [Member(str(r[0]), str(r[1]), *(int(v) for v in r[2:6])) for r in rows]
+
+    def privacy_of(self, *, user_id: int | None) -> dict[str, str]:
+        """The user's settings; 'members' for anything never set."""
+        settings = dict.fromkeys(PRIVACY_KINDS, "members")
+        if user_id is None:
+            return settings
+        row = (
+            self.session.connection()
+            .execute(
+                text("SELECT diary, reviews, lists FROM privacy WHERE user_id = :u"), {"u": user_id}
+            )
+            .first()
+        )
+        if row is not None:
+            settings.update(zip(PRIVACY_KINDS, (str(v) for v in row), strict=True))
+        return settings
+
+    def set_privacy(self, *, user_id: int, changes: dict[str, str]) -> dict[str, str]:
+        for kind, level in changes.items():
+            if kind not in PRIVACY_KINDS or level not in PRIVACY_LEVELS:
+                raise InvalidValueError(f"{kind} must be one of {', '.join(PRIVACY_LEVELS)}")
+        settings = self.privacy_of(user_id=user_id) | changes
+        self.session.connection().execute(
+            text(
+                "INSERT INTO privacy (user_id, diary, reviews, lists) "
+                "VALUES (:u, :diary, :reviews, :lists) ON CONFLICT (user_id) DO UPDATE SET "
+                "diary = excluded.diary, reviews = excluded.reviews, lists = excluded.lists"
+            ),
+            {"u": user_id, **settings},
+        )
+        return settings
+
+    def film_others(self, *, movie_id: int) -> tuple[int, list[str], bool]:
+        """Whose data (besides the caller's) deleting the film takes with it: how many
+        people, their names (for an admin only), and whether the caller may delete it."""
+        if not self.is_shared():
+            return 0, [], True
+        _me, admin, _member = self._who()
+        rows = [
+            r[0]
+            for r in self.session.connection().execute(
+                text("SELECT name FROM moviecli_film_others(:m)"), {"m": movie_id}
+            )
+        ]
+        return len(rows), [n for n in rows if n is not None], admin
 
 
 @cache
@@ -66,146 +205,10 @@ def role_of(location: DatabaseLocation) -> str:
     return login_role(location.url, os.environ.get("PGUSER"))
 
 
-def _who(session: Session) -> tuple[str, bool, bool]:
-    """(session_user, may act as an admin here, is a member or guest of the catalog)."""
-    row = (
-        session.connection()
-        .execute(
-            text(
-                "SELECT session_user::text, "
-                "pg_has_role(session_user, moviecli_role('admin'), 'MEMBER'), "
-                "pg_has_role(session_user, moviecli_role('member'), 'MEMBER') "
-                "OR pg_has_role(session_user, moviecli_role('guest'), 'MEMBER')"
-            )
-        )
-        .one()
-    )
-    return str(row[0]), bool(row[1]), bool(row[2])
-
-
-def check_member(session: Session) -> str:
-    """The caller's role, refused unless it is a member, a guest or the owner."""
-    me, _admin, member = _who(session)
-    if not member:
-        raise NotAllowedError(
-            f"the role '{me}' is not a member of this catalog; its owner or an admin can "
-            f"add it with 'moviecli db members add {me}'"
-        )
-    return me
-
-
-def check_writer(session: Session, name: str) -> None:
-    """May the caller write as user `name`? Themself always; the owner and admins also
-    users with no role here (a MovieLens crowd, seed's demo raters); nobody another
-    member."""
-    me, admin, member = _who(session)
-    if not member:
-        check_member(session)
-    if name == me:
-        return
-    is_member = (
-        session.connection()
-        .execute(text("SELECT moviecli_is_member_name(:n)"), {"n": name})
-        .scalar_one()
-    )
-    if is_member:
-        raise NotAllowedError(
-            f"'{name}' is another member of this catalog: you write only as yourself "
-            f"('{me}'); leave out --user and MOVIECLI_USER"
-        )
-    if not admin:
-        raise NotAllowedError(
-            f"you are logged in as '{me}': only the owner or an admin may write for "
-            f"'{name}'; leave out --user and MOVIECLI_USER to write as yourself"
-        )
-
-
-def require_admin(session: Session) -> str:
-    me, admin, _member = _who(session)
-    if not admin:
-        raise NotAllowedError(
-            f"only the owner or an admin of the catalog may manage its members (you are '{me}')"
-        )
-    return me
-
-
 # ---------------------------------------------------------------- members
-
-
-def add_member(*, session: Session, name: str, kind: str) -> None:
-    require_admin(session)
-    if kind not in MEMBER_KINDS:
-        raise InvalidValueError(f"kind must be one of {', '.join(MEMBER_KINDS)}")
-    session.connection().execute(text("SELECT moviecli_member_add(:n, :k)"), {"n": name, "k": kind})
-
-
-def remove_member(*, session: Session, name: str, keep_data: bool) -> bool:
-    """Whether the login role itself was dropped (not when it owns things elsewhere)."""
-    require_admin(session)
-    if name not in {m.name for m in members(session=session)}:
-        raise NotFoundError(f"no member named '{name}' in this catalog")
-    return bool(
-        session.connection()
-        .execute(text("SELECT moviecli_member_remove(:n, :k)"), {"n": name, "k": keep_data})
-        .scalar_one()
-    )
-
-
-def members(*, session: Session) -> list[Member]:
-    require_admin(session)
-    rows = session.connection().execute(text("SELECT * FROM moviecli_members()"))
-    return [Member(str(r[0]), str(r[1]), *(int(v) for v in r[2:6])) for r in rows]
 
 
 # ---------------------------------------------------------------- privacy
 
 
-def privacy_of(*, session: Session, user_id: int | None) -> dict[str, str]:
-    """The user's settings; 'members' for anything never set."""
-    settings = dict.fromkeys(PRIVACY_KINDS, "members")
-    if user_id is None:
-        return settings
-    row = (
-        session.connection()
-        .execute(
-            text("SELECT diary, reviews, lists FROM privacy WHERE user_id = :u"), {"u": user_id}
-        )
-        .first()
-    )
-    if row is not None:
-        settings.update(zip(PRIVACY_KINDS, (str(v) for v in row), strict=True))
-    return settings
-
-
-def set_privacy(*, session: Session, user_id: int, changes: dict[str, str]) -> dict[str, str]:
-    for kind, level in changes.items():
-        if kind not in PRIVACY_KINDS or level not in PRIVACY_LEVELS:
-            raise InvalidValueError(f"{kind} must be one of {', '.join(PRIVACY_LEVELS)}")
-    settings = privacy_of(session=session, user_id=user_id) | changes
-    session.connection().execute(
-        text(
-            "INSERT INTO privacy (user_id, diary, reviews, lists) "
-            "VALUES (:u, :diary, :reviews, :lists) ON CONFLICT (user_id) DO UPDATE SET "
-            "diary = excluded.diary, reviews = excluded.reviews, lists = excluded.lists"
-        ),
-        {"u": user_id, **settings},
-    )
-    return settings
-
-
 # ---------------------------------------------------------------- films
-
-
-def film_others(*, session: Session, movie_id: int) -> tuple[int, list[str], bool]:
-    """Whose data (besides the caller's) deleting the film takes with it: how many
-    people, their names (for an admin only), and whether the caller may delete it."""
-    if not is_shared(session):
-        return 0, [], True
-    _me, admin, _member = _who(session)
-    rows = [
-        r[0]
-        for r in session.connection().execute(
-            text("SELECT name FROM moviecli_film_others(:m)"), {"m": movie_id}
-        )
-    ]
-    return len(rows), [n for n in rows if n is not None], admin

@@ -198,3 +198,10 @@ def test_check_constraints_carry_the_limits() -> None:
     assert rules.CHECK_HALF_STARS == (
         "score BETWEEN 0.5 AND 5.0 AND score * 2 = CAST(score * 2 AS INTEGER)"
     )
+
+
+def test_genre_key_is_the_caseless_match_beyond_ascii() -> None:
+    assert rules.genre_key("Straße") == rules.genre_key("STRASSE")
+    assert rules.genre_key("Épopée") == rules.genre_key("ÉPOPÉE") == "épopée"
+    assert rules.genre_key("Sci-Fi") == rules.genre_key("sci-fi")
+    assert rules.genre_names(["Straße", "STRASSE"]) == ["Straße"]

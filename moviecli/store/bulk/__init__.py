@@ -32,6 +32,8 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from moviecli.rules import genre_key
+
 if TYPE_CHECKING:
     from sqlalchemy import ColumnElement
 
@@ -52,7 +54,7 @@ class IdMaps:
 
     external: dict[str, dict[str, int]] = field(default_factory=dict)
     by_title: dict[tuple[str, int | None], list[int]] = field(default_factory=dict)
-    genres: dict[str, int] = field(default_factory=dict)  # casefolded name -> id
+    genres: dict[str, int] = field(default_factory=dict)  # rules.genre_key(name) -> id
     ratings_were_empty: bool = True
 
 
@@ -145,7 +147,7 @@ class BulkWriter:
         ):
             maps.by_title.setdefault((key, year), []).append(movie_id)
         maps.genres = {
-            name.casefold(): genre_id for genre_id, name in self.rows("SELECT id, name FROM genres")
+            genre_key(name): genre_id for genre_id, name in self.rows("SELECT id, name FROM genres")
         }
         maps.ratings_were_empty = self.scalar("SELECT 1 FROM ratings LIMIT 1") is None
         return maps

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from moviecli.errors import DuplicateError
 from moviecli.models import Movie
 from moviecli.models.world import WorldFilm
-from moviecli.store.repo.movies import resolve_reference
+from moviecli.store.repo.movies import Movies
 from moviecli.store.world import lookup
 from moviecli.store.world.fill import bring_into_catalog
 
@@ -30,7 +30,7 @@ def add_world_film(*, session: Session, film: WorldFilm) -> Movie:
 def resolve_or_bring(*, session: Session, ref: str) -> tuple[Movie, WorldFilm | None]:
     """The catalog movie a writing command works on: a world film named by `ref` is
     first brought into the catalog with its metadata and credits (returned second)."""
-    found = resolve_reference(session=session, ref=ref)
+    found = Movies(session).resolve_reference(ref=ref)
     if isinstance(found, Movie):
         return found, None
     return bring(session=session, film=found), found

@@ -317,14 +317,14 @@ class _CatalogFilms:
     """What the catalog has of a chunk of films, read in a few queries."""
 
     def __init__(self, session: Session, movie_ids: list[int]) -> None:
-        from moviecli.store.repo.movies import genres_by_movie
-        from moviecli.store.repo.people import credits_by_movie
+        from moviecli.store.repo.movies import Movies
+        from moviecli.store.repo.people import People
 
         self.films: dict[int, _Film] = {}
         if not movie_ids:
             return
-        genres = genres_by_movie(session=session, movie_ids=movie_ids)
-        credits = credits_by_movie(session=session, movie_ids=movie_ids)
+        genres = Movies(session).genres_by_movie(movie_ids=movie_ids)
+        credits = People(session).credits_by_movie(movie_ids=movie_ids)
         for movie_id, title, year, runtime, original in session.execute(
             select(
                 col(Movie.id),
@@ -361,8 +361,8 @@ def _fill(
 ) -> bool:
     """Give the film what it lacks, and update what came from the world; True when
     anything changed."""
-    from moviecli.store.repo.movies import set_genres
-    from moviecli.store.repo.people import set_credit_ids
+    from moviecli.store.repo.movies import Movies
+    from moviecli.store.repo.people import People
 
     film = films.films[movie_id]
     marked = film.marks
@@ -392,7 +392,7 @@ def _fill(
     if decide("original_title", film.original_title, world.original_title):
         scalars["original_title"] = world.original_title
     if decide("genres", sorted(film.genres), sorted(world.genres)):
-        set_genres(session=session, movie_id=movie_id, names=world.genres)
+        Movies(session).set_genres(movie_id=movie_id, names=world.genres)
     for role, field_name in PEOPLE_FIELDS.items():
         have = film.credits[role]
         if not world.credits[role] or (have and field_name not in marked):
@@ -400,7 +400,7 @@ def _fill(
         wanted = list(dict.fromkeys(people.ids(world.credits[role])))
         if decide(field_name, have, wanted):
             try:
-                set_credit_ids(session=session, movie_id=movie_id, role=role, person_ids=wanted)
+                People(session).set_credit_ids(movie_id=movie_id, role=role, person_ids=wanted)
             except InvalidValueError:  # directors' names too long for movies.director
                 changed.remove(field_name)
                 if field_name in new_marks:
@@ -420,7 +420,7 @@ def _fill(
 def bring_into_catalog(session: Session, title_id: int) -> int:
     """The catalog film for a world film, added with its metadata, credits and IMDb id
     when it is not there yet (every value marked as the world's). Returns its id."""
-    from moviecli.store.repo.movies import add_movie
+    from moviecli.store.repo.movies import Movies
 
     tt = id_text("tt", title_id)
     existing = session.execute(
@@ -440,7 +440,7 @@ def bring_into_catalog(session: Session, title_id: int) -> int:
     except ValidationError as error:
         message = error.errors()[0]["msg"].removeprefix("Value error, ")
         raise InvalidValueError(f"{tt} cannot be added: {message}") from None
-    public = add_movie(session=session, data=data, force=True)
+    public = Movies(session).add_movie(data=data, force=True)
     session.execute(insert(ExternalId).values(source="imdb", value=tt, movie_id=public.id))
     session.execute(insert(MovieImdbField).values(movie_id=public.id, field="title"))
     if world.year is not None:
