@@ -22,6 +22,7 @@ import contextlib
 import gzip
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any
 
 from moviecli.rules import genre_name, search_key
 from moviecli.store.world import schema
-from moviecli.store.world.files import HEADERS, WorldFile
+from moviecli.store.world.files import HEADERS, WorldFile, quiet_thread
 from moviecli.store.world.load import (
     CREW_CATEGORIES,
     FileReport,
@@ -170,6 +171,11 @@ class CompiledLoader:
         self.spill = target.with_name(target.name + ".spill")
 
     def run(self) -> LoadReport:
+        """Read and check the titles and their alternative titles; then, while a second
+        thread writes, keys and indexes those, read and check the credits and the
+        people (DuckDB and SQLite both let go of Python's lock, so the two overlap on
+        two cores); then write those. A doubt after the first tables were written
+        empties them again: the standard reader starts from empty tables."""
         import duckdb
 
         started = time.perf_counter()
@@ -182,18 +188,26 @@ class CompiledLoader:
                 "preserve_insertion_order": True,
             }
         )
+        first: _Stage | None = None
         try:
-            try:
-                self._read(db)
-            except duckdb.InterruptException:
-                raise KeyboardInterrupt from None
-            except duckdb.Error as error:  # a CSV error, a damaged stream, ...
-                raise Doubt(str(error).splitlines()[0]) from None
-            self._write(db)
+            with _checking(duckdb):
+                self._read_titles(db)
+            first = _Stage(self, db.cursor(), FIRST_TABLES)
+            with _checking(duckdb):
+                self._read_credits(db)
+            first.wait()
+            self._write(db, LATER_TABLES)
+            self._finish(LATER_TABLES)
+        except Doubt:
+            if first is not None:
+                first.wait(raising=False)
+                self._empty()
+            raise
         finally:
+            if first is not None:
+                first.wait(raising=False)
             db.close()
             shutil.rmtree(self.spill, ignore_errors=True)
-        self._fill_keys()
         self.report.seconds = time.perf_counter() - started
         self.report.reader = "compiled"
         return self.report
@@ -220,28 +234,28 @@ class CompiledLoader:
         if self.progress is not None:
             self.progress(name, file.size, file.size)
 
-    def _read(self, db: Any) -> None:
+    def _read_titles(self, db: Any) -> None:
         if "title.ratings" in self.files:
             self._ratings(db)
         else:
-            db.execute("CREATE TEMP TABLE r (id BIGINT, rating DOUBLE, votes BIGINT)")
+            db.execute("CREATE TABLE r (id BIGINT, rating DOUBLE, votes BIGINT)")
         self._titles(db)
         if "title.akas" in self.files:
             self._akas(db)
+
+    def _read_credits(self, db: Any) -> None:
         self._principals(db)
         if "title.crew" in self.files:
             self._crew(db)
         else:
             db.execute(
-                "CREATE TEMP TABLE crew (title_id BIGINT, ordering BIGINT, name_id BIGINT, "
+                "CREATE TABLE crew (title_id BIGINT, ordering BIGINT, name_id BIGINT, "
                 "category VARCHAR)"
             )
         self._names(db)
 
     def _ratings(self, db: Any) -> None:
-        db.execute(
-            f"CREATE TEMP TABLE r_all AS SELECT * FROM {_source(self.files['title.ratings'])}"
-        )
+        db.execute(f"CREATE TABLE r_all AS SELECT * FROM {_source(self.files['title.ratings'])}")
         self._doubt(
             db,
             "title.ratings",
@@ -251,7 +265,7 @@ class CompiledLoader:
                 AND {_whole("numVotes", "[0-9]{1,12}")})""",
         )
         db.execute(
-            """CREATE TEMP TABLE r AS SELECT CAST(substr(tconst, 3) AS BIGINT) AS id,
+            """CREATE TABLE r AS SELECT CAST(substr(tconst, 3) AS BIGINT) AS id,
                round(CAST(averageRating AS DOUBLE) * 10) / 10 AS rating,
                CAST(numVotes AS BIGINT) AS votes FROM r_all"""
         )
@@ -264,7 +278,7 @@ class CompiledLoader:
         file = self.files["title.basics"]
         types = ", ".join(_literal(t) for t in sorted(self.options.types))
         db.execute(
-            f"""CREATE TEMP TABLE b AS SELECT keep,
+            f"""CREATE TABLE b AS SELECT keep,
                 CASE WHEN keep THEN tconst END AS tconst, CASE WHEN keep THEN titleType END AS type,
                 CASE WHEN keep THEN primaryTitle END AS title,
                 CASE WHEN keep THEN originalTitle END AS original,
@@ -286,7 +300,7 @@ class CompiledLoader:
         rows = self._count(db, "SELECT count(*) FROM b")
         adult = "" if self.options.adult else " AND adult = '0'"
         db.execute(
-            f"""CREATE TEMP TABLE t AS SELECT CAST(substr(tconst, 3) AS BIGINT) AS id, type,
+            f"""CREATE TABLE t AS SELECT CAST(substr(tconst, 3) AS BIGINT) AS id, type,
                 title, original, CAST(adult AS INTEGER) AS adult, CAST(year AS INTEGER) AS year,
                 CAST(runtime AS INTEGER) AS runtime, genres FROM b WHERE keep{adult}"""
         )
@@ -305,7 +319,7 @@ class CompiledLoader:
         """IMDb's genre lists as the catalog names them (rules.genre_name), one Python
         call per distinct list (a few hundred), not per film."""
         raw = [row[0] for row in db.execute("SELECT DISTINCT genres FROM t").fetchall()]
-        db.execute("CREATE TEMP TABLE g (raw VARCHAR, name VARCHAR)")
+        db.execute("CREATE TABLE g (raw VARCHAR, name VARCHAR)")
         pairs = []
         for text in raw:
             if text is None:
@@ -323,7 +337,7 @@ class CompiledLoader:
         columns = HEADERS[name]
         first = columns[0]
         db.execute(
-            f"""CREATE TEMP TABLE raw AS
+            f"""CREATE TABLE raw AS
                 SELECT CASE WHEN {_whole(first, _TT)} THEN CAST(substr({first}, 3) AS BIGINT)
                        END AS tid, *
                 FROM {_source(self.files[name])}"""
@@ -332,7 +346,7 @@ class CompiledLoader:
         rows = self._count(db, "SELECT count(*) FROM raw")
         self.report.files[name] = FileReport(name, rows=rows)
         db.execute(
-            f"""CREATE TEMP TABLE {table} AS
+            f"""CREATE TABLE {table} AS
                 SELECT *, {_control(name)} AS control
                 FROM (SELECT rowid AS pos, * FROM raw WHERE tid IN (SELECT id FROM t))"""
         )
@@ -369,7 +383,7 @@ class CompiledLoader:
                 OR NOT (characters IS NULL OR (characters LIKE '[%' AND characters LIKE '%]'))""",
         )
         db.execute(
-            """CREATE TEMP TABLE p AS SELECT tid AS title_id, CAST(ordering AS BIGINT) AS ordering,
+            """CREATE TABLE p AS SELECT tid AS title_id, CAST(ordering AS BIGINT) AS ordering,
                CAST(substr(nconst, 3) AS BIGINT) AS name_id, category, job, characters
                FROM p_all"""
         )
@@ -384,7 +398,7 @@ class CompiledLoader:
         name = "title.crew"  # every field an id or a list of ids: no free text
         nm_list = f"{_NM}(,{_NM})*"
         db.execute(
-            f"""CREATE TEMP TABLE c_all AS
+            f"""CREATE TABLE c_all AS
                 SELECT tid, keep, CASE WHEN keep THEN directors END AS directors,
                        CASE WHEN keep THEN writers END AS writers
                 FROM (SELECT *, coalesce(tid IN (SELECT id FROM t), false) AS keep
@@ -411,7 +425,7 @@ class CompiledLoader:
             for part, (column, category) in enumerate(categories.items())
         )
         db.execute(
-            f"""CREATE TEMP TABLE crew AS
+            f"""CREATE TABLE crew AS
                 WITH named AS ({parts}),
                 first AS (SELECT *, row_number() OVER (PARTITION BY tid, name_id, category
                                                        ORDER BY part, pos) AS n FROM named),
@@ -435,11 +449,10 @@ class CompiledLoader:
     def _names(self, db: Any) -> None:
         name = "name.basics"
         db.execute(
-            "CREATE TEMP TABLE credited AS "
-            "SELECT name_id AS id FROM p UNION SELECT name_id FROM crew"
+            "CREATE TABLE credited AS SELECT name_id AS id FROM p UNION SELECT name_id FROM crew"
         )
         db.execute(
-            f"""CREATE TEMP TABLE n_all AS
+            f"""CREATE TABLE n_all AS
                 SELECT nid, keep, CASE WHEN keep THEN primaryName END AS name,
                        CASE WHEN keep THEN birthYear END AS born,
                        CASE WHEN keep THEN deathYear END AS died,
@@ -495,8 +508,8 @@ class CompiledLoader:
                 FROM n_all WHERE keep ORDER BY nid""",
         )
 
-    def _write(self, db: Any) -> None:
-        """Every table's rows into the world file through ADBC, in key order (cheap
+    def _write(self, db: Any, tables: tuple[str, ...]) -> None:
+        """These tables' rows into the world file through ADBC, in key order (cheap
         appends to the B-trees)."""
         import adbc_driver_sqlite.dbapi as adbc
 
@@ -506,22 +519,82 @@ class CompiledLoader:
                 cursor.execute("PRAGMA journal_mode = OFF")
                 cursor.execute("PRAGMA synchronous = OFF")
                 for table, sql in self._queries():
-                    columns = [c for c, _kind, _notnull in schema.COLUMNS[table]]
-                    names = ", ".join(f"{expr_alias}" for expr_alias in columns)
-                    stream = db.sql(f"SELECT * FROM ({sql}) AS q({names})")
+                    if table not in tables:
+                        continue
+                    columns = ", ".join(c for c, _kind, _notnull in schema.COLUMNS[table])
+                    stream = db.sql(f"SELECT * FROM ({sql}) AS q({columns})")
                     cursor.adbc_ingest(table, stream, mode="append")
             finally:
                 cursor.close()
 
-    def _fill_keys(self) -> None:
-        """The keys of text that is not printable ASCII, by rules.search_key itself."""
+    def _finish(self, tables: tuple[str, ...]) -> None:
+        """The keys of text that is not printable ASCII, by rules.search_key itself, and
+        these tables' indexes (the world writer's finish() builds only what is missing)."""
         import sqlite3
 
         with contextlib.closing(sqlite3.connect(self.target, isolation_level=None)) as conn:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
+            conn.execute("PRAGMA cache_size = -65536")
+            conn.execute("PRAGMA temp_store = MEMORY")
             conn.create_function("search_key", 1, search_key, deterministic=True)
             conn.execute("BEGIN")
             for table, key, text in KEYED:
-                conn.execute(f"UPDATE {table} SET {key} = search_key({text}) WHERE {key} = ''")
+                if table in tables:
+                    conn.execute(f"UPDATE {table} SET {key} = search_key({text}) WHERE {key} = ''")
+            for index in schema.INDEXES:
+                if index[1] in tables:
+                    conn.execute(schema.create_index_sql(index))
             conn.execute("COMMIT")
+
+    def _empty(self) -> None:
+        """Undo the first stage: no rows, no indexes."""
+        import sqlite3
+
+        with contextlib.closing(sqlite3.connect(self.target, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode = OFF")
+            for index in schema.INDEXES:
+                conn.execute(f"DROP INDEX IF EXISTS {index[0]}")
+            for table in schema.TABLE_NAMES:
+                conn.execute(f"DELETE FROM {table}")
+
+
+FIRST_TABLES = ("titles", "akas")
+LATER_TABLES = ("principals", "names")
+
+
+@contextlib.contextmanager
+def _checking(duckdb: Any) -> Iterator[None]:
+    """DuckDB's errors while reading are doubts; its interrupt is Ctrl-C."""
+    try:
+        yield
+    except duckdb.InterruptException:
+        raise KeyboardInterrupt from None
+    except duckdb.Error as error:  # a CSV error, a damaged stream, ...
+        raise Doubt(str(error).splitlines()[0]) from None
+
+
+class _Stage:
+    """Write some tables, then key and index them, in a thread of its own."""
+
+    def __init__(self, loader: CompiledLoader, db: Any, tables: tuple[str, ...]) -> None:
+        self.loader, self.db, self.tables = loader, db, tables
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = threading.Thread(target=self._work, daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        quiet_thread()
+        try:
+            self.loader._write(self.db, self.tables)
+            self.loader._finish(self.tables)
+        except BaseException as error:  # handed to the main thread by wait()
+            self.error = error
+
+    def wait(self, *, raising: bool = True) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if raising and self.error is not None:
+            error, self.error = self.error, None
+            raise error

@@ -104,7 +104,8 @@ def add_primary_key_sql(table: str, *, schema: str) -> str:
 def create_index_sql(index: tuple[str, str, tuple[str, ...]], *, schema: str | None = None) -> str:
     name, table, columns = index
     target = f"{schema}.{table}" if schema else table
-    return f"CREATE INDEX {name} ON {target} ({', '.join(columns)})"
+    # IF NOT EXISTS: the compiled reader builds some while it loads (compiled.py).
+    return f"CREATE INDEX IF NOT EXISTS {name} ON {target} ({', '.join(columns)})"
 
 
 # ---------------------------------------------------------------- reading
