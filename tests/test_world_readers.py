@@ -194,3 +194,45 @@ def test_a_stream_of_several_gzip_members_is_read_whole(
     assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
     _, meta = _world(tmp_path / "compiled.sqlite")
     assert meta["file:title.akas:rows"] == str(len(HEAT_AKAS))
+
+
+def test_ctrl_c_stops_the_compiled_reader_inside_a_long_query(tmp_path: Path) -> None:
+    """A query inside DuckDB or SQLite does not see Ctrl-C: the load runs in a worker
+    thread and the caller's thread, waiting, takes the signal and interrupts every live
+    connection. Here the worker's "query" blocks until it is interrupted."""
+    import signal
+    import threading
+
+    from moviecli.store.world.compiled import CompiledLoader
+    from moviecli.store.world.files import find_files
+    from moviecli.store.world.load import LoadOptions
+
+    class Query:
+        def __init__(self) -> None:
+            self.running = threading.Event()
+            self.interrupted = threading.Event()
+
+        def interrupt(self) -> None:
+            self.interrupted.set()
+
+    query = Query()
+    loader = CompiledLoader(
+        tmp_path / "world.new", find_files(heat_world(tmp_path / "files")), LoadOptions()
+    )
+
+    def load(_db: object, _duckdb: object) -> None:
+        loader._live.append(query)
+        query.running.set()
+        query.interrupted.wait(60)
+
+    loader._load = load  # type: ignore[method-assign]
+
+    def ctrl_c() -> None:
+        query.running.wait(60)
+        signal.raise_signal(signal.SIGINT)
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    threading.Thread(target=ctrl_c, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        loader.run()
+    assert query.interrupted.wait(5)

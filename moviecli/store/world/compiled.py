@@ -38,6 +38,7 @@ from moviecli.store.world.load import (
     LoadReport,
     Progress,
 )
+from moviecli.store.world.location import spill_path
 
 ENV = "MOVIECLI_WORLD_READER"  # "python": always the standard-library reader
 # Python's str.isspace() characters (rules: a blank title or name is refused).
@@ -168,14 +169,13 @@ class CompiledLoader:
         self.options = options
         self.progress = progress
         self.report = LoadReport()
-        self.spill = target.with_name(target.name + ".spill")
+        self.spill = spill_path(target)
+        self._live: list[Any] = []  # what Ctrl-C interrupts: connections, an ingest
 
     def run(self) -> LoadReport:
-        """Read and check the titles and their alternative titles; then, while a second
-        thread writes, keys and indexes those, read and check the credits and the
-        people (DuckDB and SQLite both let go of Python's lock, so the two overlap on
-        two cores); then write those. A doubt after the first tables were written
-        empties them again: the standard reader starts from empty tables."""
+        """The load runs in a worker thread while this one waits, so that Ctrl-C lands
+        here (a query inside DuckDB or SQLite does not see it) and stops the work
+        through each connection's interrupt(); the sync then removes the new world."""
         import duckdb
 
         started = time.perf_counter()
@@ -188,11 +188,47 @@ class CompiledLoader:
                 "preserve_insertion_order": True,
             }
         )
+        self._live.append(db)
+        failed: list[BaseException] = []
+
+        def work() -> None:
+            quiet_thread()
+            try:
+                self._load(db, duckdb)
+            except BaseException as error:  # raised again below, in the caller's thread
+                failed.append(error)
+
+        worker = threading.Thread(target=work, daemon=True)
+        try:
+            worker.start()
+            while worker.is_alive():
+                worker.join(0.1)
+        except KeyboardInterrupt:
+            for connection in self._live:
+                with contextlib.suppress(Exception):
+                    connection.interrupt()
+            raise  # the threads are daemons, stopping; the sync removes the new file
+        db.close()
+        shutil.rmtree(self.spill, ignore_errors=True)
+        if failed:
+            raise failed[0]
+        self.report.seconds = time.perf_counter() - started
+        self.report.reader = "compiled"
+        return self.report
+
+    def _load(self, db: Any, duckdb: Any) -> None:
+        """Read and check the titles and their alternative titles; then, while a second
+        thread writes, keys and indexes those, read and check the credits and the
+        people (DuckDB and SQLite both let go of Python's lock, so the two overlap on
+        two cores); then write those. A doubt after the first tables were written
+        empties them again: the standard reader starts from empty tables."""
         first: _Stage | None = None
         try:
             with _checking(duckdb):
                 self._read_titles(db)
-            first = _Stage(self, db.cursor(), FIRST_TABLES)
+            cursor = db.cursor()
+            self._live.append(cursor)
+            first = _Stage(self, cursor, FIRST_TABLES)
             with _checking(duckdb):
                 self._read_credits(db)
             first.wait()
@@ -206,11 +242,6 @@ class CompiledLoader:
         finally:
             if first is not None:
                 first.wait(raising=False)
-            db.close()
-            shutil.rmtree(self.spill, ignore_errors=True)
-        self.report.seconds = time.perf_counter() - started
-        self.report.reader = "compiled"
-        return self.report
 
     # ------------------------------------------------------------ reading and checking
 
@@ -515,6 +546,7 @@ class CompiledLoader:
 
         with contextlib.closing(adbc.connect(str(self.target), autocommit=True)) as conn:
             cursor = conn.cursor()
+            self._live.append(_Cancel(cursor))
             try:
                 cursor.execute("PRAGMA journal_mode = OFF")
                 cursor.execute("PRAGMA synchronous = OFF")
@@ -532,7 +564,10 @@ class CompiledLoader:
         these tables' indexes (the world writer's finish() builds only what is missing)."""
         import sqlite3
 
-        with contextlib.closing(sqlite3.connect(self.target, isolation_level=None)) as conn:
+        with contextlib.closing(
+            sqlite3.connect(self.target, isolation_level=None, check_same_thread=False)
+        ) as conn:
+            self._live.append(conn)
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("PRAGMA cache_size = -65536")
@@ -557,6 +592,16 @@ class CompiledLoader:
                 conn.execute(f"DROP INDEX IF EXISTS {index[0]}")
             for table in schema.TABLE_NAMES:
                 conn.execute(f"DELETE FROM {table}")
+
+
+class _Cancel:
+    """An ADBC cursor's cancel as interrupt()."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def interrupt(self) -> None:
+        self.cursor.adbc_cancel()
 
 
 FIRST_TABLES = ("titles", "akas")

@@ -41,6 +41,12 @@ def new_world_path(path: Path | None = None) -> Path:
     return target.with_name(target.name + ".new")
 
 
+def spill_path(new_path: Path) -> Path:
+    """The folder where the compiled reader of a sync building `new_path` spills what
+    does not fit its memory (removed at its end, or by the next sync)."""
+    return new_path.with_name(new_path.name + ".spill")
+
+
 def world_file_present(path: Path | None = None) -> bool:
     """A complete world file is there (a sync writes `meta` last, then switches)."""
     target = path or world_path()

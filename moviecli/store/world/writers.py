@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import shutil
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from moviecli.store.world.location import (
     NEW_SCHEMA,
     WORLD_SCHEMA,
     new_world_path,
+    spill_path,
     world_file_present,
     world_path,
 )
@@ -90,6 +92,7 @@ class SqliteWorldWriter(Writer):
         self._lock = _file_lock(self.target.with_name(self.target.name + ".lock"))
         for leftover in (self.path, self.path.with_name(self.path.name + "-journal")):
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(spill_path(self.path), ignore_errors=True)
         self._had_world = world_file_present(self.target)
         self._connect()
         assert self.conn is not None
@@ -188,6 +191,7 @@ class SqliteWorldWriter(Writer):
             self.conn = None
         with contextlib.suppress(OSError):
             self.path.unlink(missing_ok=True)
+        shutil.rmtree(spill_path(self.path), ignore_errors=True)
 
     def close(self) -> None:
         if self._lock is not None:
