@@ -533,34 +533,59 @@ def as_stored_in_sqlite(value: Any) -> Any:
     return value
 
 
+class _Reader:
+    """One connection to a catalog for several queries (`?` placeholders on both engines;
+    values as SQLite gives them, see as_stored_in_sqlite). A dump of every table is one
+    connection instead of one per table: on PostgreSQL each connection is a new server
+    process, and the suite dumps a catalog thousands of times (reads_only checks, the
+    random-arguments test before every example)."""
+
+    def __init__(self, target: Target) -> None:
+        self.server = is_url(target)
+        if self.server:
+            import psycopg
+
+            self.connection: Any = psycopg.connect(str(target), autocommit=True)
+        else:
+            self.connection = sqlite3.connect(target)
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        if not self.server:
+            return self.connection.execute(sql, params).fetchall()
+        # No parameters: no placeholders either (a LIKE '%' stays as written).
+        query = sql.replace("?", "%s") if params else sql
+        cursor = self.connection.execute(query, params or None)
+        rows = cursor.fetchall() if cursor.description else []
+        return [tuple(as_stored_in_sqlite(value) for value in row) for row in rows]
+
+    def table_names(self) -> list[str]:
+        if self.server:
+            sql = (
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' "
+                "ORDER BY table_name"
+            )
+        else:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        return [name for (name,) in self.rows(sql)]
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.connection.close()
+
+
 def sql_rows(target: Target, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     """Rows of one query, straight from the catalog (`?` placeholders on both engines;
     values as SQLite gives them, see as_stored_in_sqlite)."""
-    if is_url(target):
-        import psycopg
-
-        with psycopg.connect(str(target), autocommit=True) as connection:
-            # No parameters: no placeholders either (a LIKE '%' stays as written).
-            query = sql.replace("?", "%s") if params else sql
-            cursor = connection.execute(query, params or None)  # type: ignore[arg-type]
-            rows = cursor.fetchall() if cursor.description else []
-            return [tuple(as_stored_in_sqlite(value) for value in row) for row in rows]
-    connection = sqlite3.connect(target)
-    try:
-        return connection.execute(sql, params).fetchall()
-    finally:
-        connection.close()
+    with _Reader(target) as reader:
+        return reader.rows(sql, *params)
 
 
 def table_names(target: Target) -> list[str]:
-    if is_url(target):
-        sql = (
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name"
-        )
-    else:
-        sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-    return [name for (name,) in sql_rows(target, sql)]
+    with _Reader(target) as reader:
+        return reader.table_names()
 
 
 def files_beside(target: Target) -> list[str]:
@@ -598,14 +623,15 @@ def dump_tables(target: Target, *, stamp: bool = False) -> dict[str, list[tuple[
     prove nothing changed, or that a catalog moved between engines intact. The ratings
     stamp (catalog_state) is random per catalog by design, so it is left out unless
     `stamp` (tests/test_recommend.py checks it changes with every ratings write)."""
-    return {
-        table: sorted(
-            (
-                tuple(map(as_sqlite_stores, row))
-                for row in sql_rows(target, f'SELECT * FROM "{table}"')
-            ),
-            key=repr,
-        )
-        for table in table_names(target)
-        if stamp or table != "catalog_state"
-    }
+    with _Reader(target) as reader:
+        return {
+            table: sorted(
+                (
+                    tuple(map(as_sqlite_stores, row))
+                    for row in reader.rows(f'SELECT * FROM "{table}"')
+                ),
+                key=repr,
+            )
+            for table in reader.table_names()
+            if stamp or table != "catalog_state"
+        }
