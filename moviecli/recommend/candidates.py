@@ -60,6 +60,9 @@ class Ratings:
     features: sp.csr_matrix | None = None  # films × features, for `content`
     _matrix: sp.csr_matrix | None = field(default=None, repr=False)
     _grams: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    # `content`'s fit of each user (index) on these ratings: its weights do not depend on
+    # the candidate's setting, so the candidates share it (content.score_rows).
+    _content_fits: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def matrix(self) -> sp.csr_matrix:
@@ -92,6 +95,8 @@ class Fitted:
     spec: Spec
     arrays: dict[str, np.ndarray]
     features: sp.csr_matrix | None = None  # `content`: fitted per person when scoring
+    # `content`: each user's fit so far, by index in the ratings it was fitted on
+    fits: dict[int, np.ndarray] | None = None
 
 
 def grid(n_ratings: int, budget: float, *, with_content: bool = False) -> list[Spec]:
@@ -129,7 +134,7 @@ def fit(spec: Spec, ratings: Ratings, progress: Progress | None = None) -> Fitte
     if spec.kind == "popularity":
         return Fitted(spec, {"popularity": counts})
     if spec.kind == "content":
-        return Fitted(spec, {"popularity": counts}, ratings.features)
+        return Fitted(spec, {"popularity": counts}, ratings.features, ratings._content_fits)
     if spec.kind == "als":
         x, y = als.fit(
             ratings.users,
@@ -152,7 +157,8 @@ def fit(spec: Spec, ratings: Ratings, progress: Progress | None = None) -> Fitte
 
 def score_rows(fitted: Fitted, rows: sp.csr_matrix, users: np.ndarray | None) -> np.ndarray:
     """Scores (float32, rows × all films) for users given as rows of scores over all films
-    (`users`: their indexes in an ALS fit, needed by ALS only)."""
+    of the ratings `fitted` was fitted on (`users`: their indexes there; ALS needs them,
+    `content` keeps each user's fit under them)."""
     a = fitted.arrays
     kind = fitted.spec.kind
     n_movies = len(a["popularity"])
@@ -165,7 +171,12 @@ def score_rows(fitted: Fitted, rows: sp.csr_matrix, users: np.ndarray | None) ->
 
         assert fitted.features is not None
         return content.score_rows(
-            fitted.features, rows, a["popularity"], fitted.spec.setting("weight")
+            fitted.features,
+            rows,
+            a["popularity"],
+            fitted.spec.setting("weight"),
+            users=users,
+            fits=fitted.fits,
         )
     out = np.broadcast_to(outside(a["popularity"]), (rows.shape[0], n_movies)).copy()
     if kind == "popularity":

@@ -77,15 +77,28 @@ def fit_user(x: sp.csr_matrix, scores: np.ndarray, folds: np.ndarray) -> tuple[f
 
 
 def score_rows(
-    features_of: sp.csr_matrix, rows: sp.csr_matrix, popularity: np.ndarray, weight: float
+    features_of: sp.csr_matrix,
+    rows: sp.csr_matrix,
+    popularity: np.ndarray,
+    weight: float,
+    *,
+    users: np.ndarray | None = None,
+    fits: dict[int, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Each row's (a user's scores over all films) score of every film."""
+    """Each row's (a user's scores over all films) score of every film. With `users` (the
+    rows' user indexes) and `fits`, a user's fitted weights are kept there and reused: the
+    fit does not depend on `weight`, and the chooser tries every weight on the same rows."""
     out = np.empty(rows.shape, np.float32)
     prior = np.log1p(popularity)
     for i in range(rows.shape[0]):
-        rated = rows.indices[rows.indptr[i] : rows.indptr[i + 1]]
-        given = rows.data[rows.indptr[i] : rows.indptr[i + 1]].astype(np.float64)
-        _, w = fit_user(features_of[rated], given, rated % FOLDS)
+        key = int(users[i]) if users is not None and fits is not None else None
+        w = fits.get(key) if fits is not None and key is not None else None
+        if w is None:
+            rated = rows.indices[rows.indptr[i] : rows.indptr[i + 1]]
+            given = rows.data[rows.indptr[i] : rows.indptr[i + 1]].astype(np.float64)
+            _, w = fit_user(features_of[rated], given, rated % FOLDS)
+            if fits is not None and key is not None:
+                fits[key] = w
         out[i] = prior + weight * (features_of @ w)
     return out
 
