@@ -20,17 +20,18 @@ from xdist.scheduler import LoadScopeScheduling
 # with --durations=0, see the README's Developing section). Only the order they start in
 # depends on this list: a module missing from it, or a stale order, costs time, not tests.
 LONGEST = (
-    "tests/test_reliability_input.py",
     "tests/test_recommend.py",
+    "tests/test_members.py",  # PostgreSQL only: one unit
     "tests/test_hardening2_cli.py",
+    "tests/test_reliability_input.py",
+    "tests/test_migrations.py",
+    "tests/test_import_movielens.py",
     "tests/test_reliability_concurrency.py",
     "tests/test_catalog.py",
-    "tests/test_import_movielens.py",
-    "tests/test_wheel.py",
-    "tests/test_import_atomicity.py",
-    "tests/test_members.py",
     "tests/test_ratings.py",
-    "tests/test_migrations.py",
+    "tests/test_hardening2_imports.py",
+    "tests/test_import_atomicity.py",
+    "tests/test_wheel.py",
 )
 
 # A both_engines test's id: tests/test_x.py::test_name[postgresql-more-params]
