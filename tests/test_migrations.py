@@ -23,7 +23,7 @@ from moviecli.config import resolve_location
 from moviecli.store import migrate, schema
 from moviecli.store.engine import make_engine
 from tests.checks import refused
-from tests.conftest import Invoke, dump_tables, json_out, revision_of
+from tests.conftest import Invoke, Templates, copy_catalog, dump_tables, json_out, revision_of
 
 OLDER = schema.revisions()[:-1]
 HEAD = schema.head()
@@ -120,12 +120,19 @@ def folder_state(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def at_revision(cli: Invoke, db_path: Path) -> Iterator[Any]:
-    """make(rev): a catalog created at `rev` by `moviecli db upgrade rev`, with sample rows."""
+def at_revision(
+    request: pytest.FixtureRequest, templates: Templates, db_path: Path
+) -> Iterator[Any]:
+    """make(rev): a catalog created at `rev` by `moviecli db upgrade rev` (once per
+    revision, then copied), with sample rows."""
 
     def make(revision: str) -> Path:
-        result = cli("db", "upgrade", revision)
-        assert result.exit_code == 0, result.output
+        def build(invoke: Invoke) -> None:
+            result = invoke("db", "upgrade", revision)
+            assert result.exit_code == 0, result.output
+
+        template, _ = templates.get(request, f"revision_{revision}", build)
+        copy_catalog(template, db_path)
         assert revision_of(db_path) == revision
         add_sample_rows(db_path)
         return db_path
