@@ -63,13 +63,17 @@ def fit_user(x: sp.csr_matrix, scores: np.ndarray, folds: np.ndarray) -> tuple[f
         return mean, np.zeros(x.shape[1])
     lam = LAMBDAS[-1]
     if len(np.unique(folds)) >= 2:
+        # Each fold's rows taken once for every λ.
+        splits = [
+            (x[~test], y[~test], x[test], y[test])
+            for test in (folds == k for k in np.unique(folds))
+        ]
         errors = []
         for candidate in LAMBDAS:
             error = 0.0
-            for k in np.unique(folds):
-                test = folds == k
-                w = _solve(x[~test], y[~test], candidate)
-                error += float(((x[test] @ w - y[test]) ** 2).sum())
+            for x_fit, y_fit, x_held, y_held in splits:
+                w = _solve(x_fit, y_fit, candidate)
+                error += float(((x_held @ w - y_held) ** 2).sum())
             errors.append(error)
         best = min(errors)
         lam = max(c for c, e in zip(LAMBDAS, errors, strict=True) if e <= best + 1e-12)
