@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import lsqr
+from scipy.sparse.linalg import LinearOperator, lsqr
 
 from moviecli.store.repo.taste import CrowdMovie
 
@@ -51,7 +51,12 @@ def feature_matrix(films: Sequence[CrowdMovie], movie_ids: np.ndarray) -> sp.csr
 
 
 def _solve(x: sp.csr_matrix, y: np.ndarray, lam: float) -> np.ndarray:
-    return np.asarray(lsqr(x, y, damp=lam**0.5, atol=1e-8, btol=1e-8)[0])
+    # `x` as LSQR uses it, its products taken straight from the sparse matrix: on a
+    # person's few dozen films, aslinearoperator's layers around each product cost more
+    # than the product.
+    xt = x.T
+    products = LinearOperator(x.shape, matvec=x.__matmul__, rmatvec=xt.__matmul__, dtype=x.dtype)
+    return np.asarray(lsqr(products, y, damp=lam**0.5, atol=1e-8, btol=1e-8)[0])
 
 
 def fit_user(x: sp.csr_matrix, scores: np.ndarray, folds: np.ndarray) -> tuple[float, np.ndarray]:
