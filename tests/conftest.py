@@ -135,6 +135,7 @@ class PgServer:
         self.host = parse_qs(urlsplit(server.get_uri()).query)["host"][0]
         self._names = itertools.count(1)
         self.existing: set[str] = set()
+        self._admin: Any = None  # psycopg's connection to the `postgres` database
 
     def url(self, database: str) -> str:
         return f"postgresql://postgres@/{database}?host={self.host}"
@@ -142,9 +143,22 @@ class PgServer:
     def execute(self, *statements: str, database: str = "postgres") -> None:
         import psycopg
 
-        with psycopg.connect(self.url(database), autocommit=True) as connection:
-            for statement in statements:
-                connection.execute(statement)  # type: ignore[arg-type]
+        if database != "postgres":
+            with psycopg.connect(self.url(database), autocommit=True) as connection:
+                for statement in statements:
+                    connection.execute(statement)  # type: ignore[arg-type]
+            return
+        # The server's own statements (create, freeze, drop: three a test) share one
+        # connection: a new one is a new server process each time.
+        if self._admin is None or self._admin.closed:
+            self._admin = psycopg.connect(self.url(database), autocommit=True)
+        for statement in statements:
+            self._admin.execute(statement)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        if self._admin is not None:
+            self._admin.close()
+            self._admin = None
 
     def new_name(self) -> str:
         return f"t_{next(self._names)}"
@@ -228,6 +242,7 @@ def pg_server() -> Iterator[PgServer]:
     finally:
         # Stopped here rather than left to the package's exit hook, which was seen to
         # leave servers running.
+        pg.close()
         pg.server.stop()
         shutil.rmtree(pg.folder, ignore_errors=True)
 
