@@ -30,7 +30,7 @@ from moviecli.seed_data import DEMO_RATINGS
 from tests.checks import add, rate, refused
 from tests.conftest import Invoke, dump_tables, json_out
 from tests.import_files import counts, write
-from tests.reliability_support import close_pipes, subprocess_env
+from tests.reliability_support import close_pipes, default_ctrl_c, subprocess_env
 
 REPO = Path(__file__).resolve().parent.parent
 ESC_TITLE = "Evil\x1b[2J\x1b]0;pwned\x07"
@@ -195,6 +195,7 @@ def test_ctrl_c_ends_by_sigint_so_a_shell_loop_stops(seeded: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,  # its own process group, as a terminal's foreground job
+        preexec_fn=default_ctrl_c,  # as a terminal's job has it, whatever started pytest
     )
     assert proc.stderr is not None
     try:
