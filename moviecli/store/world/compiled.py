@@ -183,7 +183,7 @@ class CompiledLoader:
         db = duckdb.connect(
             config={
                 "threads": os.cpu_count() or 1,
-                "memory_limit": "512MB",  # under 1 GiB in all (640 MB: 0.92 GiB at IMDb's size)
+                "memory_limit": "384MB",  # the sync under 1 GiB (see README)
                 "temp_directory": str(self.spill),
                 "preserve_insertion_order": True,
             }
