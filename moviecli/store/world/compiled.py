@@ -365,14 +365,7 @@ class CompiledLoader:
         place in the file (`pos`), so that a title's rows can be seen to be together.
         The place comes from a plain copy of the file (a scan keeps the file's order; a
         join does not)."""
-        columns = HEADERS[name]
-        first = columns[0]
-        db.execute(
-            f"""CREATE TABLE raw AS
-                SELECT CASE WHEN {_whole(first, _TT)} THEN CAST(substr({first}, 3) AS BIGINT)
-                       END AS tid, *
-                FROM {_source(self.files[name])}"""
-        )
+        db.execute(f"CREATE TABLE raw AS {self._with_id(name, 'tid')}")
         self._doubt(db, name, "SELECT count(*) FROM raw WHERE tid IS NULL")
         rows = self._count(db, "SELECT count(*) FROM raw")
         self.report.files[name] = FileReport(name, rows=rows)
@@ -389,6 +382,23 @@ class CompiledLoader:
             f"""SELECT count(*) FROM (SELECT tid FROM {table} GROUP BY tid
                 HAVING max(pos) - min(pos) + 1 <> count(*)
                     OR count(*) <> count(DISTINCT ordering))""",
+        )
+
+    def _with_id(self, name: str, alias: str) -> str:
+        """The file's rows with the number of their first column's id as `alias` (NULL
+        when it is not an IMDb id of the file's kind)."""
+        first = HEADERS[name][0]
+        pattern = _NM if first == "nconst" else _TT
+        return (
+            f"SELECT CASE WHEN {_whole(first, pattern)} THEN CAST(substr({first}, 3) AS BIGINT)"
+            f" END AS {alias}, * FROM {_source(self.files[name])}"
+        )
+
+    def _kept(self, name: str, alias: str, ids: str) -> str:
+        """_with_id, and `keep`: whether the id is one of table `ids`' (order not kept)."""
+        return (
+            f"(SELECT *, coalesce({alias} IN (SELECT id FROM {ids}), false) AS keep "
+            f"FROM ({self._with_id(name, alias)}))"
         )
 
     def _akas(self, db: Any) -> None:
@@ -432,10 +442,7 @@ class CompiledLoader:
             f"""CREATE TABLE c_all AS
                 SELECT tid, keep, CASE WHEN keep THEN directors END AS directors,
                        CASE WHEN keep THEN writers END AS writers
-                FROM (SELECT *, coalesce(tid IN (SELECT id FROM t), false) AS keep
-                      FROM (SELECT CASE WHEN {_whole("tconst", _TT)}
-                                   THEN CAST(substr(tconst, 3) AS BIGINT) END AS tid, *
-                            FROM {_source(self.files[name])}))"""
+                FROM {self._kept(name, "tid", "t")}"""
         )
         self._doubt(
             db,
@@ -490,10 +497,7 @@ class CompiledLoader:
                        CASE WHEN keep THEN primaryProfession END AS professions,
                        CASE WHEN keep THEN knownForTitles END AS known_for,
                        CASE WHEN keep THEN {_control(name)} END AS control
-                FROM (SELECT *, coalesce(nid IN (SELECT id FROM credited), false) AS keep
-                      FROM (SELECT CASE WHEN {_whole("nconst", _NM)}
-                                   THEN CAST(substr(nconst, 3) AS BIGINT) END AS nid, *
-                            FROM {_source(self.files[name])}))"""
+                FROM {self._kept(name, "nid", "credited")}"""
         )
         self._doubt(
             db,
