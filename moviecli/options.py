@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from moviecli.rules import YEAR_MAX, YEAR_MIN
+from moviecli.limits import YEAR_MAX, YEAR_MIN
 
 
 class OutputFormat(StrEnum):

@@ -1,4 +1,6 @@
-"""Limits and normalisers with no dependencies: the one place each rule is written.
+"""Limits and normalisers with no dependencies: the one place each rule is written
+(the numbers themselves in moviecli.limits, re-exported here, so that `--help` can read
+the year range without compiling this module's patterns).
 
 Input models, importers and the schema's CHECK constraints all read these, so a
 limit changed here changes everywhere at once (a migration still has to carry the
@@ -11,18 +13,24 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
-TITLE_MAX = 300
-YEAR_MIN, YEAR_MAX = 1888, 2100
-RUNTIME_MIN, RUNTIME_MAX = 1, 1000
-USER_NAME_MAX = 64
-SCORE_MIN, SCORE_MAX = 0.5, 5.0
+from moviecli.limits import (
+    GENRE_MAX as GENRE_MAX,
+    LIST_NAME_MAX as LIST_NAME_MAX,
+    NOTE_MAX as NOTE_MAX,
+    PERSON_NAME_MAX as PERSON_NAME_MAX,
+    RUNTIME_MAX as RUNTIME_MAX,
+    RUNTIME_MIN as RUNTIME_MIN,
+    SCORE_MAX as SCORE_MAX,
+    SCORE_MIN as SCORE_MIN,
+    TAG_MAX as TAG_MAX,
+    TITLE_MAX as TITLE_MAX,
+    USER_NAME_MAX as USER_NAME_MAX,
+    YEAR_MAX as YEAR_MAX,
+    YEAR_MIN as YEAR_MIN,
+)
+
 HALF_STARS = tuple(n / 2 for n in range(1, 11))  # every score a rating may have: 0.5 to 5.0
 HISTOGRAM_KEYS = [f"{score:.1f}" for score in HALF_STARS]  # every half star, as text
-GENRE_MAX = 64
-TAG_MAX = 255
-LIST_NAME_MAX = 100
-NOTE_MAX = 2000  # list descriptions, list-item and watchlist notes
-PERSON_NAME_MAX = 300  # a director text of schema 0005 (<= TITLE_MAX) becomes one name whole
 ROLES = ("director", "writer", "cast")
 GENRE_ACRONYMS = {"imax": "IMAX", "tv": "TV"}
 

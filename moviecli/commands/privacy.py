@@ -52,8 +52,7 @@ def privacy(
     """Show or set who sees your diary, reviews and lists on a shared catalog (default:
     members). On PostgreSQL the server enforces it, through moviecli and psql alike;
     on SQLite (one person's file) it is stored and changes nothing."""
-    from moviecli.render.members import PrivacyPublic
-    from moviecli.render.members import privacy as show
+    from moviecli.render.members import PrivacyPublic, privacy as show
 
     changes = {
         kind: level.value

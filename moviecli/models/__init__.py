@@ -21,74 +21,84 @@ from moviecli.rules import utcnow as utcnow
 if TYPE_CHECKING:
     from sqlalchemy import MetaData
 
-    from moviecli.models.inputs import MovieCreate as MovieCreate
-    from moviecli.models.inputs import MovieUpdate as MovieUpdate
-    from moviecli.models.inputs import RatingCreate as RatingCreate
-    from moviecli.models.inputs import UserNameInput as UserNameInput
-    from moviecli.models.tables import ExternalId as ExternalId
-    from moviecli.models.tables import Genre as Genre
-    from moviecli.models.tables import Movie as Movie
-    from moviecli.models.tables import MovieBase as MovieBase
-    from moviecli.models.tables import MovieGenre as MovieGenre
-    from moviecli.models.tables import MoviePerson as MoviePerson
-    from moviecli.models.tables import Person as Person
-    from moviecli.models.tables import Rating as Rating
-    from moviecli.models.tables import Tag as Tag
-    from moviecli.models.tables import User as User
-    from moviecli.models.tables import Viewing as Viewing
-    from moviecli.models.tables import WatchlistItem as WatchlistItem
-    from moviecli.models.tables_lists import ListItem as ListItem
-    from moviecli.models.tables_lists import MovieList as MovieList
-    from moviecli.models.tables_shared import CatalogState as CatalogState
-    from moviecli.models.tables_shared import Privacy as Privacy
-    from moviecli.models.tables_world import MovieImdbField as MovieImdbField
-    from moviecli.models.tables_world import PersonImdbId as PersonImdbId
-    from moviecli.models.types import GENRE_SEPARATORS as GENRE_SEPARATORS
-    from moviecli.models.types import EpochMillis as EpochMillis
-    from moviecli.models.types import GenreList as GenreList
-    from moviecli.models.types import OptionalTitle as OptionalTitle
-    from moviecli.models.types import PeopleList as PeopleList
-    from moviecli.models.types import Review as Review
-    from moviecli.models.types import Score as Score
-    from moviecli.models.types import Title as Title
-    from moviecli.models.types import UserName as UserName
-    from moviecli.models.types import fk_column as fk_column
-    from moviecli.models.types import long_text_type as long_text_type
-    from moviecli.models.types import metadata as metadata
-    from moviecli.models.types import text_type as text_type
-    from moviecli.models.types import utcnow_millis as utcnow_millis
-    from moviecli.models.views import MAX_REJECTS_SHOWN as MAX_REJECTS_SHOWN
-    from moviecli.models.views import CatalogStats as CatalogStats
-    from moviecli.models.views import Credit as Credit
-    from moviecli.models.views import ImportSummary as ImportSummary
-    from moviecli.models.views import ListDetail as ListDetail
-    from moviecli.models.views import ListEntry as ListEntry
-    from moviecli.models.views import ListSummary as ListSummary
-    from moviecli.models.views import MonthCount as MonthCount
-    from moviecli.models.views import MovieDetail as MovieDetail
-    from moviecli.models.views import MoviePublic as MoviePublic
-    from moviecli.models.views import Page as Page
-    from moviecli.models.views import PersonFilm as PersonFilm
-    from moviecli.models.views import PersonPublic as PersonPublic
-    from moviecli.models.views import RatingChange as RatingChange
-    from moviecli.models.views import RatingPublic as RatingPublic
-    from moviecli.models.views import Reject as Reject
-    from moviecli.models.views import TagCount as TagCount
-    from moviecli.models.views import TopExplainedRow as TopExplainedRow
-    from moviecli.models.views import TopRow as TopRow
-    from moviecli.models.views import ViewingPublic as ViewingPublic
-    from moviecli.models.views import WatchlistEntry as WatchlistEntry
-    from moviecli.models.views import YearReview as YearReview
-    from moviecli.models.world import FindRow as FindRow
-    from moviecli.models.world import MovieDetailWithImdb as MovieDetailWithImdb
-    from moviecli.models.world import WorldAka as WorldAka
-    from moviecli.models.world import WorldCredit as WorldCredit
-    from moviecli.models.world import WorldFilm as WorldFilm
-    from moviecli.models.world import WorldFilmDetail as WorldFilmDetail
-    from moviecli.models.world import WorldPerson as WorldPerson
-    from moviecli.models.world import WorldPersonFilm as WorldPersonFilm
-    from moviecli.models.world import WorldShow as WorldShow
-    from moviecli.models.world import WorldTopRow as WorldTopRow
+    from moviecli.models.inputs import (
+        MovieCreate as MovieCreate,
+        MovieUpdate as MovieUpdate,
+        RatingCreate as RatingCreate,
+        UserNameInput as UserNameInput,
+    )
+    from moviecli.models.tables import (
+        ExternalId as ExternalId,
+        Genre as Genre,
+        Movie as Movie,
+        MovieBase as MovieBase,
+        MovieGenre as MovieGenre,
+        MoviePerson as MoviePerson,
+        Person as Person,
+        Rating as Rating,
+        Tag as Tag,
+        User as User,
+        Viewing as Viewing,
+        WatchlistItem as WatchlistItem,
+    )
+    from moviecli.models.tables_lists import ListItem as ListItem, MovieList as MovieList
+    from moviecli.models.tables_shared import CatalogState as CatalogState, Privacy as Privacy
+    from moviecli.models.tables_world import (
+        MovieImdbField as MovieImdbField,
+        PersonImdbId as PersonImdbId,
+    )
+    from moviecli.models.types import (
+        GENRE_SEPARATORS as GENRE_SEPARATORS,
+        EpochMillis as EpochMillis,
+        GenreList as GenreList,
+        OptionalTitle as OptionalTitle,
+        PeopleList as PeopleList,
+        Review as Review,
+        Score as Score,
+        Title as Title,
+        UserName as UserName,
+        fk_column as fk_column,
+        long_text_type as long_text_type,
+        metadata as metadata,
+        text_type as text_type,
+        utcnow_millis as utcnow_millis,
+    )
+    from moviecli.models.views import (
+        MAX_REJECTS_SHOWN as MAX_REJECTS_SHOWN,
+        CatalogStats as CatalogStats,
+        Credit as Credit,
+        ImportSummary as ImportSummary,
+        ListDetail as ListDetail,
+        ListEntry as ListEntry,
+        ListSummary as ListSummary,
+        MonthCount as MonthCount,
+        MovieDetail as MovieDetail,
+        MoviePublic as MoviePublic,
+        Page as Page,
+        PersonFilm as PersonFilm,
+        PersonPublic as PersonPublic,
+        RatingChange as RatingChange,
+        RatingPublic as RatingPublic,
+        Reject as Reject,
+        TagCount as TagCount,
+        TopExplainedRow as TopExplainedRow,
+        TopRow as TopRow,
+        ViewingPublic as ViewingPublic,
+        WatchlistEntry as WatchlistEntry,
+        YearReview as YearReview,
+    )
+    from moviecli.models.world import (
+        FindRow as FindRow,
+        MovieDetailWithImdb as MovieDetailWithImdb,
+        WorldAka as WorldAka,
+        WorldCredit as WorldCredit,
+        WorldFilm as WorldFilm,
+        WorldFilmDetail as WorldFilmDetail,
+        WorldPerson as WorldPerson,
+        WorldPersonFilm as WorldPersonFilm,
+        WorldShow as WorldShow,
+        WorldTopRow as WorldTopRow,
+    )
 
 # Where each name lives (the imports above say the same to the type checker, and mark
 # the names as re-exported).

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_
-from sqlalchemy import select as core_select
+from sqlalchemy import ColumnElement, and_, exists, func, inspect, or_, select as core_select
 from sqlmodel import col, select
 
 from moviecli import ranking
