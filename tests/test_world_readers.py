@@ -159,6 +159,25 @@ DOUBTFUL = {
         ]
     },
     "two decimals": {"title_ratings": ["tt0113277\t8.25\t700000", "tt0093164\t5.9\t9000"]},
+    # DuckDB passes over a carriage return right after the header's line end; the
+    # standard reader reads it as the first row's first byte (a control character).
+    "carriage return after the header": {"title_basics": ["\r" + HEAT[0], *HEAT[1:]]},
+    # One title's rows with its id spelled two ways: one number, but two groups to the
+    # standard reader, which refuses the second as not together with the first.
+    "id spelled two ways": {
+        "title_akas": [HEAT_AKAS[0], HEAT_AKAS[1].replace("tt0113277", "tt113277"), *HEAT_AKAS[2:]]
+    },
+    # "01" and "1" are one ordering: twice for the standard reader (and for the key).
+    "ordering spelled two ways": {
+        "title_akas": [HEAT_AKAS[0], HEAT_AKAS[1].replace("\t2\t", "\t01\t"), *HEAT_AKAS[2:]]
+    },
+    "principal's ordering spelled two ways": {
+        "title_principals": [
+            HEAT_PRINCIPALS[0],
+            HEAT_PRINCIPALS[1].replace("\t2\t", "\t01\t"),
+            *HEAT_PRINCIPALS[2:],
+        ]
+    },
 }
 
 
