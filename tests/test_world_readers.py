@@ -260,3 +260,16 @@ def test_ctrl_c_stops_the_compiled_reader_inside_a_long_query(tmp_path: Path) ->
     finally:
         signal.signal(signal.SIGINT, previous)
     assert query.interrupted.wait(5)
+
+
+def test_a_stream_whose_check_sum_is_wrong_is_named_as_damaged(cli: Invoke, tmp_path: Path) -> None:
+    """DuckDB does not check a gzip member's CRC-32 and length; the standard reader does
+    (zlib), and refuses the file: the compiled reader must not load it either."""
+    folder = heat_world(tmp_path / "files", gz=True)
+    path = folder / "title.akas.tsv.gz"
+    raw = bytearray(path.read_bytes())
+    raw[-8] ^= 0xFF  # the CRC-32 of the member's data
+    path.write_bytes(bytes(raw))
+    result = cli("imdb", "sync", "--from", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "title.akas.tsv.gz is damaged or cut short" in result.stderr

@@ -146,7 +146,11 @@ class Lines:
             self._thread = threading.Thread(target=self._inflate, daemon=True)
             self._thread.start()
         self._pending = b""
-        header = self._header()
+        try:
+            header = self._header()
+        except BaseException:  # a stream damaged within its first block
+            self.close()
+            raise
         expected = HEADERS[file.name]
         if tuple(header.decode("utf-8", "replace").rstrip("\r").split("\t")) != expected:
             self.close()
