@@ -14,7 +14,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Invoke
-from tests.world_support import HEAT, HEAT_AKAS, HEAT_PRINCIPALS, heat_world, make_world
+from tests.world_support import (
+    HEAT,
+    HEAT_AKAS,
+    HEAT_CREW,
+    HEAT_NAMES,
+    HEAT_PRINCIPALS,
+    HEAT_RATINGS,
+    heat_world,
+    make_world,
+)
 
 TABLES = {
     "titles": "id",
@@ -115,6 +124,35 @@ def test_hand_written_films_with_accents_and_crew_read_alike(
     assert ("odd spaces, the",) in [(row[-1],) for row in tables["akas"]]
     # title.crew's writer that the principals lack comes after the title's own credits.
     assert (93164, 3, 2222, "director", None, None) in tables["principals"]
+
+
+def test_empty_fields_and_title_crews_edges_read_alike(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Empty fields are '' (not \\N) to both readers; title.crew's director listed twice,
+    a person both director and writer, crew for titles without principal credits and
+    people credited only by it; ratings of titles not loaded."""
+    folder = heat_world(
+        tmp_path / "files",
+        title_basics=[*HEAT, "tt0000042\tmovie\tEmpty Fields\t\t0\t2003\t\t95\t"],
+        title_akas=[*HEAT_AKAS, "tt0000042\t1\tEmpty Fields\t\t\t\t\t"],
+        title_principals=[*HEAT_PRINCIPALS, "tt0000042\t1\tnm0000042\tself\t\t[]"],
+        title_crew=[
+            *HEAT_CREW,
+            "tt0000042\tnm0000520,nm0000520,nm42\tnm0000520,nm0000466",
+            "tt0999999\tnm0000466\tnm0000466,nm0003333",
+        ],
+        title_ratings=[*HEAT_RATINGS, "tt0098904\t8.9\t300000", "tt0000009\t1.0\t5"],
+        name_basics=[
+            *HEAT_NAMES,
+            "nm0000042\tNo One\t\\N\t\\N\t\t",
+            "nm0003333\tA Writer\t1950\t\\N\twriter\t\\N",
+        ],
+    )
+    assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
+    tables, _ = _world(tmp_path / "compiled.sqlite")
+    assert (42, 1, 42, "self", "", "[]") in tables["principals"]
+    assert (999999, 3, 3333, "writer", None, None) in tables["principals"]
 
 
 def test_blank_lines_are_no_rows_for_either_reader(
