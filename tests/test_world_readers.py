@@ -311,3 +311,15 @@ def test_a_stream_whose_check_sum_is_wrong_is_named_as_damaged(cli: Invoke, tmp_
     result = cli("imdb", "sync", "--from", str(folder))
     assert result.exit_code == 1, result.output
     assert "title.akas.tsv.gz is damaged or cut short" in result.stderr
+
+
+def test_a_stream_damaged_at_its_start_is_named_as_damaged(cli: Invoke, tmp_path: Path) -> None:
+    folder = heat_world(tmp_path / "files", gz=True)
+    path = folder / "title.basics.tsv.gz"
+    raw = bytearray(path.read_bytes())
+    start = raw.index(0, 10) + 1  # after the header's file name
+    raw[start] |= 0b110  # the first deflate block's header: the reserved block type
+    path.write_bytes(bytes(raw))
+    result = cli("imdb", "sync", "--from", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "title.basics.tsv.gz is damaged or cut short" in result.stderr

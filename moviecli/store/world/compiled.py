@@ -85,12 +85,14 @@ def _literal(text: str) -> str:
 
 
 def _header(path: Path) -> str:
+    import zlib
+
     opener: Any = gzip.open if path.name.endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
             line: bytes = handle.readline(1 << 16)
             after: bytes = handle.read(1)
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:  # damaged: the standard reader says so
         raise Doubt(f"{path.name}: {error}") from None
     if after == b"\r":  # DuckDB passes over it; to the standard reader it is a row's byte
         raise Doubt(f"{path.name}: a carriage return after the header")
