@@ -129,13 +129,22 @@ def test_hand_written_films_with_accents_and_crew_read_alike(
 def test_empty_fields_and_title_crews_edges_read_alike(
     cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Empty fields are '' (not \\N) to both readers; title.crew's director listed twice,
-    a person both director and writer, crew for titles without principal credits and
-    people credited only by it; ratings of titles not loaded."""
+    """Empty fields are '' (not \\N) to both readers, quotes and backslashes are text;
+    title.crew's director listed twice, a person both director and writer, crew for
+    titles without principal credits and people credited only by it; ratings of titles
+    not loaded."""
     folder = heat_world(
         tmp_path / "files",
-        title_basics=[*HEAT, "tt0000042\tmovie\tEmpty Fields\t\t0\t2003\t\t95\t"],
-        title_akas=[*HEAT_AKAS, "tt0000042\t1\tEmpty Fields\t\t\t\t\t"],
+        title_basics=[
+            *HEAT,
+            "tt0000042\tmovie\tEmpty Fields\t\t0\t2003\t\t95\t",
+            'tt0000043\tmovie\t"Quoted"  \\Film\t   \t0\t2003\t\\N\t95\tDrama',
+        ],
+        title_akas=[
+            *HEAT_AKAS,
+            "tt0000042\t1\tEmpty Fields\t\t\t\t\t",
+            'tt0000043\t1\t"\t \t"\t\\N\t\\N\t0',
+        ],
         title_principals=[*HEAT_PRINCIPALS, "tt0000042\t1\tnm0000042\tself\t\t[]"],
         title_crew=[
             *HEAT_CREW,
@@ -152,7 +161,17 @@ def test_empty_fields_and_title_crews_edges_read_alike(
     assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
     tables, _ = _world(tmp_path / "compiled.sqlite")
     assert (42, 1, 42, "self", "", "[]") in tables["principals"]
+    assert (43, 1, '"', " ", '"', '"') in tables["akas"]
     assert (999999, 3, 3333, "writer", None, None) in tables["principals"]
+
+
+def test_an_id_repeated_under_a_type_not_loaded_reads_alike(
+    cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A title's id again in a row of a type not loaded: no second row for either reader."""
+    again = HEAT[0].replace("\tmovie\t", "\ttvSeries\t").replace("tt0113277", "tt113277")
+    folder = heat_world(tmp_path / "files", title_basics=[*HEAT, again])
+    assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
 
 
 def test_blank_lines_are_no_rows_for_either_reader(
