@@ -7,6 +7,7 @@ driver's parameter limit. The session must see the world (location.attach_world)
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import Session
@@ -59,27 +60,27 @@ def title_rows(*, session: Session, title_ids: Iterable[int]) -> list[TitleRow]:
     return out
 
 
-def credits_of(*, session: Session, title_ids: Iterable[int]) -> list[tuple[int, int]]:
-    """(title id, nm id) of the directors, writers and principal cast of these films."""
+def _credited(session: Session, column: Any, ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(title id, nm id) of the director, writer and principal cast credits whose
+    `column` (a title's or a person's id) is one of `ids`."""
     out: list[tuple[int, int]] = []
-    for batch in _batches(title_ids):
+    for batch in _batches(ids):
         query = select(principals.c.title_id, principals.c.name_id).where(
-            principals.c.title_id.in_(batch), principals.c.category.in_(CREDITED)
+            column.in_(batch), principals.c.category.in_(CREDITED)
         )
         out.extend((int(t), int(n)) for t, n in session.execute(query))
     return out
+
+
+def credits_of(*, session: Session, title_ids: Iterable[int]) -> list[tuple[int, int]]:
+    """(title id, nm id) of the directors, writers and principal cast of these films."""
+    return _credited(session, principals.c.title_id, title_ids)
 
 
 def films_of(*, session: Session, name_ids: Iterable[int]) -> list[tuple[int, int]]:
     """(title id, nm id) of every film these people are credited on as director, writer
     or principal cast."""
-    out: list[tuple[int, int]] = []
-    for batch in _batches(name_ids):
-        query = select(principals.c.title_id, principals.c.name_id).where(
-            principals.c.name_id.in_(batch), principals.c.category.in_(CREDITED)
-        )
-        out.extend((int(t), int(n)) for t, n in session.execute(query))
-    return out
+    return _credited(session, principals.c.name_id, name_ids)
 
 
 def person_names(*, session: Session, name_ids: Sequence[int]) -> dict[int, str]:
