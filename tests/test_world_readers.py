@@ -113,7 +113,13 @@ def test_hand_written_films_with_accents_and_crew_read_alike(
         tmp_path / "files",
         gz=True,
         title_basics=[*HEAT, SPACED],
-        title_akas=[*HEAT_AKAS, "tt0000042\t1\tOdd Spaces,  The\tUS\t\\N\t\\N\t\\N\t0"],
+        title_akas=[
+            *HEAT_AKAS,
+            "tt0211915\t3\tAmelie\tGB\t\\N\t\\N\t\\N\t0",
+            "tt0211915\t4\tAMÉLIE\tDE\t\\N\t\\N\t\\N\t0",
+            "tt0000042\t1\tOdd Spaces,  The\tUS\t\\N\t\\N\t\\N\t0",
+            "tt0000042\t2\tthe odd spaces\tGB\t\\N\t\\N\t\\N\t0",
+        ],
     )
     assert _both(cli, monkeypatch, tmp_path, folder) == ("standard", "compiled")
     tables, _ = _world(tmp_path / "compiled.sqlite")
@@ -121,7 +127,13 @@ def test_hand_written_films_with_accents_and_crew_read_alike(
     assert titles[211915][-1] == "amelie"  # a key made by Python: not printable ASCII
     assert titles[113277][-1] == "heat"  # a key made by DuckDB
     assert titles[42][-1] == "the odd spaces"
-    assert ("odd spaces, the",) in [(row[-1],) for row in tables["akas"]]
+    akas = {row[:2]: row[-1] for row in tables["akas"]}
+    assert akas[(42, 1)] == "odd spaces, the"
+    # An alternative title with the film's own key is no aka key, whoever made which key:
+    # DuckDB both ("Heat", "the odd spaces"), Python the film's ("Amelie"), Python both.
+    assert akas[(113277, 1)] is None and akas[(42, 2)] is None
+    assert akas[(211915, 3)] is None and akas[(211915, 4)] is None
+    assert akas[(211915, 2)] == "amelie from montmartre"
     # title.crew's writer that the principals lack comes after the title's own credits.
     assert (93164, 3, 2222, "director", None, None) in tables["principals"]
 

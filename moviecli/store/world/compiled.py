@@ -53,12 +53,14 @@ _TT = "tt[0-9]{1,9}"
 # IMDb writes one decimal; more would round differently in the two readers.
 _RATING = "[0-9]{1,2}(\\.[0-9])?"
 _NM = "nm[0-9]{1,9}"
-# (table, key column, the text it is the key of)
-KEYED = (
-    ("titles", "title_key", "primary_title"),
-    ("akas", "title_key", "title"),
-    ("names", "name_key", "name"),
-)
+_FILM_KEY = "SELECT f.title_key FROM titles AS f WHERE f.id = akas.title_id"
+# The keys left '' by DuckDB (text not printable ASCII), by rules.search_key itself.
+_FILL_KEYS = {
+    "titles": "UPDATE titles SET title_key = search_key(primary_title) WHERE title_key = ''",
+    "akas": f"""UPDATE akas SET title_key = nullif(search_key(title), ({_FILM_KEY}))
+                WHERE title_key = ''""",
+    "names": "UPDATE names SET name_key = search_key(name) WHERE name_key = ''",
+}
 
 
 class Doubt(Exception):
@@ -535,11 +537,16 @@ class CompiledLoader:
                 ORDER BY t.id""",
         )
         if "title.akas" in self.files:
+            # NULL for the film's own title key (schema); '' (Python's) is decided later.
             yield (
                 "akas",
-                f"""SELECT tid, CAST(ordering AS BIGINT) AS o, title, region, language,
-                           {_key("title")}
-                    FROM a ORDER BY tid, o""",
+                f"""SELECT tid, o, title, region, language,
+                           CASE WHEN key <> '' AND key = film THEN NULL ELSE key END
+                    FROM (SELECT a.tid, CAST(a.ordering AS BIGINT) AS o, a.title, a.region,
+                                 a.language, {_key("a.title")} AS key, f.key AS film
+                          FROM a JOIN (SELECT id, {_key("title")} AS key FROM t) AS f
+                               ON f.id = a.tid)
+                    ORDER BY tid, o""",
             )
         yield (
             "principals",
@@ -590,9 +597,21 @@ class CompiledLoader:
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.create_function("search_key", 1, search_key, deterministic=True)
             conn.execute("BEGIN")
-            for table, key, text in KEYED:
-                if table in tables:
-                    conn.execute(f"UPDATE {table} SET {key} = search_key({text}) WHERE {key} = ''")
+            if "titles" in tables:
+                # The films keyed here: an ASCII aka may have the key of a title that
+                # is not ASCII ("Amelie" of "Amélie"), and is then no aka key (schema).
+                conn.execute(
+                    "CREATE TEMP TABLE refilled AS SELECT id FROM titles WHERE title_key = ''"
+                )
+                conn.execute(_FILL_KEYS["titles"])
+            if "akas" in tables:
+                conn.execute(
+                    f"""UPDATE akas SET title_key = NULL WHERE title_id IN (SELECT id FROM refilled)
+                        AND title_key = ({_FILM_KEY})"""
+                )
+                conn.execute(_FILL_KEYS["akas"])
+            if "names" in tables:
+                conn.execute(_FILL_KEYS["names"])
             for index in schema.INDEXES:
                 if index[1] in tables:
                     conn.execute(schema.create_index_sql(index))

@@ -1,7 +1,8 @@
 """Build a new world from IMDb's files in bounded memory, beside the old one.
 
 One pass over each file, in this order: ratings (kept as packed ints by title id),
-title.basics (the titles of the loaded types: their ids become a set of ints), akas
+title.basics (the titles of the loaded types: their ids become a dict of ints, each to
+its title's search key), akas
 and principals filtered to those ids (collecting the credited people's ids), crew
 (directors and writers the principals lack), name.basics filtered to the credited
 people. Rows go to the engine's writer (writers.py) in batches as they are read, so
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -104,7 +105,7 @@ def _id(text: str, prefix: str, what: str) -> int:
     return int(number)
 
 
-def _group(key: bytes, what: str, ids: set[int], done: set[int]) -> tuple[int, bool, str]:
+def _group(key: bytes, what: str, ids: Container[int], done: set[int]) -> tuple[int, bool, str]:
     """A new title's group of rows: (its id, whether its rows are loaded, why every row
     of it is refused or ""). A title whose rows come back after another title's is
     refused: the files are in IMDb's order, grouped by title."""
@@ -281,8 +282,9 @@ class WorldLoader:
             self._genres[text] = found
         return found
 
-    def _titles(self, ratings: dict[int, int]) -> set[int]:
-        ids: set[int] = set()
+    def _titles(self, ratings: dict[int, int]) -> dict[int, str]:
+        """The loaded titles: id -> the primary title's search key."""
+        ids: dict[int, str] = {}
         types = {t.encode() for t in self.options.types}
         adult_ok = self.options.adult
         rows: list[tuple[object, ...]] = []
@@ -312,7 +314,7 @@ class WorldLoader:
                         self._reject(report, first + offset, str(error))
                         continue
                     packed = ratings.get(tid)
-                    ids.add(tid)
+                    key = ids[tid] = search_key(title)
                     rows.append(
                         (
                             tid,
@@ -325,7 +327,7 @@ class WorldLoader:
                             genres,
                             (packed % 128) / 10 if packed is not None else None,
                             packed // 128 if packed is not None else None,
-                            search_key(title),
+                            key,
                         )
                     )
                     if len(rows) >= BATCH:
@@ -334,7 +336,7 @@ class WorldLoader:
         report.kept = len(ids)
         return ids
 
-    def _grouped(self, name: str, ids: set[int]) -> Iterator[list[tuple[int, int, bytes]]]:
+    def _grouped(self, name: str, ids: Container[int]) -> Iterator[list[tuple[int, int, bytes]]]:
         """The rows of loaded titles in a file grouped by title (akas, principals), a
         block at a time: [(line number, title id, the row's bytes)]. Rows of other titles
         are passed over without being decoded (most of the file)."""
@@ -371,7 +373,9 @@ class WorldLoader:
                 if kept:
                     yield kept
 
-    def _per_title(self, name: str, table: str, ids: set[int], columns: int, make: RowMaker) -> int:
+    def _per_title(
+        self, name: str, table: str, ids: Container[int], columns: int, make: RowMaker
+    ) -> int:
         """Load a file of rows grouped by title (title.akas, title.principals) into
         `table`: each kept row checked (`columns` fields, its ordering a whole number
         once per title) and made by `make`; a row that breaks the format is counted by
@@ -401,25 +405,26 @@ class WorldLoader:
         self.report.files[name].kept = count
         return count
 
-    def _akas(self, ids: set[int]) -> None:
+    def _akas(self, ids: dict[int, str]) -> None:
         def aka(tid: int, ordering: int, fields: list[str]) -> tuple[object, ...]:
             title = fields[2]
             if title == NULL or not title.strip():
                 raise RowError("title is missing")
             region, language = fields[3], fields[4]
+            key = search_key(title)
             return (
                 tid,
                 ordering,
                 title,
                 None if region == NULL else region,
                 None if language == NULL else language,
-                search_key(title),
+                None if key == ids[tid] else key,  # schema: the film's own title is no aka key
             )
 
         self.report.counts["akas"] = self._per_title("title.akas", "akas", ids, 8, aka)
 
     def _principals(
-        self, ids: set[int]
+        self, ids: Container[int]
     ) -> tuple[set[int], dict[int, int], set[tuple[int, int, str]]]:
         """Returns the credited people, each title's last ordering and its (title, person,
         category) directors and writers, for title.crew to add what is missing."""
@@ -461,7 +466,7 @@ class WorldLoader:
 
     def _crew(
         self,
-        ids: set[int],
+        ids: Container[int],
         credited: set[int],
         last_ordering: dict[int, int],
         crew_pairs: set[tuple[int, int, str]],

@@ -6,6 +6,8 @@ back). Indexes are made after the load, when the tables are full."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import Column, Float, Integer, MetaData, Table, Text
 
 from moviecli.store.world.location import WORLD_SCHEMA
@@ -32,7 +34,10 @@ COLUMNS: dict[str, list[tuple[str, str, bool]]] = {
         ("title", _TEXT, True),
         ("region", _TEXT, False),
         ("language", _TEXT, False),
-        ("title_key", _TEXT, True),
+        # rules.search_key(title); NULL when it is the film's own title_key (two in three
+        # of the films' akas): a lookup by key finds the film by its title then, and the
+        # index holds only the keys that find something more (ix_akas_title_key).
+        ("title_key", _TEXT, False),
     ],
     "names": [
         ("id", _INT, True),
@@ -60,12 +65,22 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "principals": ("title_id", "ordering"),
     "meta": ("key",),
 }
-INDEXES: list[tuple[str, str, tuple[str, ...]]] = [
-    ("ix_titles_title_key", "titles", ("title_key",)),
-    ("ix_titles_imdb_votes", "titles", ("imdb_votes",)),
-    ("ix_akas_title_key", "akas", ("title_key",)),
-    ("ix_names_name_key", "names", ("name_key",)),
-    ("ix_principals_name_id", "principals", ("name_id",)),
+
+
+class Index(NamedTuple):
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    where: str | None = None  # a partial index's condition
+
+
+INDEXES: list[Index] = [
+    Index("ix_titles_title_key", "titles", ("title_key",)),
+    Index("ix_titles_imdb_votes", "titles", ("imdb_votes",)),
+    # Partial: a key lookup (=, IN, <, >=) implies the condition on both engines.
+    Index("ix_akas_title_key", "akas", ("title_key",), "title_key IS NOT NULL"),
+    Index("ix_names_name_key", "names", ("name_key",)),
+    Index("ix_principals_name_id", "principals", ("name_id",)),
 ]
 TABLE_NAMES = tuple(COLUMNS)
 
@@ -101,11 +116,13 @@ def add_primary_key_sql(table: str, *, schema: str) -> str:
     return f"ALTER TABLE {schema}.{table} ADD PRIMARY KEY ({', '.join(PRIMARY_KEYS[table])})"
 
 
-def create_index_sql(index: tuple[str, str, tuple[str, ...]], *, schema: str | None = None) -> str:
-    name, table, columns = index
-    target = f"{schema}.{table}" if schema else table
+def create_index_sql(index: Index, *, schema: str | None = None) -> str:
+    target = f"{schema}.{index.table}" if schema else index.table
+    where = f" WHERE {index.where}" if index.where else ""
     # IF NOT EXISTS: the compiled reader builds some while it loads (compiled.py).
-    return f"CREATE INDEX IF NOT EXISTS {name} ON {target} ({', '.join(columns)})"
+    return (
+        f"CREATE INDEX IF NOT EXISTS {index.name} ON {target} ({', '.join(index.columns)}){where}"
+    )
 
 
 # ---------------------------------------------------------------- reading
