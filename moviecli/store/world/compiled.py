@@ -12,9 +12,9 @@ names every bad row by file and line (and fails at the first under --strict). On
 files, as IMDb's are, both readers write the same rows: tests/test_world_readers.py
 compares the two worlds table by table.
 
-Keys (rules.search_key) of printable-ASCII text are made here (the rule reduces to
-collapsing spaces and lower case there); the others are left '' and filled by Python
-afterwards, through the same function the lookups use."""
+Keys (rules.search_key) of printable-ASCII text are made in SQL (the rule reduces to
+collapsing spaces and lower case there); the others by the same Python function the
+lookups use, called by DuckDB (a few per cent of the rows)."""
 
 from __future__ import annotations
 
@@ -53,14 +53,6 @@ _TT = "tt[0-9]{1,9}"
 # IMDb writes one decimal; more would round differently in the two readers.
 _RATING = "[0-9]{1,2}(\\.[0-9])?"
 _NM = "nm[0-9]{1,9}"
-_FILM_KEY = "SELECT f.title_key FROM titles AS f WHERE f.id = akas.title_id"
-# The keys left '' by DuckDB (text not printable ASCII), by rules.search_key itself.
-_FILL_KEYS = {
-    "titles": "UPDATE titles SET title_key = search_key(primary_title) WHERE title_key = ''",
-    "akas": f"""UPDATE akas SET title_key = nullif(search_key(title), ({_FILM_KEY}))
-                WHERE title_key = ''""",
-    "names": "UPDATE names SET name_key = search_key(name) WHERE name_key = ''",
-}
 
 
 class Doubt(Exception):
@@ -134,13 +126,15 @@ def _int_or_null(column: str) -> str:
 
 
 def _key(column: str) -> str:
-    """rules.search_key of ASCII text (one byte per character; control characters are
-    doubted before): runs of spaces made one, the ends trimmed, lower case; '' (filled by
-    Python) otherwise. Only text with a doubled or an outer space pays for the regex."""
+    """rules.search_key: of ASCII text (one byte per character; control characters are
+    doubted before) runs of spaces made one, the ends trimmed, lower case; of other text
+    the Python function itself. Only text with a doubled or an outer space pays for the
+    regex."""
     spaced = f"({column} LIKE ' %' OR {column} LIKE '% ' OR contains({column}, '  '))"
     return (
         f"CASE WHEN strlen({column}) = length({column}) THEN lower(CASE WHEN {spaced} "
-        f"THEN regexp_replace(trim({column}), ' +', ' ', 'g') ELSE {column} END) ELSE '' END"
+        f"THEN regexp_replace(trim({column}), ' +', ' ', 'g') ELSE {column} END) "
+        f"ELSE search_key({column}) END"
     )
 
 
@@ -178,6 +172,7 @@ class CompiledLoader:
         self.report = LoadReport()
         self.spill = spill_path(target)
         self._live: list[Any] = []  # what Ctrl-C interrupts: connections, an ingest
+        self._ready: set[str] = set()  # tables _prepare made ready to be written
 
     def run(self) -> LoadReport:
         """The load runs in a worker thread while this one waits, so that Ctrl-C lands
@@ -196,6 +191,7 @@ class CompiledLoader:
             }
         )
         self._live.append(db)
+        db.create_function("search_key", search_key, ["VARCHAR"], "VARCHAR", side_effects=False)
         failed: list[BaseException] = []
 
         def work() -> None:
@@ -224,11 +220,12 @@ class CompiledLoader:
         return self.report
 
     def _load(self, db: Any, duckdb: Any) -> None:
-        """Read and check the titles and their alternative titles; then, while a second
-        thread writes, keys and indexes those, read and check the credits and the
-        people (DuckDB and SQLite both let go of Python's lock, so the two overlap on
-        two cores); then write those. A doubt after the first tables were written
-        empties them again: the standard reader starts from empty tables."""
+        """Read and check the titles, and read their alternative titles; then, while a
+        second thread writes and indexes those, check the alternative titles, read and
+        check the credits and the people (DuckDB and SQLite both let go of Python's lock,
+        so the two overlap on two cores); then write those. A doubt after the first
+        tables were written empties them again: the standard reader starts from empty
+        tables."""
         first: _Stage | None = None
         verify = _Verify([f.path for f in self.files.values() if f.path.name.endswith(".gz")])
         self._live.append(verify)
@@ -239,7 +236,10 @@ class CompiledLoader:
             self._live.append(cursor)
             first = _Stage(self, cursor, FIRST_TABLES)
             with _checking(duckdb):
+                if "title.akas" in self.files:
+                    self._check_akas(db)  # while they are written
                 self._read_credits(db)
+                self._prepare(db, LATER_TABLES)  # while the first stage still indexes
             first.wait()
             verify.wait()
             self._write(db, LATER_TABLES)
@@ -371,24 +371,36 @@ class CompiledLoader:
         if pairs:
             db.executemany("INSERT INTO g VALUES (?, ?)", pairs)
 
-    def _grouped(self, db: Any, name: str, table: str) -> None:
+    def _grouped(self, db: Any, name: str, table: str, *, in_key_order: bool = False) -> None:
         """A file of rows grouped by title: the rows of the loaded titles, each with its
         place in the file (`pos`), so that a title's rows can be seen to be together.
         The place comes from a plain copy of the file (a scan keeps the file's order; a
-        join does not)."""
+        join does not). `in_key_order`: sorted by title and ordering, as written, and with
+        the title's own key as `film` (the akas: their write is then a plain scan)."""
         db.execute(f"CREATE TABLE raw AS {self._with_id(name, 'tid')}")
         self._doubt(db, name, "SELECT count(*) FROM raw WHERE tid IS NULL")
         rows = self._count(db, "SELECT count(*) FROM raw")
         self.report.files[name] = FileReport(name, rows=rows)
-        db.execute(
-            f"""CREATE TABLE {table} AS
-                SELECT *, {_control(name)} AS control
-                FROM (SELECT rowid AS pos, * FROM raw WHERE tid IN (SELECT id FROM t))"""
-        )
+        if in_key_order:
+            db.execute(
+                f"""CREATE TABLE {table} AS
+                    SELECT r.*, {_control(name)} AS control, f.key AS film
+                    FROM (SELECT rowid AS pos, * FROM raw) AS r
+                         JOIN (SELECT id, {_key("title")} AS key FROM t) AS f ON f.id = r.tid
+                    ORDER BY r.tid, TRY_CAST(r.ordering AS BIGINT)"""
+            )
+        else:
+            db.execute(
+                f"""CREATE TABLE {table} AS
+                    SELECT *, {_control(name)} AS control
+                    FROM (SELECT rowid AS pos, * FROM raw WHERE tid IN (SELECT id FROM t))"""
+            )
         db.execute("DROP TABLE raw")
-        # A title's rows together, as the standard reader requires (its id spelled one
-        # way: "tt0113277" then "tt113277" are two groups to it, the second refused); an
-        # ordering once, as a number ("01" is "1").
+
+    def _together(self, db: Any, name: str, table: str) -> None:
+        """Doubts _grouped's table: a title's rows together, as the standard reader
+        requires (its id spelled one way: "tt0113277" then "tt113277" are two groups to
+        it, the second refused); an ordering once, as a number ("01" is "1")."""
         self._doubt(
             db,
             name,
@@ -416,7 +428,10 @@ class CompiledLoader:
         )
 
     def _akas(self, db: Any) -> None:
-        self._grouped(db, "title.akas", "a")
+        self._grouped(db, "title.akas", "a", in_key_order=True)
+
+    def _check_akas(self, db: Any) -> None:
+        self._together(db, "title.akas", "a")
         self._doubt(
             db,
             "title.akas",
@@ -429,6 +444,7 @@ class CompiledLoader:
 
     def _principals(self, db: Any) -> None:
         self._grouped(db, "title.principals", "p_all")
+        self._together(db, "title.principals", "p_all")
         self._doubt(
             db,
             "title.principals",
@@ -537,16 +553,12 @@ class CompiledLoader:
                 ORDER BY t.id""",
         )
         if "title.akas" in self.files:
-            # NULL for the film's own title key (schema); '' (Python's) is decided later.
+            # NULL for the film's own title key (schema). `a` is in key order already.
             yield (
                 "akas",
-                f"""SELECT tid, o, title, region, language,
-                           CASE WHEN key <> '' AND key = film THEN NULL ELSE key END
-                    FROM (SELECT a.tid, CAST(a.ordering AS BIGINT) AS o, a.title, a.region,
-                                 a.language, {_key("a.title")} AS key, f.key AS film
-                          FROM a JOIN (SELECT id, {_key("title")} AS key FROM t) AS f
-                               ON f.id = a.tid)
-                    ORDER BY tid, o""",
+                f"""SELECT tid, CAST(ordering AS BIGINT), title, region, language,
+                           nullif({_key("title")}, film)
+                    FROM a""",
             )
         yield (
             "principals",
@@ -561,6 +573,14 @@ class CompiledLoader:
                        CAST(died AS INTEGER), professions, known_for
                 FROM n_all WHERE keep ORDER BY nid""",
         )
+
+    def _prepare(self, db: Any, tables: tuple[str, ...]) -> None:
+        """These tables' rows made ready to be written, sorted and keyed, each in a DuckDB
+        table `ready_<table>` that _write then scans."""
+        for table, sql in self._queries():
+            if table in tables:
+                db.execute(f"CREATE TABLE ready_{table} AS {sql}")
+                self._ready.add(table)
 
     def _write(self, db: Any, tables: tuple[str, ...]) -> None:
         """These tables' rows into the world file through ADBC, in key order (cheap
@@ -577,14 +597,15 @@ class CompiledLoader:
                     if table not in tables:
                         continue
                     columns = ", ".join(c for c, _kind, _notnull in schema.COLUMNS[table])
+                    if table in self._ready:
+                        sql = f"SELECT * FROM ready_{table}"
                     stream = db.sql(f"SELECT * FROM ({sql}) AS q({columns})")
                     cursor.adbc_ingest(table, stream, mode="append")
             finally:
                 cursor.close()
 
     def _finish(self, tables: tuple[str, ...]) -> None:
-        """The keys of text that is not printable ASCII, by rules.search_key itself, and
-        these tables' indexes (the world writer's finish() builds only what is missing)."""
+        """These tables' indexes (the world writer's finish() builds only what is missing)."""
         import sqlite3
 
         with contextlib.closing(
@@ -595,23 +616,7 @@ class CompiledLoader:
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("PRAGMA cache_size = -65536")
             conn.execute("PRAGMA temp_store = MEMORY")
-            conn.create_function("search_key", 1, search_key, deterministic=True)
             conn.execute("BEGIN")
-            if "titles" in tables:
-                # The films keyed here: an ASCII aka may have the key of a title that
-                # is not ASCII ("Amelie" of "Amélie"), and is then no aka key (schema).
-                conn.execute(
-                    "CREATE TEMP TABLE refilled AS SELECT id FROM titles WHERE title_key = ''"
-                )
-                conn.execute(_FILL_KEYS["titles"])
-            if "akas" in tables:
-                conn.execute(
-                    f"""UPDATE akas SET title_key = NULL WHERE title_id IN (SELECT id FROM refilled)
-                        AND title_key = ({_FILM_KEY})"""
-                )
-                conn.execute(_FILL_KEYS["akas"])
-            if "names" in tables:
-                conn.execute(_FILL_KEYS["names"])
             for index in schema.INDEXES:
                 if index[1] in tables:
                     conn.execute(schema.create_index_sql(index))
