@@ -375,8 +375,9 @@ class CompiledLoader:
         """A file of rows grouped by title: the rows of the loaded titles, each with its
         place in the file (`pos`), so that a title's rows can be seen to be together.
         The place comes from a plain copy of the file (a scan keeps the file's order; a
-        join does not). `in_key_order`: sorted by title and ordering, as written, and with
-        the title's own key as `film` (the akas: their write is then a plain scan)."""
+        join does not). `in_key_order`: sorted by title and ordering, as written, and
+        keyed (the akas: their write is then a plain scan); NULL for the film's own title
+        key (schema)."""
         db.execute(f"CREATE TABLE raw AS {self._with_id(name, 'tid')}")
         self._doubt(db, name, "SELECT count(*) FROM raw WHERE tid IS NULL")
         rows = self._count(db, "SELECT count(*) FROM raw")
@@ -384,7 +385,8 @@ class CompiledLoader:
         if in_key_order:
             db.execute(
                 f"""CREATE TABLE {table} AS
-                    SELECT r.*, {_control(name)} AS control, f.key AS film
+                    SELECT r.*, {_control(name)} AS control,
+                           nullif({_key("r.title")}, f.key) AS key
                     FROM (SELECT rowid AS pos, * FROM raw) AS r
                          JOIN (SELECT id, {_key("title")} AS key FROM t) AS f ON f.id = r.tid
                     ORDER BY r.tid, TRY_CAST(r.ordering AS BIGINT)"""
@@ -553,12 +555,9 @@ class CompiledLoader:
                 ORDER BY t.id""",
         )
         if "title.akas" in self.files:
-            # NULL for the film's own title key (schema). `a` is in key order already.
             yield (
                 "akas",
-                f"""SELECT tid, CAST(ordering AS BIGINT), title, region, language,
-                           nullif({_key("title")}, film)
-                    FROM a""",
+                "SELECT tid, CAST(ordering AS BIGINT), title, region, language, key FROM a",
             )
         yield (
             "principals",
