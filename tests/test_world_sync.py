@@ -17,6 +17,7 @@ from tests.world_support import (
     heat_world,
     sync_world,
     world_rows,
+    write_world,
 )
 
 pytestmark = pytest.mark.both_engines
@@ -432,3 +433,20 @@ def test_bring_into_catalog_adds_a_world_film_with_its_credits(
     renamed = [row.replace("\tAmélie\t", "\tAmélie (2001 film)\t") for row in HEAT]
     sync_world(cli, heat_world(tmp_path / "renamed", title_basics=renamed))
     assert json_out(cli("show", str(movie_id), "-f", "json"))["title"] == "Amélie (2001 film)"
+
+
+def test_did_you_mean_reaches_a_film_past_a_crowd_of_titles(
+    cli: Invoke, catalog: Target, tmp_path: Path
+) -> None:
+    """An alternative title with its film's own key keeps no key (schema.py), so "ZULU"
+    no longer stands in the alternative titles' index beside "zu": the titles' side of
+    "did you mean" reads twice as many neighbours, and "Zulu", past thirty titles "Zu 00"
+    to "Zu 29", is still suggested."""
+    basics = ["tt0000001\tmovie\tZulu\t\\N\t0\t1964\t\\N\t138\tDrama"] + [
+        f"tt00001{i:02d}\tmovie\tZu {i:02d}\t\\N\t0\t2000\t\\N\t90\tDrama" for i in range(30)
+    ]
+    akas = ["tt0000001\t1\tZULU\tUS\t\\N\t\\N\t\\N\t0"]
+    sync_world(cli, write_world(tmp_path / "w", {"title.basics": basics, "title.akas": akas}))
+    assert world_rows(catalog, "SELECT title_key FROM imdb.akas") == [(None,)]
+    line = refused(cli("rate", "zu", "4"))
+    assert "tt0000001  Zulu (1964)" in line, line

@@ -92,12 +92,18 @@ PRINCIPALS: list[tuple[Any, ...]] = [
 
 
 def _rows() -> dict[str, list[tuple[Any, ...]]]:
+    film_keys = {row[0]: search_key(row[2]) for row in TITLES}
+
+    def aka_key(title_id: int, title: str) -> str | None:
+        key = search_key(title)
+        return None if key == film_keys.get(title_id) else key  # as the loaders write it
+
     return {
         "titles": [
             (i, kind, title, original, 0, year, runtime, genres, rating, votes, search_key(title))
             for i, kind, title, original, year, runtime, genres, rating, votes in TITLES
         ],
-        "akas": [(*row, search_key(row[2])) for row in AKAS],
+        "akas": [(*row, aka_key(row[0], row[2])) for row in AKAS],
         "names": [
             (i, name, search_key(name), birth, death, prof, known)
             for i, name, birth, death, prof, known in NAMES

@@ -240,6 +240,8 @@ class CompiledLoader:
                     self._check_akas(db)  # while they are written
                 self._read_credits(db)
                 self._prepare(db, LATER_TABLES)  # while the first stage still indexes
+                for done in ("p", "crew", "n_all", "credited"):  # all in ready_* now
+                    db.execute(f"DROP TABLE {done}")
             first.wait()
             verify.wait()
             self._write(db, LATER_TABLES)

@@ -93,16 +93,18 @@ def near_titles(*, session: Session, text: str) -> list[tuple[str, str, int | No
         return []
     key = keys[0]
     found: list[tuple[str, str, int | None]] = []
-    for column, title, table in (
-        (titles.c.title_key, titles.c.primary_title, None),
-        (akas.c.title_key, akas.c.title, akas),
+    # Twice as many titles: an alternative title with its film's own key has none
+    # (schema.py), so the titles' index stands in for it too.
+    for column, title, table, limit in (
+        (titles.c.title_key, titles.c.primary_title, None, 2 * NEIGHBOURS),
+        (akas.c.title_key, akas.c.title, akas, NEIGHBOURS),
     ):
         for above in (True, False):
             query = select(titles.c.id, title, titles.c.start_year)
             if table is not None:
                 query = query.select_from(table.join(titles, titles.c.id == akas.c.title_id))
             query = query.where(column >= key if above else column < key)
-            query = query.order_by(column if above else column.desc()).limit(NEIGHBOURS)
+            query = query.order_by(column if above else column.desc()).limit(limit)
             found.extend((tt(tid), shown, year) for tid, shown, year in session.execute(query))
     return found
 
