@@ -245,6 +245,10 @@ class CompiledLoader:
             first.wait()
             verify.wait()
             self._write(db, LATER_TABLES)
+            # DuckDB's memory back before SQLite sorts the last indexes in memory: the
+            # two together peaked at 974 MiB at IMDb's full size.
+            for (table,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+                db.execute(f'DROP TABLE "{table}"')
             self._finish(LATER_TABLES)
         except Doubt:
             if first is not None:
