@@ -278,25 +278,27 @@ def show(
     sync'), IMDb's rating, directors, writers, cast and crew, or one of IMDb's films."""
     from moviecli import render
     from moviecli.commands._shared import Picks, choosing
-    from moviecli.models.world import WorldFilm
+    from moviecli.models import Movie
     from moviecli.render import diary as render_diary
-    from moviecli.store.world import reading
 
     name = user_name(user)
 
     def run(picks: Picks) -> tuple[Any, Any]:
         with unit_of_work(ctx, write=False, world=True, picks=picks) as uow:
             found = uow.movies.resolve_reference(ref=movie)
-            if isinstance(found, WorldFilm):
+            if not uow.world:  # the world's modules are not even imported
+                assert isinstance(found, Movie)
+                return uow.movies.movie_detail(movie=found, user=name), None
+            from moviecli.store.world import reading
+
+            if not isinstance(found, Movie):  # one of IMDb's films
                 title_id = int(found.imdb_id[2:])
                 return None, reading.world_show(
                     session=uow.session, title_id=title_id, with_akas=akas
                 )
             detail = uow.movies.movie_detail(movie=found, user=name)
-            imdb = (
-                reading.catalog_film_detail(session=uow.session, movie_id=detail.id, with_akas=akas)
-                if uow.world
-                else None
+            imdb = reading.catalog_film_detail(
+                session=uow.session, movie_id=detail.id, with_akas=akas
             )
             return detail, imdb
 
