@@ -286,21 +286,21 @@ def show(
     def run(picks: Picks) -> tuple[Any, Any]:
         with unit_of_work(ctx, write=False, world=True, picks=picks) as uow:
             found = uow.movies.resolve_reference(ref=movie)
-            if not uow.world:  # the world's modules are not even imported
-                assert isinstance(found, Movie)
-                return uow.movies.movie_detail(movie=found, user=name), None
-            from moviecli.store.world import reading
+            if not isinstance(found, Movie):  # one of IMDb's films (a world is attached)
+                from moviecli.store.world import reading
 
-            if not isinstance(found, Movie):  # one of IMDb's films
                 title_id = int(found.imdb_id[2:])
                 return None, reading.world_show(
                     session=uow.session, title_id=title_id, with_akas=akas
                 )
             detail = uow.movies.movie_detail(movie=found, user=name)
-            imdb = reading.catalog_film_detail(
+            if not uow.world:  # the world's modules are not even imported
+                return detail, None
+            from moviecli.store.world import reading
+
+            return detail, reading.catalog_film_detail(
                 session=uow.session, movie_id=detail.id, with_akas=akas
             )
-            return detail, imdb
 
     detail, imdb = choosing(run)
     if detail is None:

@@ -172,7 +172,6 @@ class CompiledLoader:
         self.report = LoadReport()
         self.spill = spill_path(target)
         self._live: list[Any] = []  # what Ctrl-C interrupts: connections, an ingest
-        self._ready: set[str] = set()  # tables _prepare made ready to be written
 
     def run(self) -> LoadReport:
         """The load runs in a worker thread while this one waits, so that Ctrl-C lands
@@ -244,7 +243,7 @@ class CompiledLoader:
                     db.execute(f"DROP TABLE {done}")
             first.wait()
             verify.wait()
-            self._write(db, LATER_TABLES)
+            self._write(db, LATER_TABLES, prepared=True)
             # DuckDB's memory back before SQLite sorts the last indexes in memory: the
             # two together peaked at 974 MiB at IMDb's full size.
             for (table,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall():
@@ -585,11 +584,10 @@ class CompiledLoader:
         for table, sql in self._queries():
             if table in tables:
                 db.execute(f"CREATE TABLE ready_{table} AS {sql}")
-                self._ready.add(table)
 
-    def _write(self, db: Any, tables: tuple[str, ...]) -> None:
+    def _write(self, db: Any, tables: tuple[str, ...], *, prepared: bool = False) -> None:
         """These tables' rows into the world file through ADBC, in key order (cheap
-        appends to the B-trees)."""
+        appends to the B-trees); `prepared`: from the tables _prepare made."""
         import adbc_driver_sqlite.dbapi as adbc
 
         with contextlib.closing(adbc.connect(str(self.target), autocommit=True)) as conn:
@@ -602,7 +600,7 @@ class CompiledLoader:
                     if table not in tables:
                         continue
                     columns = ", ".join(c for c, _kind, _notnull in schema.COLUMNS[table])
-                    if table in self._ready:
+                    if prepared:
                         sql = f"SELECT * FROM ready_{table}"
                     stream = db.sql(f"SELECT * FROM ({sql}) AS q({columns})")
                     cursor.adbc_ingest(table, stream, mode="append")

@@ -2,13 +2,12 @@
 
 One pass over each file, in this order: ratings (kept as packed ints by title id),
 title.basics (the titles of the loaded types: their ids become a dict of ints, each to
-its title's search key), akas
-and principals filtered to those ids (collecting the credited people's ids), crew
-(directors and writers the principals lack), name.basics filtered to the credited
-people. Rows go to the engine's writer (writers.py) in batches as they are read, so
-memory holds only the id sets. Rows that break the format are rejected one by one
-(file, line, reason); `strict` fails the load at the first. Blank lines are passed
-over, neither rows nor errors.
+its title's search key), akas and principals filtered to those ids (collecting the
+credited people's ids), crew (directors and writers the principals lack), name.basics
+filtered to the credited people. Rows go to the engine's writer (writers.py) in batches
+as they are read, so memory holds only the ids (and the films' title keys). Rows that
+break the format are rejected one by one (file, line, reason); `strict` fails the load
+at the first. Blank lines are passed over, neither rows nor errors.
 
 compiled.py reads the same files faster when it can vouch for them; this reader is the
 reference: it reads anything and names every bad row."""
