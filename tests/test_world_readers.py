@@ -7,7 +7,10 @@ sync's report (rows, kept, skipped per file; the counts)."""
 from __future__ import annotations
 
 import gzip
+import os
 import sqlite3
+import sys
+import threading
 from contextlib import closing
 from pathlib import Path
 
@@ -354,3 +357,33 @@ def test_a_stream_damaged_at_its_start_is_named_as_damaged(cli: Invoke, tmp_path
     result = cli("imdb", "sync", "--from", str(folder))
     assert result.exit_code == 1, result.output
     assert "title.basics.tsv.gz is damaged or cut short" in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice is Linux's")
+def test_a_yielding_thread_runs_below_the_others_and_so_do_the_threads_it_starts() -> None:
+    from moviecli.store.world.files import YIELDING_NICENESS, yielding_thread
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen: dict[str, int] = {}
+
+    def child() -> None:
+        seen["child"] = nice()
+
+    def worker() -> None:
+        yielding_thread()
+        seen["worker"] = nice()
+        started = threading.Thread(target=child)
+        started.start()
+        started.join()
+
+    before = nice()
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen == {
+        "worker": max(before, YIELDING_NICENESS),
+        "child": max(before, YIELDING_NICENESS),
+    }
+    assert nice() == before  # the calling thread keeps its priority

@@ -21,16 +21,24 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import queue
 import shutil
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, NamedTuple, cast
 
 from moviecli.rules import genre_name, search_key
 from moviecli.store.world import schema
-from moviecli.store.world.files import HEADERS, READ_BUFFER, WorldFile, inflate, quiet_thread
+from moviecli.store.world.files import (
+    HEADERS,
+    READ_BUFFER,
+    WorldFile,
+    inflate,
+    quiet_thread,
+    yielding_thread,
+)
 from moviecli.store.world.load import (
     CREW_CATEGORIES,
     FileReport,
@@ -181,14 +189,25 @@ class CompiledLoader:
 
         started = time.perf_counter()
         shutil.rmtree(self.spill, ignore_errors=True)
-        db = duckdb.connect(
-            config={
-                "threads": os.cpu_count() or 1,
-                "memory_limit": "384MB",  # the sync under 1 GiB (see README)
-                "temp_directory": str(self.spill),
-                "preserve_insertion_order": True,
-            }
-        )
+        made: list[Any] = []
+
+        def connect() -> None:  # its threads inherit this one's lower priority
+            yielding_thread()
+            made.append(
+                duckdb.connect(
+                    config={
+                        "threads": os.cpu_count() or 1,
+                        "memory_limit": "384MB",  # the sync under 1 GiB (see README)
+                        "temp_directory": str(self.spill),
+                        "preserve_insertion_order": True,
+                    }
+                )
+            )
+
+        connecting = threading.Thread(target=connect)
+        connecting.start()
+        connecting.join()
+        db = made[0]
         self._live.append(db)
         db.create_function("search_key", search_key, ["VARCHAR"], "VARCHAR", side_effects=False)
         failed: list[BaseException] = []
@@ -219,45 +238,59 @@ class CompiledLoader:
         return self.report
 
     def _load(self, db: Any, duckdb: Any) -> None:
-        """Read and check the titles, and read their alternative titles; then, while a
-        second thread writes and indexes those, check the alternative titles, read and
-        check the credits and the people (DuckDB and SQLite both let go of Python's lock,
-        so the two overlap on two cores); then write those. A doubt after the first
-        tables were written empties them again: the standard reader starts from empty
-        tables."""
-        first: _Stage | None = None
+        """Read and check each file in turn (DuckDB, on every core), and hand each table
+        to a second thread as soon as it is ready, which writes and indexes it (SQLite)
+        while the next files are read: titles, alternative titles, credits, people
+        (DuckDB and SQLite both let go of Python's lock, so the two overlap). The last
+        table is the smallest job, so little is left to SQLite alone at the end. A doubt
+        after some tables were written empties them again: the standard reader starts
+        from empty tables."""
+        cursor = db.cursor()
+        self._live.append(cursor)
+        writer = _Writer(self, cursor)  # at the process's priority
+        yielding_thread()  # this thread, and the check's below
         verify = _Verify([f.path for f in self.files.values() if f.path.name.endswith(".gz")])
         self._live.append(verify)
+        unchecked = False  # alternative titles handed to the writer before their check
         try:
-            with _checking(duckdb):
-                self._read_titles(db)
-            cursor = db.cursor()
-            self._live.append(cursor)
-            first = _Stage(self, cursor, FIRST_TABLES)
-            with _checking(duckdb):
-                if "title.akas" in self.files:
-                    self._check_akas(db)  # while they are written
-                self._read_credits(db)
-                self._prepare(db, LATER_TABLES)  # while the first stage still indexes
-                for done in ("p", "crew", "n_all", "credited"):  # all in ready_* now
-                    db.execute(f"DROP TABLE {done}")
-            first.wait()
+            try:
+                with _checking(duckdb):
+                    self._ratings_table(db)
+                    self._titles(db)
+                    self._ready(db, writer, "titles")
+                    if "title.akas" in self.files:
+                        self._akas(db)
+                        akas_written = writer.put("akas", _AKAS)  # `a` is read by the check
+                        unchecked = True
+                    self._principals(db)
+                    self._crew_table(db)
+                    self._ready(db, writer, "principals")
+                    self._names(db)
+                    for done in ("p", "crew", "credited", "t", "r", "g"):
+                        db.execute(f"DROP TABLE {done}")
+                    self._ready(db, writer, "names")
+                    db.execute("DROP TABLE n_all")
+                    if unchecked:
+                        self._check_akas(db)  # while the last tables are written
+                        unchecked = False
+                        akas_written.wait()
+                        db.execute("DROP TABLE a")
+                writer.close()
+            except Doubt:
+                raise
+            except Exception:
+                if unchecked:  # a row the check doubts (an ordering twice) fails the write
+                    with _checking(duckdb):
+                        self._check_akas(db)
+                raise
             verify.wait()
-            self._write(db, LATER_TABLES, prepared=True)
-            # DuckDB's memory back before SQLite sorts the last indexes in memory: the
-            # two together peaked at 974 MiB at IMDb's full size.
-            for (table,) in db.execute("SELECT table_name FROM duckdb_tables()").fetchall():
-                db.execute(f'DROP TABLE "{table}"')
-            self._finish(LATER_TABLES)
         except Doubt:
-            if first is not None:
-                first.wait(raising=False)
-                self._empty()
+            writer.close(raising=False, abandon=True)
+            self._empty()
             raise
         finally:
             verify.interrupt()
-            if first is not None:
-                first.wait(raising=False)
+            writer.close(raising=False, abandon=True)
 
     # ------------------------------------------------------------ reading and checking
 
@@ -281,17 +314,13 @@ class CompiledLoader:
         if self.progress is not None:
             self.progress(name, file.size, file.size)
 
-    def _read_titles(self, db: Any) -> None:
+    def _ratings_table(self, db: Any) -> None:
         if "title.ratings" in self.files:
             self._ratings(db)
         else:
             db.execute("CREATE TABLE r (id BIGINT, rating DOUBLE, votes BIGINT)")
-        self._titles(db)
-        if "title.akas" in self.files:
-            self._akas(db)
 
-    def _read_credits(self, db: Any) -> None:
-        self._principals(db)
+    def _crew_table(self, db: Any) -> None:
         if "title.crew" in self.files:
             self._crew(db)
         else:
@@ -299,7 +328,6 @@ class CompiledLoader:
                 "CREATE TABLE crew (title_id BIGINT, ordering BIGINT, name_id BIGINT, "
                 "category VARCHAR)"
             )
-        self._names(db)
 
     def _ratings(self, db: Any) -> None:
         db.execute(f"CREATE TABLE r_all AS SELECT * FROM {_source(self.files['title.ratings'])}")
@@ -378,20 +406,27 @@ class CompiledLoader:
 
     def _grouped(self, db: Any, name: str, table: str, *, in_key_order: bool = False) -> None:
         """A file of rows grouped by title: the rows of the loaded titles, each with its
-        place in the file (`pos`), so that a title's rows can be seen to be together.
-        The place comes from a plain copy of the file (a scan keeps the file's order; a
-        join does not). `in_key_order`: sorted by title and ordering, as written, and
-        keyed (the akas: their write is then a plain scan); NULL for the film's own title
-        key (schema)."""
-        db.execute(f"CREATE TABLE raw AS {self._with_id(name, 'tid')}")
+        place in the file (`pos`), so that a title's rows can be seen to be together, and
+        the length of its id as spelled (`spelled`). The place comes from a plain copy of
+        the file (a scan keeps the file's order; a join does not). `in_key_order`: sorted
+        by title and ordering, as written, and keyed (the akas: their write is then a
+        plain scan); NULL for the film's own title key (schema). Their copy keeps only the
+        fields written or checked, the control characters checked as it is made."""
+        first = HEADERS[name][0]
+        if in_key_order:
+            fields = "tid, ordering, title, region, language"
+            copied = f"SELECT {fields}, strlen({first}) AS spelled, {_control(name)} AS control"
+        else:
+            fields = ", ".join(["tid", *HEADERS[name][1:]])
+            copied = f"SELECT {fields}, strlen({first}) AS spelled"
+        db.execute(f"CREATE TABLE raw AS {copied} FROM ({self._with_id(name, 'tid')})")
         self._doubt(db, name, "SELECT count(*) FROM raw WHERE tid IS NULL")
         rows = self._count(db, "SELECT count(*) FROM raw")
         self.report.files[name] = FileReport(name, rows=rows)
         if in_key_order:
             db.execute(
                 f"""CREATE TABLE {table} AS
-                    SELECT r.*, {_control(name)} AS control,
-                           nullif({_key("r.title")}, f.key) AS key
+                    SELECT r.*, nullif({_key("r.title")}, f.key) AS key
                     FROM (SELECT rowid AS pos, * FROM raw) AS r
                          JOIN (SELECT id, {_key("title")} AS key FROM t) AS f ON f.id = r.tid
                     ORDER BY r.tid, TRY_CAST(r.ordering AS BIGINT)"""
@@ -407,13 +442,14 @@ class CompiledLoader:
     def _together(self, db: Any, name: str, table: str) -> None:
         """Doubts _grouped's table: a title's rows together, as the standard reader
         requires (its id spelled one way: "tt0113277" then "tt113277" are two groups to
-        it, the second refused); an ordering once, as a number ("01" is "1")."""
+        it, the second refused; two spellings of one number differ in length); an
+        ordering once, as a number ("01" is "1")."""
         self._doubt(
             db,
             name,
             f"""SELECT count(*) FROM (SELECT tid FROM {table} GROUP BY tid
                 HAVING max(pos) - min(pos) + 1 <> count(*)
-                    OR count(DISTINCT {HEADERS[name][0]}) <> 1
+                    OR count(DISTINCT spelled) <> 1
                     OR count(*) <> count(DISTINCT TRY_CAST(ordering AS BIGINT)))""",
         )
 
@@ -551,43 +587,15 @@ class CompiledLoader:
 
     # ------------------------------------------------------------ writing
 
-    def _queries(self) -> Iterator[tuple[str, str]]:
-        yield (
-            "titles",
-            f"""SELECT t.id, t.type, t.title, t.original, t.adult, t.year, t.runtime, g.name,
-                       r.rating, r.votes, {_key("t.title")}
-                FROM t LEFT JOIN r ON r.id = t.id LEFT JOIN g ON g.raw = t.genres
-                ORDER BY t.id""",
-        )
-        if "title.akas" in self.files:
-            yield (
-                "akas",
-                "SELECT tid, CAST(ordering AS BIGINT), title, region, language, key FROM a",
-            )
-        yield (
-            "principals",
-            """SELECT title_id, ordering, name_id, category, job, characters FROM p
-               UNION ALL
-               SELECT title_id, ordering, name_id, category, NULL, NULL FROM crew
-               ORDER BY title_id, ordering""",
-        )
-        yield (
-            "names",
-            f"""SELECT nid, name, {_key("name")}, CAST(born AS INTEGER),
-                       CAST(died AS INTEGER), professions, known_for
-                FROM n_all WHERE keep ORDER BY nid""",
-        )
+    def _ready(self, db: Any, writer: _Writer, table: str) -> None:
+        """This table's rows made ready to be written, sorted and keyed, in a DuckDB table
+        `ready_<table>`, and handed to the writer, which drops it once written."""
+        db.execute(f"CREATE TABLE ready_{table} AS {_READY[table]}")
+        writer.put(table, f"SELECT * FROM ready_{table}", (f"ready_{table}",))
 
-    def _prepare(self, db: Any, tables: tuple[str, ...]) -> None:
-        """These tables' rows made ready to be written, sorted and keyed, each in a DuckDB
-        table `ready_<table>` that _write then scans."""
-        for table, sql in self._queries():
-            if table in tables:
-                db.execute(f"CREATE TABLE ready_{table} AS {sql}")
-
-    def _write(self, db: Any, tables: tuple[str, ...], *, prepared: bool = False) -> None:
-        """These tables' rows into the world file through ADBC, in key order (cheap
-        appends to the B-trees); `prepared`: from the tables _prepare made."""
+    def _write(self, db: Any, table: str, sql: str) -> None:
+        """The rows of `sql` into this table of the world file through ADBC, in key order
+        (cheap appends to the B-trees)."""
         import adbc_driver_sqlite.dbapi as adbc
 
         with contextlib.closing(adbc.connect(str(self.target), autocommit=True)) as conn:
@@ -596,19 +604,14 @@ class CompiledLoader:
             try:
                 cursor.execute("PRAGMA journal_mode = OFF")
                 cursor.execute("PRAGMA synchronous = OFF")
-                for table, sql in self._queries():
-                    if table not in tables:
-                        continue
-                    columns = ", ".join(c for c, _kind, _notnull in schema.COLUMNS[table])
-                    if prepared:
-                        sql = f"SELECT * FROM ready_{table}"
-                    stream = db.sql(f"SELECT * FROM ({sql}) AS q({columns})")
-                    cursor.adbc_ingest(table, stream, mode="append")
+                columns = ", ".join(c for c, _kind, _notnull in schema.COLUMNS[table])
+                stream = db.sql(f"SELECT * FROM ({sql}) AS q({columns})")
+                cursor.adbc_ingest(table, stream, mode="append")
             finally:
                 cursor.close()
 
-    def _finish(self, tables: tuple[str, ...]) -> None:
-        """These tables' indexes (the world writer's finish() builds only what is missing)."""
+    def _finish(self, table: str) -> None:
+        """This table's indexes (the world writer's finish() builds only what is missing)."""
         import sqlite3
 
         with contextlib.closing(
@@ -621,7 +624,7 @@ class CompiledLoader:
             conn.execute("PRAGMA temp_store = MEMORY")
             conn.execute("BEGIN")
             for index in schema.INDEXES:
-                if index[1] in tables:
+                if index.table == table:
                     conn.execute(schema.create_index_sql(index))
             conn.execute("COMMIT")
 
@@ -647,8 +650,22 @@ class _Cancel:
         self.cursor.adbc_cancel()
 
 
-FIRST_TABLES = ("titles", "akas")
-LATER_TABLES = ("principals", "names")
+# The rows of each world table as written, from the DuckDB tables of the reading.
+_READY = {
+    "titles": f"""SELECT t.id, t.type, t.title, t.original, t.adult, t.year, t.runtime, g.name,
+                         r.rating, r.votes, {_key("t.title")}
+                  FROM t LEFT JOIN r ON r.id = t.id LEFT JOIN g ON g.raw = t.genres
+                  ORDER BY t.id""",
+    "principals": """SELECT title_id, ordering, name_id, category, job, characters FROM p
+                     UNION ALL
+                     SELECT title_id, ordering, name_id, category, NULL, NULL FROM crew
+                     ORDER BY title_id, ordering""",
+    "names": f"""SELECT nid, name, {_key("name")}, CAST(born AS INTEGER),
+                        CAST(died AS INTEGER), professions, known_for
+                 FROM n_all WHERE keep ORDER BY nid""",
+}
+# The alternative titles are read in key order and keyed (_grouped): written as they are.
+_AKAS = "SELECT tid, CAST(ordering AS BIGINT), title, region, language, key FROM a"
 
 
 @contextlib.contextmanager
@@ -662,30 +679,63 @@ def _checking(duckdb: Any) -> Iterator[None]:
         raise Doubt(str(error).splitlines()[0]) from None
 
 
-class _Stage:
-    """Write some tables, then key and index them, in a thread of its own."""
+class _Writer:
+    """A thread of its own that writes each table handed to it, drops the DuckDB tables it
+    read, then indexes it, one table after another (one writer per SQLite file), while
+    the reading goes on."""
 
-    def __init__(self, loader: CompiledLoader, db: Any, tables: tuple[str, ...]) -> None:
-        self.loader, self.db, self.tables = loader, db, tables
+    def __init__(self, loader: CompiledLoader, db: Any) -> None:
+        self.loader, self.db = loader, db
         self.error: BaseException | None = None
+        self._abandoned = False
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
         self.thread: threading.Thread | None = threading.Thread(target=self._work, daemon=True)
         self.thread.start()
 
+    def put(self, table: str, sql: str, sources: tuple[str, ...] = ()) -> threading.Event:
+        """Write `table` from `sql`, then drop `sources`; set the event returned once the
+        rows are written. A failure so far is raised here."""
+        if self.error is not None:
+            self.close()
+        written = threading.Event()
+        self._queue.put(_Job(table, sql, sources, written))
+        return written
+
     def _work(self) -> None:
         quiet_thread()
-        try:
-            self.loader._write(self.db, self.tables)
-            self.loader._finish(self.tables)
-        except BaseException as error:  # handed to the main thread by wait()
-            self.error = error
+        while (job := self._queue.get()) is not None:
+            if self.error is not None or self._abandoned:
+                job.written.set()
+                continue  # the rest is passed over until close()
+            try:
+                self.loader._write(self.db, job.table, job.sql)
+                job.written.set()
+                for source in job.sources:
+                    self.db.execute(f"DROP TABLE {source}")
+                self.loader._finish(job.table)
+            except BaseException as error:  # handed to the reading thread by close()
+                self.error = error
+            finally:
+                job.written.set()
 
-    def wait(self, *, raising: bool = True) -> None:
+    def close(self, *, raising: bool = True, abandon: bool = False) -> None:
+        """Wait for what was handed over to be written (`abandon`: only what is being
+        written now), then raise its failure."""
+        self._abandoned = self._abandoned or abandon
         if self.thread is not None:
+            self._queue.put(None)
             self.thread.join()
             self.thread = None
         if raising and self.error is not None:
             error, self.error = self.error, None
             raise error
+
+
+class _Job(NamedTuple):
+    table: str
+    sql: str
+    sources: tuple[str, ...]
+    written: threading.Event
 
 
 class _Verify:
