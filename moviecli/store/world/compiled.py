@@ -25,7 +25,7 @@ import queue
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, cast
 
@@ -163,6 +163,11 @@ def _control(name: str) -> str:
     return f"regexp_matches(concat_ws(chr(9), {fields}), '{_CONTROL}')"
 
 
+def _raw(name: str) -> str:
+    """The table of a file's plain copy (_copy)."""
+    return "raw_" + name.split(".")[1]
+
+
 class CompiledLoader:
     """Loads the files into the tables of the (empty) SQLite world file at `target`."""
 
@@ -252,13 +257,18 @@ class CompiledLoader:
         verify = _Verify([f.path for f in self.files.values() if f.path.name.endswith(".gz")])
         self._live.append(verify)
         unchecked = False  # alternative titles handed to the writer before their check
+        copying: _Beside | None = None
         try:
             try:
+                if "title.akas" in self.files:  # one core's scan, beside the titles' one
+                    copying = _Beside(lambda cursor: self._copy(cursor, "title.akas"), db, duckdb)
+                    self._live.append(copying)
                 with _checking(duckdb):
                     self._ratings_table(db)
                     self._titles(db)
                     self._ready(db, writer, "titles")
-                    if "title.akas" in self.files:
+                    if copying is not None:
+                        copying.wait()
                         self._akas(db)
                         akas_written = writer.put("akas", _AKAS)  # `a` is read by the check
                         unchecked = True
@@ -290,6 +300,8 @@ class CompiledLoader:
             raise
         finally:
             verify.interrupt()
+            if copying is not None:
+                copying.stop()
             writer.close(raising=False, abandon=True)
 
     # ------------------------------------------------------------ reading and checking
@@ -404,30 +416,35 @@ class CompiledLoader:
         if pairs:
             db.executemany("INSERT INTO g VALUES (?, ?)", pairs)
 
-    def _grouped(self, db: Any, name: str, table: str, *, in_key_order: bool = False) -> None:
-        """A file of rows grouped by title: the rows of the loaded titles, each with its
-        place in the file (`pos`), so that a title's rows can be seen to be together, and
-        the length of its id as spelled (`spelled`). The place comes from a plain copy of
-        the file (a scan keeps the file's order; a join does not). `in_key_order`: sorted
-        by title and ordering, as written, and keyed (the akas: their write is then a
-        plain scan); NULL for the film's own title key (schema). Their copy keeps only the
-        fields written or checked, the control characters checked as it is made."""
+    def _copy(self, db: Any, name: str) -> None:
+        """The plain copy of a file of rows grouped by title that _grouped reads (table
+        `raw_<file>`): a scan keeps the file's order, so each row's place is its rowid.
+        The alternative titles' copy keeps only the fields written or checked."""
         first = HEADERS[name][0]
-        if in_key_order:
-            fields = "tid, ordering, title, region, language"
-            copied = f"SELECT {fields}, strlen({first}) AS spelled, {_control(name)} AS control"
-        else:
-            fields = ", ".join(["tid", *HEADERS[name][1:]])
-            copied = f"SELECT {fields}, strlen({first}) AS spelled"
-        db.execute(f"CREATE TABLE raw AS {copied} FROM ({self._with_id(name, 'tid')})")
-        self._doubt(db, name, "SELECT count(*) FROM raw WHERE tid IS NULL")
-        rows = self._count(db, "SELECT count(*) FROM raw")
+        kept = ["tid", "ordering", *FREE_TEXT[name]] if name == "title.akas" else None
+        fields = ", ".join(kept or ["tid", *HEADERS[name][1:]])
+        db.execute(
+            f"CREATE TABLE {_raw(name)} AS SELECT {fields}, strlen({first}) AS spelled "
+            f"FROM ({self._with_id(name, 'tid')})"
+        )
+
+    def _grouped(self, db: Any, name: str, table: str, *, in_key_order: bool = False) -> None:
+        """A file of rows grouped by title (copied by _copy): the rows of the loaded
+        titles, each with its place in the file (`pos`), so that a title's rows can be
+        seen to be together, and the length of its id as spelled (`spelled`).
+        `in_key_order`: sorted by title and ordering, as written, and keyed (the akas:
+        their write is then a plain scan); NULL for the film's own title key (schema)."""
+        raw = _raw(name)
+        self._doubt(db, name, f"SELECT count(*) FROM {raw} WHERE tid IS NULL")
+        rows = self._count(db, f"SELECT count(*) FROM {raw}")
         self.report.files[name] = FileReport(name, rows=rows)
         if in_key_order:
             db.execute(
                 f"""CREATE TABLE {table} AS
-                    SELECT r.*, nullif({_key("r.title")}, f.key) AS key
-                    FROM (SELECT rowid AS pos, * FROM raw) AS r
+                    SELECT r.pos, r.tid, r.ordering, r.title, r.region, r.language,
+                           r.spelled, {_control(name)} AS control,
+                           nullif({_key("r.title")}, f.key) AS key
+                    FROM (SELECT rowid AS pos, * FROM {raw}) AS r
                          JOIN (SELECT id, {_key("title")} AS key FROM t) AS f ON f.id = r.tid
                     ORDER BY r.tid, TRY_CAST(r.ordering AS BIGINT)"""
             )
@@ -435,9 +452,9 @@ class CompiledLoader:
             db.execute(
                 f"""CREATE TABLE {table} AS
                     SELECT *, {_control(name)} AS control
-                    FROM (SELECT rowid AS pos, * FROM raw WHERE tid IN (SELECT id FROM t))"""
+                    FROM (SELECT rowid AS pos, * FROM {raw} WHERE tid IN (SELECT id FROM t))"""
             )
-        db.execute("DROP TABLE raw")
+        db.execute(f"DROP TABLE {raw}")
 
     def _together(self, db: Any, name: str, table: str) -> None:
         """Doubts _grouped's table: a title's rows together, as the standard reader
@@ -486,6 +503,7 @@ class CompiledLoader:
         self._done("title.akas", kept)
 
     def _principals(self, db: Any) -> None:
+        self._copy(db, "title.principals")
         self._grouped(db, "title.principals", "p_all")
         self._together(db, "title.principals", "p_all")
         self._doubt(
@@ -729,6 +747,41 @@ class _Writer:
         if raising and self.error is not None:
             error, self.error = self.error, None
             raise error
+
+
+class _Beside:
+    """A piece of the reading run on a cursor and in a thread of its own, beside the
+    rest; wait() raises its failure (a DuckDB error as a doubt, as _checking says)."""
+
+    def __init__(self, work: Callable[[Any], None], db: Any, duckdb: Any) -> None:
+        self.error: BaseException | None = None
+        self.cursor = db.cursor()
+
+        def run() -> None:
+            quiet_thread()
+            try:
+                with _checking(duckdb):
+                    work(self.cursor)
+            except BaseException as error:  # raised again by wait()
+                self.error = error
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Interrupt it if it still runs, and wait for it."""
+        if self.thread.is_alive():
+            with contextlib.suppress(Exception):
+                self.cursor.interrupt()
+        self.thread.join()
+
+    def interrupt(self) -> None:
+        self.cursor.interrupt()
 
 
 class _Job(NamedTuple):
