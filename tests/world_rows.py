@@ -98,12 +98,14 @@ def _rows() -> dict[str, list[tuple[Any, ...]]]:
         key = search_key(title)
         return None if key == film_keys.get(title_id) else key  # as the loaders write it
 
+    akas = [(*row, aka_key(row[0], row[2])) for row in AKAS]
     return {
         "titles": [
             (i, kind, title, original, 0, year, runtime, genres, rating, votes, search_key(title))
             for i, kind, title, original, year, runtime, genres, rating, votes in TITLES
         ],
-        "akas": [(*row, aka_key(row[0], row[2])) for row in AKAS],
+        "akas": akas,
+        "aka_keys": sorted((row[5], row[0], row[1]) for row in akas if row[5] is not None),
         "names": [
             (i, name, search_key(name), birth, death, prof, known)
             for i, name, birth, death, prof, known in NAMES

@@ -272,6 +272,7 @@ class CompiledLoader:
                         self._akas(db)
                         akas_written = writer.put("akas", _AKAS)  # `a` is read by the check
                         unchecked = True
+                        self._ready(db, writer, "aka_keys")
                     self._principals(db)
                     self._crew_table(db)
                     self._ready(db, writer, "principals")
@@ -674,6 +675,8 @@ _READY = {
                          r.rating, r.votes, {_key("t.title")}
                   FROM t LEFT JOIN r ON r.id = t.id LEFT JOIN g ON g.raw = t.genres
                   ORDER BY t.id""",
+    "aka_keys": """SELECT key, tid, CAST(ordering AS BIGINT) AS ordering FROM a
+                   WHERE key IS NOT NULL ORDER BY key, tid, ordering""",
     "principals": """SELECT title_id, ordering, name_id, category, job, characters FROM p
                      UNION ALL
                      SELECT title_id, ordering, name_id, category, NULL, NULL FROM crew

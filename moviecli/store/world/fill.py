@@ -43,7 +43,7 @@ from moviecli.rules import (
     text_key,
     title_key,
 )
-from moviecli.store.world.schema import akas, names, principals, titles
+from moviecli.store.world.schema import aka_keys, names, principals, titles
 
 CHUNK = 500
 # The catalog's roles and the IMDb categories that fill them.
@@ -125,9 +125,9 @@ def _match_by_title(
         ):
             candidates.setdefault(key, set()).add((tid, year))
         for tid, key, year in session.execute(
-            select(akas.c.title_id, akas.c.title_key, titles.c.start_year)
-            .join(titles, titles.c.id == akas.c.title_id)
-            .where(akas.c.title_key.in_(chunk))
+            select(aka_keys.c.title_id, aka_keys.c.title_key, titles.c.start_year)
+            .join(titles, titles.c.id == aka_keys.c.title_id)
+            .where(aka_keys.c.title_key.in_(chunk))
         ):
             candidates.setdefault(key, set()).add((tid, year))
         for key, pairs in candidates.items():

@@ -23,6 +23,8 @@ WORLD_SCHEMA = "imdb"
 NEW_SCHEMA = "imdb_new"
 
 _attached: weakref.WeakSet[Engine] = weakref.WeakSet()
+# A world file has these tables when it is complete and of this version.
+CURRENT_WORLD_TABLES = ("meta", "aka_keys")
 
 
 def world_path() -> Path:
@@ -48,7 +50,8 @@ def spill_path(new_path: Path) -> Path:
 
 
 def world_file_present(path: Path | None = None) -> bool:
-    """A complete world file is there (a sync writes `meta` last, then switches)."""
+    """A complete world file of this version is there (a sync writes `meta` last, then
+    switches; a world made before aka_keys is not read: the next sync replaces it)."""
     target = path or world_path()
     if not target.is_file():
         return False
@@ -57,10 +60,11 @@ def world_file_present(path: Path | None = None) -> bool:
     except sqlite3.Error:
         return False
     try:
-        row = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        found = conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+            CURRENT_WORLD_TABLES,
         ).fetchone()
-        return row is not None
+        return bool(found and found[0] == len(CURRENT_WORLD_TABLES))
     except sqlite3.Error:
         return False
     finally:
@@ -72,7 +76,12 @@ def world_present(engine: Engine) -> bool:
     the schema `imdb` with its tables)."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            found = conn.execute(text("SELECT to_regclass('imdb.meta') IS NOT NULL")).scalar()
+            found = conn.execute(
+                text(
+                    "SELECT to_regclass('imdb.meta') IS NOT NULL "
+                    "AND to_regclass('imdb.aka_keys') IS NOT NULL"
+                )
+            ).scalar()
             conn.rollback()
         return bool(found)
     return world_file_present()

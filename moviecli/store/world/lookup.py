@@ -2,7 +2,7 @@
 credits and alternative titles; people by name or nm id and their filmographies; the
 world's top films by IMDb's weighted rating.
 
-Every query starts from an index (titles.id, title_key, imdb_votes; akas.title_key;
+Every query starts from an index (titles.id, title_key, imdb_votes; aka_keys' key;
 names.id, name_key; principals' key and name_id), so each answers at once on a world of
 a million films. The one scan is the words search of `find` (a title containing every
 word), walked in order of votes and stopped at the limit. Keys are rules.search_key:
@@ -25,7 +25,7 @@ from moviecli.models.world import (
 )
 from moviecli.rules import id_text, search_key
 from moviecli.store.repo import filters as sql_filters
-from moviecli.store.world.schema import akas, names, principals, titles
+from moviecli.store.world.schema import aka_keys, akas, names, principals, titles
 
 # find: how a hit matched, best first.
 EXACT, ALTERNATIVE, WORDS = 0, 1, 2
@@ -83,6 +83,13 @@ def keys_of(text: str) -> list[str]:
 NEIGHBOURS = 25  # index neighbours on each side of a typed title, per key column
 
 
+# An alternative title's key, its row (for the title shown) and its film.
+_AKA_KEYS_TITLES = aka_keys.join(
+    akas,
+    (akas.c.title_id == aka_keys.c.title_id) & (akas.c.ordering == aka_keys.c.ordering),
+).join(titles, titles.c.id == aka_keys.c.title_id)
+
+
 def near_titles(*, session: Session, text: str) -> list[tuple[str, str, int | None]]:
     """(tt id, title, year) of the world's titles and alternative titles that sort next to
     `text`'s key, for "did you mean": a few rows read on each side of where the key
@@ -97,12 +104,12 @@ def near_titles(*, session: Session, text: str) -> list[tuple[str, str, int | No
     # (schema.py), so the titles' index stands in for it too.
     for column, title, table, limit in (
         (titles.c.title_key, titles.c.primary_title, None, 2 * NEIGHBOURS),
-        (akas.c.title_key, akas.c.title, akas, NEIGHBOURS),
+        (aka_keys.c.title_key, akas.c.title, _AKA_KEYS_TITLES, NEIGHBOURS),
     ):
         for above in (True, False):
             query = select(titles.c.id, title, titles.c.start_year)
             if table is not None:
-                query = query.select_from(table.join(titles, titles.c.id == akas.c.title_id))
+                query = query.select_from(table)
             query = query.where(column >= key if above else column < key)
             query = query.order_by(column if above else column.desc()).limit(limit)
             found.extend((tt(tid), shown, year) for tid, shown, year in session.execute(query))
@@ -170,7 +177,7 @@ def _matching_ids(keys: list[str]) -> object:
     """Ids of the films whose title or an alternative title has one of these keys."""
     return union(
         select(titles.c.id.label("id")).where(titles.c.title_key.in_(keys)),
-        select(akas.c.title_id.label("id")).where(akas.c.title_key.in_(keys)),
+        select(aka_keys.c.title_id.label("id")).where(aka_keys.c.title_key.in_(keys)),
     ).subquery()
 
 
@@ -239,7 +246,7 @@ def search(*, session: Session, text: str, filters: FindFilters) -> list[tuple[i
         .order_by(*_votes_order())
         .limit(cap),
     )
-    alternative = select(akas.c.title_id).where(akas.c.title_key.in_(keys))
+    alternative = select(aka_keys.c.title_id).where(aka_keys.c.title_key.in_(keys))
     take(
         ALTERNATIVE,
         select(titles)

@@ -165,6 +165,8 @@ class SqliteWorldWriter(Writer):
         assert self.conn is not None
         self._drain()
         conn = self.conn
+        if conn.execute("SELECT 1 FROM aka_keys LIMIT 1").fetchone() is None:
+            conn.execute(schema.fill_aka_keys_sql())  # the compiled reader writes it itself
         for index in schema.INDEXES:
             conn.execute(schema.create_index_sql(index))
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", sorted(meta.items()))
@@ -254,6 +256,7 @@ class PostgresWorldWriter(Writer):
     def finish(self, meta: dict[str, str]) -> None:
         conn = self.conn
         conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        conn.execute(schema.fill_aka_keys_sql(schema=NEW_SCHEMA))
         keyed = ("titles", "meta") if self._had_world else ()
         for table in schema.TABLE_NAMES:
             if table not in keyed:
