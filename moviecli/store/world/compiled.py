@@ -640,7 +640,9 @@ class CompiledLoader:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
             conn.execute("PRAGMA cache_size = -65536")
-            conn.execute("PRAGMA temp_store = MEMORY")
+            # The index sort spills to a file beyond the cache, not to memory: it runs beside
+            # DuckDB's reading (IMDb's full size peaked at 983 MiB with both in memory).
+            conn.execute("PRAGMA temp_store = FILE")
             conn.execute("BEGIN")
             for index in schema.INDEXES:
                 if index.table == table:
