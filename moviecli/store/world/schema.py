@@ -126,9 +126,7 @@ def add_primary_key_sql(table: str, *, schema: str) -> str:
 def create_index_sql(index: Index, *, schema: str | None = None) -> str:
     target = f"{schema}.{index.table}" if schema else index.table
     # IF NOT EXISTS: the compiled reader builds some while it loads (compiled.py).
-    return (
-        f"CREATE INDEX IF NOT EXISTS {index.name} ON {target} ({', '.join(index.columns)})"
-    )
+    return f"CREATE INDEX IF NOT EXISTS {index.name} ON {target} ({', '.join(index.columns)})"
 
 
 def fill_aka_keys_sql(*, schema: str | None = None) -> str:
