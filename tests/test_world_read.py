@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.checks import add, query, refused
-from tests.conftest import Invoke, Target, dump_tables, json_out
+from tests.conftest import Invoke, Target, dump_tables, is_url, json_out
 from tests.world_rows import build_world
 
 pytestmark = pytest.mark.both_engines
@@ -468,3 +470,18 @@ def test_no_match_suggests_the_worlds_titles_too(cli: Invoke, world: Target) -> 
     add(cli, "Amélie", 2001)
     line = refused(cli("rate", "amelei", "4"))
     assert "1  Amélie (2001)" in line and "tt0211915" not in line
+
+
+def test_a_world_made_before_aka_keys_is_not_read(cli: Invoke, world: Target) -> None:
+    assert imdb_ids(find(cli, "AMELIE")) == ["tt0211915"]
+    if is_url(world):
+        import psycopg
+
+        with psycopg.connect(str(world), autocommit=True) as conn:
+            conn.execute("DROP TABLE imdb.aka_keys")
+    else:
+        with closing(sqlite3.connect(os.environ["MOVIECLI_WORLD"])) as conn:
+            conn.execute("DROP TABLE aka_keys")
+            conn.commit()
+    assert "not loaded yet: run 'moviecli imdb sync'" in cli("imdb", "status").stdout
+    assert find(cli, "AMELIE") == []  # the catalog alone: nothing there
