@@ -3,8 +3,10 @@ core, and ADBC's SQLite driver writes the rows into the new world file from Arro
 batches, so no row passes through Python one at a time (the standard-library reader,
 load.WorldLoader, spends about 1 us of Python per field; this one none).
 
-It loads only files it can vouch for. Before it writes anything it counts, per file,
-the rows the standard reader would refuse or read differently, with checks that are
+It loads only files it can vouch for. It counts, per file, the rows the standard
+reader would refuse or read differently (before writing a table; the alternative
+titles' last checks run while they are written, and a doubt empties the new world
+again), with checks that are
 deliberately stricter than that reader's (one decimal in a rating, ids of at most nine
 digits, no repeated title or person, a title's rows together). Any doubt, a CSV error
 or a damaged stream raises Doubt, and the sync runs the standard reader instead, which
@@ -420,14 +422,34 @@ class CompiledLoader:
     def _copy(self, db: Any, name: str) -> None:
         """The plain copy of a file of rows grouped by title that _grouped reads (table
         `raw_<file>`): a scan keeps the file's order, so each row's place is its rowid.
-        The alternative titles' copy keeps only the fields written or checked."""
+        The alternative titles' copy (made beside the titles' reading) keeps only the
+        fields written or checked; once the titles are known (the credits), only the
+        rows of loaded titles keep their fields (`keep`: from a bit set of their ids, not
+        a join, which would not keep the order)."""
         first = HEADERS[name][0]
-        kept = ["tid", "ordering", *FREE_TEXT[name]] if name == "title.akas" else None
-        fields = ", ".join(kept or ["tid", *HEADERS[name][1:]])
-        db.execute(
-            f"CREATE TABLE {_raw(name)} AS SELECT {fields}, strlen({first}) AS spelled "
-            f"FROM ({self._with_id(name, 'tid')})"
-        )
+        source = self._with_id(name, "tid")
+        if name == "title.akas":
+            fields = ", ".join(["tid", "ordering", *FREE_TEXT[name]])
+            copied = f"SELECT {fields}, strlen({first}) AS spelled FROM ({source})"
+        else:
+            for variable, value in (("lo", "coalesce(min(id), 0)"), ("hi", "coalesce(max(id), 0)")):
+                db.execute(f"SET VARIABLE loaded_{variable} = (SELECT {value} FROM t)")
+            db.execute(
+                "SET VARIABLE loaded = (SELECT bitstring_agg(id, getvariable('loaded_lo'), "
+                "getvariable('loaded_hi')) FROM t)"
+            )
+            lo, hi = "getvariable('loaded_lo')", "getvariable('loaded_hi')"
+            bit = f"least(greatest(tid - {lo}, 0), {hi} - {lo})::INTEGER"
+            keep = (
+                f"coalesce(tid BETWEEN {lo} AND {hi} "
+                f"AND get_bit(getvariable('loaded'), {bit}) = 1, false)"
+            )
+            fields = ", ".join(f"CASE WHEN keep THEN {c} END AS {c}" for c in HEADERS[name][1:])
+            copied = (
+                f"SELECT tid, strlen({first}) AS spelled, keep, {fields} "
+                f"FROM (SELECT *, {keep} AS keep FROM ({source}))"
+            )
+        db.execute(f"CREATE TABLE {_raw(name)} AS {copied}")
 
     def _grouped(self, db: Any, name: str, table: str, *, in_key_order: bool = False) -> None:
         """A file of rows grouped by title (copied by _copy): the rows of the loaded
@@ -453,7 +475,7 @@ class CompiledLoader:
             db.execute(
                 f"""CREATE TABLE {table} AS
                     SELECT *, {_control(name)} AS control
-                    FROM (SELECT rowid AS pos, * FROM {raw} WHERE tid IN (SELECT id FROM t))"""
+                    FROM (SELECT rowid AS pos, * FROM {raw} WHERE keep)"""
             )
         db.execute(f"DROP TABLE {raw}")
 
@@ -650,7 +672,7 @@ class CompiledLoader:
             conn.execute("COMMIT")
 
     def _empty(self) -> None:
-        """Undo the first stage: no rows, no indexes."""
+        """Undo what the writer did: no rows, no indexes."""
         import sqlite3
 
         with contextlib.closing(sqlite3.connect(self.target, isolation_level=None)) as conn:
