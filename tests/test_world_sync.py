@@ -457,11 +457,12 @@ def test_a_second_sync_counts_the_films_added_updated_and_removed(
 ) -> None:
     sync_world(cli, heat_world(tmp_path / "first"))
     basics = [row for row in HEAT if not row.startswith("tt0093164\t")]  # Heat (1986) gone
-    basics.append("tt0000010\tmovie\tA New Film\tA New Film\t0\t2024\t\\N\t90\tDrama")
+    for new in ("tt0000010\tmovie\tA New Film", "tt0000011\tmovie\tAnother One"):
+        basics.append(f"{new}\tOriginal\t0\t2024\t\\N\t90\tDrama")
     ratings = [
         "tt0113277\t8.3\t700000",
         "tt0211915\t8.4\t800001",  # Amélie: a new rating
     ]
     second = heat_world(tmp_path / "second", title_basics=basics, title_ratings=ratings)
     result = sync_world(cli, second)
-    assert "(1 added, 1 updated, 1 removed)" in result.stdout
+    assert "(2 added, 1 updated, 1 removed)" in result.stdout
