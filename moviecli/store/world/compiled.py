@@ -227,6 +227,7 @@ class CompiledLoader:
                 failed.append(error)
 
         worker = threading.Thread(target=work, daemon=True)
+        flusher = _Flusher(self.target)
         try:
             worker.start()
             while worker.is_alive():
@@ -236,6 +237,8 @@ class CompiledLoader:
                 with contextlib.suppress(Exception):
                     connection.interrupt()
             raise  # the threads are daemons, stopping; the sync removes the new file
+        finally:
+            flusher.stop()
         db.close()
         shutil.rmtree(self.spill, ignore_errors=True)
         if failed:
@@ -816,6 +819,37 @@ class _Job(NamedTuple):
     sql: str
     sources: tuple[str, ...]
     written: threading.Event
+
+
+class _Flusher:
+    """Hands the new world's written pages to the disk every second while the load goes
+    on, so that the sync's last fsync (before the switch) has only the last second's to
+    wait for: the disk works beside the CPU instead of after it."""
+
+    PERIOD = 1.0
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._work, daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        quiet_thread()
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            while not self._stop.wait(self.PERIOD):
+                with contextlib.suppress(OSError):
+                    os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join()
 
 
 class _Verify:
