@@ -261,8 +261,8 @@ class CompiledLoader:
         yielding_thread()  # this thread, and the check's below
         verify = _Verify([f.path for f in self.files.values() if f.path.name.endswith(".gz")])
         self._live.append(verify)
-        unchecked = False  # alternative titles handed to the writer before their check
         copying: _Beside | None = None
+        checking: _Beside | None = None  # the alternative titles', beside their write
         try:
             try:
                 if "title.akas" in self.files:  # one core's scan, beside the titles' one
@@ -275,10 +275,15 @@ class CompiledLoader:
                     if copying is not None:
                         copying.wait()
                         self._akas(db)
-                        akas_written = writer.put("akas", _AKAS)  # `a` is read by the check
-                        unchecked = True
+                        akas_written = writer.put("akas", _AKAS)
+                        checking = _Beside(self._check_akas, db, duckdb)
+                        self._live.append(checking)
                         self._ready(db, writer, "aka_keys")
                     self._principals(db)
+                    if checking is not None:  # `a` let go for the credits and people
+                        checking.wait()
+                        akas_written.wait()
+                        db.execute("DROP TABLE a")
                     self._crew_table(db)
                     self._ready(db, writer, "principals")
                     self._names(db)
@@ -286,18 +291,12 @@ class CompiledLoader:
                         db.execute(f"DROP TABLE {done}")
                     self._ready(db, writer, "names")
                     db.execute("DROP TABLE n_all")
-                    if unchecked:
-                        self._check_akas(db)  # while the last tables are written
-                        unchecked = False
-                        akas_written.wait()
-                        db.execute("DROP TABLE a")
                 writer.close()
             except Doubt:
                 raise
             except Exception:
-                if unchecked:  # a row the check doubts (an ordering twice) fails the write
-                    with _checking(duckdb):
-                        self._check_akas(db)
+                if checking is not None:  # a row it doubts (an ordering twice) fails the write
+                    checking.wait()
                 raise
             verify.wait()
         except Doubt:
@@ -306,8 +305,9 @@ class CompiledLoader:
             raise
         finally:
             verify.interrupt()
-            if copying is not None:
-                copying.stop()
+            for beside in (copying, checking):
+                if beside is not None:
+                    beside.stop()
             writer.close(raising=False, abandon=True)
 
     # ------------------------------------------------------------ reading and checking
