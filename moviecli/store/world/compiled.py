@@ -159,10 +159,15 @@ FREE_TEXT = {
 }
 
 
-def _control(name: str) -> str:
-    """Whether a kept row of this file holds a control character (load._REFUSED)."""
-    fields = ", ".join(f"coalesce({c}, '')" for c in FREE_TEXT[name])
-    return f"regexp_matches(concat_ws(chr(9), {fields}), '{_CONTROL}')"
+def _control(name: str, fields: tuple[str, ...] | None = None) -> str:
+    """Whether a kept row of this file holds a control character (load._REFUSED) in its
+    free text (`fields`: in these of its fields)."""
+    joined = ", ".join(f"coalesce({c}, '')" for c in fields or FREE_TEXT[name])
+    return f"regexp_matches(concat_ws(chr(9), {joined}), '{_CONTROL}')"
+
+
+# title.akas' free text that is written; the rest is only checked, as the copy is made.
+_WRITTEN_AKAS = ("title", "region", "language")
 
 
 def _raw(name: str) -> str:
@@ -431,9 +436,14 @@ class CompiledLoader:
         a join, which would not keep the order)."""
         first = HEADERS[name][0]
         source = self._with_id(name, "tid")
-        if name == "title.akas":
-            fields = ", ".join(["tid", "ordering", *FREE_TEXT[name]])
-            copied = f"SELECT {fields}, strlen({first}) AS spelled FROM ({source})"
+        if name == "title.akas":  # each row small (it is most of the sync's memory)
+            unwritten = tuple(c for c in FREE_TEXT[name] if c not in _WRITTEN_AKAS)
+            copied = (
+                f"SELECT tid, CASE WHEN {_whole('ordering', _DIGITS)} "
+                "THEN CAST(ordering AS INTEGER) END AS ordering, "  # NULL: not a number
+                f"{', '.join(_WRITTEN_AKAS)}, {_control(name, unwritten)} AS unwritten, "
+                f"CAST(strlen({first}) AS UTINYINT) AS spelled FROM ({source})"
+            )
         else:
             for variable, value in (("lo", "coalesce(min(id), 0)"), ("hi", "coalesce(max(id), 0)")):
                 db.execute(f"SET VARIABLE loaded_{variable} = (SELECT {value} FROM t)")
@@ -468,7 +478,8 @@ class CompiledLoader:
             db.execute(
                 f"""CREATE TABLE {table} AS
                     SELECT r.pos, r.tid, r.ordering, r.title, r.region, r.language,
-                           r.spelled, {_control(name)} AS control,
+                           r.spelled,
+                           r.unwritten OR {_control(name, _WRITTEN_AKAS)} AS control,
                            nullif({_key("r.title")}, f.key) AS key
                     FROM (SELECT rowid AS pos, * FROM {raw}) AS r
                          JOIN (SELECT id, {_key("title")} AS key FROM t) AS f ON f.id = r.tid
@@ -521,7 +532,7 @@ class CompiledLoader:
         self._doubt(
             db,
             "title.akas",
-            f"""SELECT count(*) FROM a WHERE control OR NOT {_whole("ordering", _DIGITS)}
+            f"""SELECT count(*) FROM a WHERE control OR ordering IS NULL
                 OR {_blank("title")}""",
         )
         kept = self._count(db, "SELECT count(*) FROM a")
