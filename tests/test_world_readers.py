@@ -31,6 +31,7 @@ from tests.world_support import (
 TABLES = {
     "titles": "id",
     "akas": "title_id, ordering",
+    "aka_keys": "title_key, title_id, ordering",
     "names": "id",
     "principals": "title_id, ordering",
 }

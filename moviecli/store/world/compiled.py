@@ -201,24 +201,29 @@ class CompiledLoader:
 
         started = time.perf_counter()
         shutil.rmtree(self.spill, ignore_errors=True)
-        made: list[Any] = []
+        made: list[Any] = []  # the connection, or why there is none
 
         def connect() -> None:  # its threads inherit this one's lower priority
             yielding_thread()
-            made.append(
-                duckdb.connect(
-                    config={
-                        "threads": os.cpu_count() or 1,
-                        "memory_limit": "384MB",  # the sync under 1 GiB (see README)
-                        "temp_directory": str(self.spill),
-                        "preserve_insertion_order": True,
-                    }
+            try:
+                made.append(
+                    duckdb.connect(
+                        config={
+                            "threads": os.cpu_count() or 1,
+                            "memory_limit": "384MB",  # the sync under 1 GiB (see README)
+                            "temp_directory": str(self.spill),
+                            "preserve_insertion_order": True,
+                        }
+                    )
                 )
-            )
+            except Exception as error:  # raised again below, in the caller's thread
+                made.append(error)
 
         connecting = threading.Thread(target=connect)
         connecting.start()
         connecting.join()
+        if isinstance(made[0], Exception):
+            raise made[0]
         db = made[0]
         self._live.append(db)
         db.create_function("search_key", search_key, ["VARCHAR"], "VARCHAR", side_effects=False)
@@ -248,6 +253,7 @@ class CompiledLoader:
         shutil.rmtree(self.spill, ignore_errors=True)
         if failed:
             raise failed[0]
+        flusher.check()
         self.report.seconds = time.perf_counter() - started
         self.report.reader = "compiled"
         return self.report
@@ -835,12 +841,14 @@ class _Job(NamedTuple):
 class _Flusher:
     """Hands the new world's written pages to the disk every second while the load goes
     on, so that the sync's last fsync (before the switch) has only the last second's to
-    wait for: the disk works beside the CPU instead of after it."""
+    wait for: the disk works beside the CPU instead of after it. A write the disk refused
+    is reported to one fsync only (Linux): this one's is kept and raised by check()."""
 
     PERIOD = 1.0
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.error: OSError | None = None
         self._stop = threading.Event()
         self.thread = threading.Thread(target=self._work, daemon=True)
         self.thread.start()
@@ -849,18 +857,26 @@ class _Flusher:
         quiet_thread()
         try:
             fd = os.open(self.path, os.O_RDONLY)
-        except OSError:
+        except OSError as error:
+            self.error = error
             return
         try:
             while not self._stop.wait(self.PERIOD):
-                with contextlib.suppress(OSError):
-                    os.fsync(fd)
+                os.fsync(fd)
+            os.fsync(fd)  # what the last second wrote, on this descriptor too
+        except OSError as error:
+            self.error = error
         finally:
             os.close(fd)
 
     def stop(self) -> None:
         self._stop.set()
         self.thread.join()
+
+    def check(self) -> None:
+        """Raise what the disk refused, if anything."""
+        if self.error is not None:
+            raise self.error
 
 
 class _Verify:

@@ -306,13 +306,15 @@ def _changes(execute: Any, old: str, distinct: str, new: str | None = None) -> W
     prefix = f"{new}." if new else ""
     previous = _previous_counts(execute(f"SELECT key, value FROM {old}.meta").fetchall())
     differs = " OR ".join(f"n.{c} {distinct} o.{c}" for c in _TITLE_COLUMNS)
-    # One pass over both (a full join), not one per question: 0.11 s instead of 0.27 s
-    # for 133k films, at the end of every sync.
-    added, removed, updated = execute(
-        "SELECT count(*) FILTER (WHERE o.id IS NULL), count(*) FILTER (WHERE n.id IS NULL), "
-        f"count(*) FILTER (WHERE n.id IS NOT NULL AND o.id IS NOT NULL AND ({differs})) "
-        f"FROM {prefix}titles n FULL JOIN {old}.titles o ON o.id = n.id"
+    # One join of both, not a search per question (0.13 s instead of 0.27 s for 133k
+    # films, at the end of every sync); the films of one side alone are its count less
+    # the ones both have (a count is cheap). No FULL JOIN: SQLite has it from 3.39 only.
+    both, updated = execute(
+        f"SELECT count(*), coalesce(sum(CASE WHEN {differs} THEN 1 ELSE 0 END), 0) "
+        f"FROM {prefix}titles n JOIN {old}.titles o ON o.id = n.id"
     ).fetchone()
+    added = execute(f"SELECT count(*) FROM {prefix}titles").fetchone()[0] - both
+    removed = execute(f"SELECT count(*) FROM {old}.titles").fetchone()[0] - both
     return WorldChanges(
         previous=previous, films_added=added, films_updated=updated, films_removed=removed
     )
