@@ -698,7 +698,7 @@ class CompiledLoader:
         with contextlib.closing(sqlite3.connect(self.target, isolation_level=None)) as conn:
             conn.execute("PRAGMA journal_mode = OFF")
             for index in schema.INDEXES:
-                conn.execute(f"DROP INDEX IF EXISTS {index[0]}")
+                conn.execute(f"DROP INDEX IF EXISTS {index.name}")
             for table in schema.TABLE_NAMES:
                 conn.execute(f"DELETE FROM {table}")
 
@@ -769,15 +769,13 @@ class _Writer:
     def _work(self) -> None:
         quiet_thread()
         while (job := self._queue.get()) is not None:
-            if self.error is not None or self._abandoned:
-                job.written.set()
-                continue  # the rest is passed over until close()
             try:
-                self.loader._write(self.db, job.table, job.sql)
-                job.written.set()
-                for source in job.sources:
-                    self.db.execute(f"DROP TABLE {source}")
-                self.loader._finish(job.table)
+                if self.error is None and not self._abandoned:  # else passed over
+                    self.loader._write(self.db, job.table, job.sql)
+                    job.written.set()
+                    for source in job.sources:
+                        self.db.execute(f"DROP TABLE {source}")
+                    self.loader._finish(job.table)
             except BaseException as error:  # handed to the reading thread by close()
                 self.error = error
             finally:
@@ -824,7 +822,7 @@ class _Beside:
         """Interrupt it if it still runs, and wait for it."""
         if self.thread.is_alive():
             with contextlib.suppress(Exception):
-                self.cursor.interrupt()
+                self.interrupt()
         self.thread.join()
 
     def interrupt(self) -> None:

@@ -60,8 +60,9 @@ def world_file_present(path: Path | None = None) -> bool:
     except sqlite3.Error:
         return False
     try:
+        marks = ", ".join("?" * len(CURRENT_WORLD_TABLES))
         found = conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ({marks})",
             CURRENT_WORLD_TABLES,
         ).fetchone()
         return bool(found and found[0] == len(CURRENT_WORLD_TABLES))
@@ -71,17 +72,18 @@ def world_file_present(path: Path | None = None) -> bool:
         conn.close()
 
 
+def world_schema_present_sql() -> str:
+    """PostgreSQL: whether the schema `imdb` holds a complete world of this version."""
+    found = (f"to_regclass('{WORLD_SCHEMA}.{table}') IS NOT NULL" for table in CURRENT_WORLD_TABLES)
+    return "SELECT " + " AND ".join(found)
+
+
 def world_present(engine: Engine) -> bool:
     """Whether this catalog has a world to read (SQLite: the shared file; PostgreSQL:
     the schema `imdb` with its tables)."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            found = conn.execute(
-                text(
-                    "SELECT to_regclass('imdb.meta') IS NOT NULL "
-                    "AND to_regclass('imdb.aka_keys') IS NOT NULL"
-                )
-            ).scalar()
+            found = conn.execute(text(world_schema_present_sql())).scalar()
             conn.rollback()
         return bool(found)
     return world_file_present()

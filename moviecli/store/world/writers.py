@@ -36,6 +36,7 @@ from moviecli.store.world.location import (
     spill_path,
     world_file_present,
     world_path,
+    world_schema_present_sql,
 )
 
 # pg_try_advisory_lock key held by a running sync ('imdb' in ASCII).
@@ -220,11 +221,7 @@ class PostgresWorldWriter(Writer):
         if not got:
             raise SyncBusyError("another 'imdb sync' is loading this catalog's world; try later")
         self._locked = True
-        self._had_world = bool(
-            conn.execute(
-                "SELECT to_regclass(%s) IS NOT NULL", (f"{WORLD_SCHEMA}.meta",)
-            ).fetchone()[0]
-        )
+        self._had_world = bool(conn.execute(world_schema_present_sql()).fetchone()[0])
         conn.autocommit = False
         conn.execute(f"DROP SCHEMA IF EXISTS {NEW_SCHEMA} CASCADE")
         # On a shared catalog the admin group owns the world: any admin may replace it.
